@@ -1,0 +1,56 @@
+import { Command, CommanderError } from 'commander';
+import { SoakError } from '../errors/soak-error.ts';
+import { registerList } from './commands/list.ts';
+import { registerServe } from './commands/serve.ts';
+import { type CliIo, processIo } from './io.ts';
+
+import { packageInfo } from '../package-info.ts';
+
+export interface MainHooks {
+  /** Called by `serve` once it listens (tests). */
+  onServing?: (url: string) => void;
+}
+
+/** Builds the program. Only src/cli prints or decides exit codes. */
+export function buildProgram(io: CliIo, hooks: MainHooks = {}): Command {
+  const program = new Command('sse-soak')
+    .description('Leak detection and soak testing for Server-Sent-Events servers on Node.js')
+    .version(packageInfo.version, '-v, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(s.startsWith('error:') ? `sse-soak: ${s}` : s),
+    })
+    .showHelpAfterError('(run sse-soak --help for usage)');
+  registerList(program, io, []);
+  registerServe(program, io, hooks.onServing);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Runs the CLI and returns the exit status (CONTRACTS.md). */
+export async function main(argv: readonly string[], io: CliIo = processIo(), hooks: MainHooks = {}): Promise<number> {
+  const program = buildProgram(io, hooks);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    return exitCodeFor(error, io);
+  }
+}
+
+function exitCodeFor(error: unknown, io: CliIo): number {
+  if (error instanceof CommanderError) {
+    // Help and version are successes; every other commander error is a usage error.
+    if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return 0;
+    return 2;
+  }
+  if (error instanceof SoakError) {
+    io.stderr.write(`sse-soak: error: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`sse-soak: internal error: ${message}\n`);
+  return 3;
+}

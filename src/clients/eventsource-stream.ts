@@ -1,0 +1,32 @@
+import { EventSource } from 'eventsource';
+import type { ClientPool } from './client-pool.ts';
+
+/**
+ * A browser-shaped client: the eventsource package over the batch's undici pool. Resolves
+ * with the open EventSource once `firstEvent` arrived; rejects on an error before it (and
+ * closes the source, so it does not reconnect behind our back).
+ */
+export function openEventSource(
+  url: string,
+  pool: ClientPool,
+  options: { firstEvent?: string; timeoutMs?: number } = {},
+): Promise<EventSource> {
+  const firstEvent = options.firstEvent ?? 'connected';
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  return new Promise<EventSource>((resolve, reject) => {
+    const source = new EventSource(url, { fetch: pool.fetch as never });
+    const fail = (message: string) => {
+      clearTimeout(timer);
+      source.close();
+      reject(new Error(message));
+    };
+    const timer = setTimeout(() => fail(`EventSource: no '${firstEvent}' event within ${timeoutMs} ms`), timeoutMs);
+    source.addEventListener(firstEvent, () => {
+      clearTimeout(timer);
+      resolve(source);
+    });
+    source.onerror = (event) => {
+      if (source.readyState !== EventSource.OPEN) fail(`EventSource error: ${(event as { message?: string }).message ?? 'connection failed'}`);
+    };
+  });
+}

@@ -1,0 +1,83 @@
+import { request, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { SseEventQueue } from './sse-events.ts';
+
+/** How a stream ended, as the client saw it. */
+export type StreamEnd =
+  /** The server ended the response properly (chunked terminator). */
+  | 'clean'
+  /** The connection closed under a response that had not ended. */
+  | 'cut'
+  /** We closed it ourselves. */
+  | 'local';
+
+export interface HttpStream {
+  readonly socket: Socket;
+  readonly status: number;
+  readonly contentType: string;
+  readonly events: SseEventQueue;
+  readonly ended: Promise<StreamEnd>;
+  /** Close our side: FIN, or RST when `reset`. */
+  disconnect(how: 'fin' | 'rst'): void;
+}
+
+export class StreamOpenError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StreamOpenError';
+  }
+}
+
+/**
+ * One SSE stream over node:http with its own socket (no agent, no pooling), so that the
+ * client can end it with destroy() (FIN) or resetAndDestroy() (RST) as a real peer would.
+ * Resolves once the response headers arrived.
+ */
+export function openHttpStream(url: string, options: { timeoutMs?: number } = {}): Promise<HttpStream> {
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  return new Promise<HttpStream>((resolve, reject) => {
+    const req = request(url, { agent: false, headers: { accept: 'text/event-stream' } });
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new StreamOpenError(`no response headers within ${timeoutMs} ms`));
+    }, timeoutMs);
+    req.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new StreamOpenError(`request failed: ${error.message}`, undefined, { cause: error }));
+    });
+    req.once('response', (res: IncomingMessage) => {
+      clearTimeout(timer);
+      const socket = res.socket;
+      const events = new SseEventQueue();
+      let local = false;
+      const ended = new Promise<StreamEnd>((resolveEnd) => {
+        res.once('end', () => resolveEnd(local ? 'local' : 'clean'));
+        res.once('close', () => {
+          // 'close' without a complete body: the connection went away under us.
+          resolveEnd(local ? 'local' : res.complete ? 'clean' : 'cut');
+          events.close(new Error('stream ended'));
+        });
+      });
+      res.on('data', (chunk: Buffer) => events.feed(chunk));
+      res.on('error', () => {});
+      req.on('error', () => {});
+      resolve({
+        socket,
+        status: res.statusCode ?? 0,
+        contentType: String(res.headers['content-type'] ?? ''),
+        events,
+        ended,
+        disconnect(how) {
+          local = true;
+          if (how === 'rst') socket.resetAndDestroy();
+          else socket.destroy();
+        },
+      });
+    });
+    req.end();
+  });
+}

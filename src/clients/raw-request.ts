@@ -1,0 +1,42 @@
+import { connect } from 'node:net';
+
+export interface RawDisconnectResult {
+  /** Whether any byte of the response had arrived when we left. */
+  responseStarted: boolean;
+}
+
+/**
+ * Writes a GET over a bare socket and leaves after `afterMs` (0: right after the write),
+ * with FIN or RST. Nothing else can leave this early: an HTTP client library would not
+ * give up before the response started. The socket is ours alone, so its close is the only
+ * signal the server gets.
+ */
+export function requestThenLeave(
+  target: { port: number; host?: string; path: string },
+  afterMs: number,
+  how: 'fin' | 'rst',
+): Promise<RawDisconnectResult> {
+  const host = target.host ?? '127.0.0.1';
+  return new Promise<RawDisconnectResult>((resolve, reject) => {
+    let responseStarted = false;
+    const socket = connect({ host, port: target.port, noDelay: true });
+    socket.on('data', () => {
+      responseStarted = true;
+    });
+    socket.once('error', (error) => reject(error));
+    socket.once('connect', () => {
+      socket.write(`GET ${target.path} HTTP/1.1\r\nHost: ${host}:${target.port}\r\nAccept: text/event-stream\r\n\r\n`, () => {
+        const leave = () => {
+          socket.removeAllListeners('error');
+          socket.on('error', () => {});
+          const started = responseStarted;
+          if (how === 'rst') socket.resetAndDestroy();
+          else socket.destroy();
+          socket.once('close', () => resolve({ responseStarted: started }));
+        };
+        if (afterMs <= 0) leave();
+        else setTimeout(leave, afterMs);
+      });
+    });
+  });
+}

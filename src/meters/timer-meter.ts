@@ -1,0 +1,142 @@
+import { createHook } from 'node:async_hooks';
+import { attribute, parseStack, type CallSite, type OwnerRules } from './call-site.ts';
+import { defaultOwnerRules } from './owner-rules.ts';
+
+/** Node's Timeout object, with the fields we read (lib/internal/timers.js, Node 20). */
+interface TimeoutResource {
+  _destroyed?: boolean;
+  _repeat?: number | null;
+  _idleTimeout?: number;
+  hasRef?: () => boolean;
+}
+
+interface Tracked {
+  resource: TimeoutResource;
+  origin: { stack?: string };
+  createdAt: number;
+  site?: CallSite;
+}
+
+export interface ActiveTimer {
+  asyncId: number;
+  owner: CallSite['owner'];
+  site?: string;
+  repeat: boolean;
+  refed: boolean;
+  /** Milliseconds until a one-shot timer fires; undefined for intervals. */
+  dueInMs?: number;
+}
+
+export interface TimerSample {
+  /** Active timers the target created. */
+  target: ActiveTimer[];
+  /** Active timers of every owner, by owner. */
+  byOwner: Record<CallSite['owner'], number>;
+}
+
+/**
+ * Counts live timers by where they were created (DOMAIN.md: getActiveResourcesInfo() cannot
+ * tell undici's shared timer or eventsource's reconnect timer from a leaked keepalive).
+ * An async_hooks init hook keeps each Timeout with an Error holding its creation stack; the
+ * stack is formatted only when a sample needs to attribute a timer that is still alive.
+ */
+export class TimerMeter {
+  readonly #tracked = new Map<number, Tracked>();
+  readonly #rules: OwnerRules;
+  readonly #hook;
+  #enabled = false;
+
+  constructor(rules: OwnerRules = defaultOwnerRules) {
+    this.#rules = rules;
+    const tracked = this.#tracked;
+    const init = (asyncId: number, type: string, _trigger: number, resource: object) => {
+      if (type !== 'Timeout') return;
+      // Deep enough to get past Node's five timer frames and a framework's helpers; the
+      // structured stack is captured now and formatted only if the timer is still alive.
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 40;
+      const origin: { stack?: string } = {};
+      Error.captureStackTrace(origin, init);
+      Error.stackTraceLimit = limit;
+      tracked.set(asyncId, { resource: resource as TimeoutResource, origin, createdAt: performance.now() });
+    };
+    this.#hook = createHook({
+      init,
+      destroy: (asyncId) => {
+        tracked.delete(asyncId);
+      },
+    });
+  }
+
+  enable(): this {
+    if (!this.#enabled) {
+      this.#hook.enable();
+      this.#enabled = true;
+    }
+    return this;
+  }
+
+  disable(): void {
+    if (this.#enabled) {
+      this.#hook.disable();
+      this.#enabled = false;
+      this.#tracked.clear();
+    }
+  }
+
+  /**
+   * Clears every live timer the target created and returns how many: what a run does after
+   * measuring, so that a leaky target's intervals do not keep the caller's process alive.
+   */
+  clearTargetTimers(): number {
+    let cleared = 0;
+    for (const t of this.sample().target) {
+      const entry = this.#tracked.get(t.asyncId);
+      if (!entry) continue;
+      clearTimeout(entry.resource as unknown as NodeJS.Timeout);
+      cleared++;
+    }
+    return cleared;
+  }
+
+  /** Timers that are still scheduled, attributed to their creators. */
+  sample(now = performance.now()): TimerSample {
+    const target: ActiveTimer[] = [];
+    const byOwner = { target: 0, harness: 0, node: 0 };
+    for (const [asyncId, entry] of this.#tracked) {
+      const r = entry.resource;
+      // destroy hooks run on a later tick; `_destroyed` is set synchronously by clearTimeout.
+      if (r._destroyed) {
+        this.#tracked.delete(asyncId);
+        continue;
+      }
+      entry.site ??= attribute(parseStack(entry.origin.stack), this.#rules);
+      byOwner[entry.site.owner]++;
+      if (entry.site.owner !== 'target') continue;
+      const repeat = r._repeat != null;
+      target.push({
+        asyncId,
+        owner: entry.site.owner,
+        site: entry.site.site,
+        repeat,
+        refed: r.hasRef?.() ?? true,
+        dueInMs:
+          repeat || r._idleTimeout === undefined ? undefined : Math.max(0, entry.createdAt + r._idleTimeout - now),
+      });
+    }
+    return { target, byOwner };
+  }
+}
+
+/** Groups timers by creation site, largest group first. */
+export function groupBySite(timers: readonly ActiveTimer[]): { site: string; count: number; repeat: boolean }[] {
+  const groups = new Map<string, { site: string; count: number; repeat: boolean }>();
+  for (const t of timers) {
+    const site = t.site ?? '<unknown>';
+    const key = `${site}|${t.repeat}`;
+    const g = groups.get(key) ?? { site, count: 0, repeat: t.repeat };
+    g.count++;
+    groups.set(key, g);
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count || a.site.localeCompare(b.site));
+}

@@ -1,0 +1,75 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Hono } from 'hono';
+import { InvalidationEmitter, type InvalidationEvent } from './emitter.ts';
+import { OpenStreams, type Organisation, type RouteContext } from './route-context.ts';
+import type { ReferenceVariant } from './variant.ts';
+
+export interface ReferenceOptions {
+  /** Period of the `: keepalive` comment. Production: 30 s. */
+  keepaliveMs?: number;
+  /** The awaited organisation lookup before the stream is built. */
+  setupMs?: number;
+  /** The awaited step after the response started (streamSSE variants). Defaults to setupMs. */
+  settleMs?: number;
+  /** Keys the public route forwards. */
+  publicKeys?: readonly string[];
+}
+
+export const referenceDefaults = {
+  keepaliveMs: 30_000,
+  setupMs: 5,
+  publicKeys: ['projects', 'pages', 'settings:public'],
+} as const;
+
+export interface ReferenceApp {
+  app: Hono;
+  emitter: InvalidationEmitter;
+  streams: OpenStreams;
+}
+
+/**
+ * The production server's two invalidation routes (DOMAIN.md), with the stream built by a
+ * variant. Both routes await an organisation lookup first, as the real ones awaited auth.
+ */
+export function createReferenceApp(variant: ReferenceVariant, options: ReferenceOptions = {}): ReferenceApp {
+  const keepaliveMs = options.keepaliveMs ?? referenceDefaults.keepaliveMs;
+  const setupMs = options.setupMs ?? referenceDefaults.setupMs;
+  const settleMs = options.settleMs ?? setupMs;
+  const allowed = new Set(options.publicKeys ?? referenceDefaults.publicKeys);
+  const emitter = new InvalidationEmitter();
+  const streams = new OpenStreams();
+
+  const lookupOrg = async (slug: string): Promise<Organisation> => {
+    await sleep(setupMs);
+    return { id: slug, slug };
+  };
+  const route = (org: Organisation, filter: RouteContext['filter']): RouteContext => ({
+    org,
+    emitter,
+    filter,
+    keepaliveMs,
+    settleMs,
+    streams,
+  });
+  const everything = (event: InvalidationEvent) => event;
+  const publicOnly = (event: InvalidationEvent) => {
+    const keys = event.keys.filter((key) => allowed.has(key));
+    return keys.length > 0 ? { ...event, keys } : null;
+  };
+
+  const app = new Hono();
+  if (variant.readSignalEarly) {
+    // On node-server 1.19.x a signal aborts only if it existed when the socket closed.
+    app.use('/api/:orgSlug/*', async (c, next) => {
+      void c.req.raw.signal;
+      await next();
+    });
+  }
+  app.get('/api/:orgSlug/events', async (c) =>
+    variant.respond(c, route(await lookupOrg(c.req.param('orgSlug')), everything)),
+  );
+  app.get('/api/:orgSlug/public/events', async (c) =>
+    variant.respond(c, route(await lookupOrg(c.req.param('orgSlug')), publicOnly)),
+  );
+  return { app, emitter, streams };
+}

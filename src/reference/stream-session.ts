@@ -1,0 +1,75 @@
+import { encodeFrame, frames } from './frames.ts';
+import type { RouteContext } from './route-context.ts';
+
+export interface Session {
+  /** Unsubscribes, clears the keepalive and forgets the stream. Idempotent (a latch). */
+  cleanup: () => void;
+}
+
+export interface SessionOptions {
+  /** Whether the server-side end (close()) runs cleanup. Only `end-without-cleanup` says no. */
+  endRunsCleanup?: boolean;
+  /** Extra release work for cleanup, run once. */
+  onCleanup?: () => void;
+}
+
+/**
+ * The body of the production route's ReadableStream `start()` (DOMAIN.md): `connected`, a
+ * listener on the organisation's emitter, a keepalive interval. Shared by every variant
+ * built on a plain ReadableStream; variants differ only in what triggers `cleanup`.
+ */
+export function startSession(
+  controller: ReadableStreamDefaultController<Uint8Array>,
+  route: RouteContext,
+  options: SessionOptions = {},
+): Session {
+  let ended = false;
+  // After the server ended the stream the controller is closed and enqueue throws; a leaked
+  // keepalive must keep leaking quietly rather than crash the process.
+  const send = (frame: string) => {
+    if (ended) return;
+    try {
+      controller.enqueue(encodeFrame(frame));
+    } catch {
+      ended = true;
+    }
+  };
+
+  send(frames.connected);
+  const unsubscribe = route.emitter.subscribe(route.org.id, (event) => {
+    const forwarded = route.filter(event);
+    if (forwarded) send(frames.invalidate(forwarded));
+  });
+  const keepalive = setInterval(() => send(frames.keepalive), route.keepaliveMs);
+
+  let cleaned = false;
+  const cleanup = () => {
+    if (cleaned) return;
+    cleaned = true;
+    unsubscribe();
+    clearInterval(keepalive);
+    route.streams.delete(end);
+    options.onCleanup?.();
+  };
+
+  const end = () => {
+    send(frames.shutdown);
+    ended = true;
+    try {
+      controller.close();
+    } catch {
+      // Already closed or errored by a cancel: nothing left to end.
+    }
+    if (options.endRunsCleanup === false) route.streams.delete(end);
+    else cleanup();
+  };
+  route.streams.add(end);
+
+  return { cleanup };
+}
+
+export const sseHeaders = {
+  'Content-Type': 'text/event-stream',
+  'Cache-Control': 'no-cache',
+  Connection: 'keep-alive',
+} as const;

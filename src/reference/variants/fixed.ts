@@ -1,0 +1,11 @@
+import { respondBound } from '../bound-stream.ts';
+import type { ReferenceVariant } from '../variant.ts';
+
+export const fixed: ReferenceVariant = {
+  name: 'fixed',
+  mechanism:
+    'cleanup bound to the request signal (read before any await) and to cancel(), through a latch; nothing registered when already aborted',
+  leaks: 'nowhere, on node-server 1.19.x and 2.x',
+  readSignalEarly: true,
+  respond: (c, route) => respondBound(c, route),
+};
