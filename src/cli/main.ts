@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { SoakError } from '../errors/soak-error.ts';
+import { scenarios } from '../../scenarios/index.ts';
 import { registerList } from './commands/list.ts';
+import { registerRun } from './commands/run.ts';
 import { registerServe } from './commands/serve.ts';
 import { type CliIo, processIo } from './io.ts';
 
@@ -12,7 +14,7 @@ export interface MainHooks {
 }
 
 /** Builds the program. Only src/cli prints or decides exit codes. */
-export function buildProgram(io: CliIo, hooks: MainHooks = {}): Command {
+export function buildProgram(io: CliIo, hooks: MainHooks = {}, setExitCode: (code: number) => void = () => {}): Command {
   const program = new Command('sse-soak')
     .description('Leak detection and soak testing for Server-Sent-Events servers on Node.js')
     .version(packageInfo.version, '-v, --version')
@@ -23,7 +25,8 @@ export function buildProgram(io: CliIo, hooks: MainHooks = {}): Command {
       outputError: (s, write) => write(s.startsWith('error:') ? `sse-soak: ${s}` : s),
     })
     .showHelpAfterError('(run sse-soak --help for usage)');
-  registerList(program, io, []);
+  registerRun(program, io, setExitCode);
+  registerList(program, io, scenarios);
   registerServe(program, io, hooks.onServing);
   for (const command of program.commands) command.exitOverride();
   return program;
@@ -31,10 +34,11 @@ export function buildProgram(io: CliIo, hooks: MainHooks = {}): Command {
 
 /** Runs the CLI and returns the exit status (CONTRACTS.md). */
 export async function main(argv: readonly string[], io: CliIo = processIo(), hooks: MainHooks = {}): Promise<number> {
-  const program = buildProgram(io, hooks);
+  let exitCode = 0;
+  const program = buildProgram(io, hooks, (code) => (exitCode = code));
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return exitCode;
   } catch (error) {
     return exitCodeFor(error, io);
   }

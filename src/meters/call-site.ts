@@ -15,6 +15,8 @@ export interface CallSite {
   owner: Owner;
   /** `file:line`, relative to the working directory when inside it; undefined for `node`. */
   site?: string;
+  /** The target's frames that called the site, innermost first (up to three). */
+  via?: string[];
   frame?: StackFrame;
 }
 
@@ -65,12 +67,25 @@ export function attribute(frames: readonly StackFrame[], rules: OwnerRules, cwd 
   const first = own[0];
   if (!first) return { owner: 'node' };
   const harness = under(first.file, rules.harness) && !under(first.file, rules.targetInsideHarness);
+  const isTargetCode = (f: StackFrame) => !under(f.file, rules.harness) || under(f.file, rules.targetInsideHarness);
   const userFrame =
-    own.find((f) => !f.file.includes(`${path.sep}node_modules${path.sep}`) && !under(f.file, rules.harness)) ??
-    own.find((f) => under(f.file, rules.targetInsideHarness)) ??
+    own.find((f) => isTargetCode(f) && !f.file.includes(`${path.sep}node_modules${path.sep}`)) ??
+    own.find(isTargetCode) ??
     first;
   const frame = harness ? first : userFrame;
-  return { owner: harness ? 'harness' : 'target', site: formatSite(frame, cwd), frame };
+  const callers = harness
+    ? []
+    : own
+        .slice(own.indexOf(frame) + 1)
+        .filter((f) => isTargetCode(f) && !f.file.includes(`${path.sep}node_modules${path.sep}`))
+        .slice(0, 3)
+        .map((f) => formatSite(f, cwd));
+  return {
+    owner: harness ? 'harness' : 'target',
+    site: formatSite(frame, cwd),
+    ...(callers.length ? { via: callers } : {}),
+    frame,
+  };
 }
 
 export function formatSite(frame: StackFrame, cwd = process.cwd()): string {

@@ -1,9 +1,15 @@
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 export interface HeapSample {
+  /** Bytes in use in the spaces that hold objects (new, old, large-object). */
   usedBytes: number;
+  /** Bytes of compiled code: grows while the JIT warms up, and is no leak of the target's. */
+  codeBytes: number;
 }
+
+const codeSpaces = new Set(['code_space', 'code_large_object_space', 'read_only_space']);
 
 let cachedGc: (() => void) | null | undefined;
 
@@ -25,10 +31,27 @@ export function forcedGc(): (() => void) | null {
   return cachedGc;
 }
 
-/** Heap in use after a full GC; undefined when GC cannot be forced (the check is skipped). */
-export function sampleHeap(): HeapSample | undefined {
+/**
+ * Heap in use after a full GC; undefined when GC cannot be forced (the check is skipped).
+ * Object spaces and code are counted apart: the JIT compiling the harness's and the
+ * target's hot paths adds code for thousands of connections (DOMAIN.md: 7 to 14 KB per
+ * connection at first), which a per-connection slope would read as a leak.
+ * Collects twice with a turn of the event loop between: FinalizationRegistry callbacks
+ * (undici's fetch registers every response body in one) and WeakRef targets are released
+ * only after the collection that found them dead, and what they held needs a second one.
+ */
+export async function sampleHeap(): Promise<HeapSample | undefined> {
   const gc = forcedGc();
   if (!gc) return undefined;
   gc();
-  return { usedBytes: getHeapStatistics().used_heap_size };
+  await nextTurn();
+  await nextTurn();
+  gc();
+  let usedBytes = 0;
+  let codeBytes = 0;
+  for (const space of getHeapSpaceStatistics()) {
+    if (codeSpaces.has(space.space_name)) codeBytes += space.space_used_size;
+    else usedBytes += space.space_used_size;
+  }
+  return { usedBytes, codeBytes };
 }

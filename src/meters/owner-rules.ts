@@ -15,6 +15,7 @@ const sep = path.sep;
  */
 export const defaultOwnerRules: OwnerRules = {
   harness: [
+    path.join(root, 'bin') + sep,
     path.join(root, 'src') + sep,
     path.join(root, 'dist') + sep,
     path.join(root, 'scenarios') + sep,

@@ -82,6 +82,24 @@ export class ProcessListenerMeter {
     return { counts, total };
   }
 
+  /**
+   * Removes the listeners added since `baseline` (the newest of each event), so that a
+   * leaky target does not leave them in the caller's process. Returns how many.
+   */
+  removeAddedSince(baseline: ListenerSample): number {
+    let removed = 0;
+    for (const event of process.eventNames()) {
+      if (typeof event !== 'string') continue;
+      const extra = process.rawListeners(event).slice(baseline.counts[event] ?? 0);
+      for (const raw of extra) {
+        if (event === 'warning' && raw === this.#onWarning) continue;
+        process.removeListener(event, raw as Listener);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
   /** Events whose listener count grew since `baseline`, with where the new ones were added. */
   growth(baseline: ListenerSample, final: ListenerSample = this.sample()): ListenerGrowth[] {
     const out: ListenerGrowth[] = [];

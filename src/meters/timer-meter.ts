@@ -11,7 +11,7 @@ interface TimeoutResource {
 }
 
 interface Tracked {
-  resource: TimeoutResource;
+  resource: WeakRef<TimeoutResource>;
   origin: { stack?: string };
   createdAt: number;
   site?: CallSite;
@@ -21,6 +21,7 @@ export interface ActiveTimer {
   asyncId: number;
   owner: CallSite['owner'];
   site?: string;
+  via?: string[];
   repeat: boolean;
   refed: boolean;
   /** Milliseconds until a one-shot timer fires; undefined for intervals. */
@@ -58,14 +59,11 @@ export class TimerMeter {
       const origin: { stack?: string } = {};
       Error.captureStackTrace(origin, init);
       Error.stackTraceLimit = limit;
-      tracked.set(asyncId, { resource: resource as TimeoutResource, origin, createdAt: performance.now() });
+      tracked.set(asyncId, { resource: new WeakRef(resource as TimeoutResource), origin, createdAt: performance.now() });
     };
-    this.#hook = createHook({
-      init,
-      destroy: (asyncId) => {
-        tracked.delete(asyncId);
-      },
-    });
+    // No destroy hook: with one, Node tracks every promise's collection through a weak
+    // callback, which costs more than the whole meter. `_destroyed` tells the same, on demand.
+    this.#hook = createHook({ init });
   }
 
   enable(): this {
@@ -85,18 +83,32 @@ export class TimerMeter {
   }
 
   /**
-   * Clears every live timer the target created and returns how many: what a run does after
-   * measuring, so that a leaky target's intervals do not keep the caller's process alive.
+   * Clears every live timer the target created (but those in `keep`) and returns how many:
+   * what a run does after counting a leak, so that the next scenario is measured on its own
+   * and a leaky target's intervals do not keep the caller's process alive.
    */
-  clearTargetTimers(): number {
+  clearTargetTimers(keep: ReadonlySet<number> = new Set()): number {
     let cleared = 0;
     for (const t of this.sample().target) {
-      const entry = this.#tracked.get(t.asyncId);
-      if (!entry) continue;
-      clearTimeout(entry.resource as unknown as NodeJS.Timeout);
+      if (keep.has(t.asyncId)) continue;
+      const resource = this.#tracked.get(t.asyncId)?.resource.deref();
+      if (!resource) continue;
+      clearTimeout(resource as unknown as NodeJS.Timeout);
       cleared++;
     }
     return cleared;
+  }
+
+  /**
+   * Forgets timers that were cleared or have fired. The runner calls it before every heap
+   * sample: an entry's creation stack holds the functions that were on it, and so whatever
+   * they close over, until it is forgotten.
+   */
+  prune(): void {
+    for (const [asyncId, entry] of this.#tracked) {
+      const r = entry.resource.deref();
+      if (!r || r._destroyed) this.#tracked.delete(asyncId);
+    }
   }
 
   /** Timers that are still scheduled, attributed to their creators. */
@@ -104,9 +116,9 @@ export class TimerMeter {
     const target: ActiveTimer[] = [];
     const byOwner = { target: 0, harness: 0, node: 0 };
     for (const [asyncId, entry] of this.#tracked) {
-      const r = entry.resource;
-      // destroy hooks run on a later tick; `_destroyed` is set synchronously by clearTimeout.
-      if (r._destroyed) {
+      const r = entry.resource.deref();
+      // clearTimeout and a fired one-shot set `_destroyed` synchronously.
+      if (!r || r._destroyed) {
         this.#tracked.delete(asyncId);
         continue;
       }
@@ -118,6 +130,7 @@ export class TimerMeter {
         asyncId,
         owner: entry.site.owner,
         site: entry.site.site,
+        via: entry.site.via,
         repeat,
         refed: r.hasRef?.() ?? true,
         dueInMs:
@@ -128,13 +141,20 @@ export class TimerMeter {
   }
 }
 
-/** Groups timers by creation site, largest group first. */
-export function groupBySite(timers: readonly ActiveTimer[]): { site: string; count: number; repeat: boolean }[] {
-  const groups = new Map<string, { site: string; count: number; repeat: boolean }>();
+export interface TimerGroup {
+  site: string;
+  via?: string[];
+  count: number;
+  repeat: boolean;
+}
+
+/** Groups timers by creation site and callers, largest group first. */
+export function groupBySite(timers: readonly ActiveTimer[]): TimerGroup[] {
+  const groups = new Map<string, TimerGroup>();
   for (const t of timers) {
     const site = t.site ?? '<unknown>';
-    const key = `${site}|${t.repeat}`;
-    const g = groups.get(key) ?? { site, count: 0, repeat: t.repeat };
+    const key = `${site}|${t.via?.join('<') ?? ''}|${t.repeat}`;
+    const g = groups.get(key) ?? { site, ...(t.via ? { via: t.via } : {}), count: 0, repeat: t.repeat };
     g.count++;
     groups.set(key, g);
   }

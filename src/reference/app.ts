@@ -58,10 +58,10 @@ export function createReferenceApp(variant: ReferenceVariant, options: Reference
   };
 
   const app = new Hono();
-  if (variant.readSignalEarly) {
-    // On node-server 1.19.x a signal aborts only if it existed when the socket closed.
+  const onRequest = variant.onRequest;
+  if (onRequest) {
     app.use('/api/:orgSlug/*', async (c, next) => {
-      void c.req.raw.signal;
+      onRequest(c);
       await next();
     });
   }

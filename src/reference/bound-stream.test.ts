@@ -71,8 +71,11 @@ describe('respondBound (the fixed helper)', () => {
   it('cancel without abort cleans up', async () => {
     const { app, emitter, intervals, streams } = setup();
     const res = await app.request('/events');
+    expect(streams.size).toBe(0); // nobody reads it yet: shutdown would not know of it
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('event: connected\ndata: {}\n\n');
     expect(streams.size).toBe(1);
-    await res.body!.cancel();
+    await reader.cancel();
     expect([emitter.listenerCount(), intervals(), streams.size]).toEqual([0, 0, 0]);
   });
 

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { RouteContext } from './route-context.ts';
-import { type SessionOptions, sseHeaders, startSession } from './stream-session.ts';
+import { type Session, type SessionOptions, sseHeaders, startSession } from './stream-session.ts';
 
 /**
  * The helper of the production fix (DOMAIN.md): cleanup bound to the request's AbortSignal
@@ -9,27 +9,37 @@ import { type SessionOptions, sseHeaders, startSession } from './stream-session.
  * `c.req.raw.signal`: node-server 1.19.x only aborts a signal that existed when the socket
  * closed.
  */
+/**
+ * Reads the request signal before the route's first await. On node-server 1.19.x a signal
+ * aborts only if it existed when the socket closed (its AbortController is created lazily).
+ */
+export function readSignalEarly(c: Context): void {
+  void c.req.raw.signal;
+}
+
 export function respondBound(c: Context, route: RouteContext, options: SessionOptions = {}): Response {
   const signal = c.req.raw.signal;
   if (signal.aborted) return c.body(null, 204);
 
   let onAbort: (() => void) | undefined;
-  let cleanup: (() => void) | undefined;
+  let session: Session | undefined;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      const session = startSession(controller, route, {
+      session = startSession(controller, route, {
         ...options,
         onCleanup: () => {
           if (onAbort) signal.removeEventListener('abort', onAbort);
           options.onCleanup?.();
         },
       });
-      cleanup = session.cleanup;
       onAbort = session.cleanup;
       signal.addEventListener('abort', onAbort, { once: true });
     },
+    pull() {
+      session?.reading();
+    },
     cancel() {
-      cleanup?.();
+      session?.cleanup();
     },
   });
   return c.body(body, 200, sseHeaders);

@@ -26,7 +26,7 @@ async function start(options: ReferenceTargetOptions = {}) {
 describe('reference server protocol', () => {
   it('an eventsource client receives connected, then invalidate after publish', async () => {
     const { target, pool, url } = await start();
-    const source = await openEventSource(url, pool);
+    const source = await openEventSource(url, pool, { firstEvent: 'connected' });
     const invalidate = new Promise<MessageEvent>((resolve) =>
       source.addEventListener('invalidate', (e) => resolve(e as MessageEvent)),
     );

@@ -36,6 +36,7 @@ export function createReferenceTarget(options: ReferenceTargetOptions = {}): Tar
   return {
     name: `reference:${variant.name}`,
     fetch: app.fetch,
+    firstEvent: 'connected',
     path: options.route === 'public' ? `/api/${REFERENCE_ORG}/public/events` : `/api/${REFERENCE_ORG}/events`,
     gauges: {
       listeners: () => emitter.listenerCount(),

@@ -4,6 +4,12 @@ import type { RouteContext } from './route-context.ts';
 export interface Session {
   /** Unsubscribes, clears the keepalive and forgets the stream. Idempotent (a latch). */
   cleanup: () => void;
+  /**
+   * Called from the stream's pull(): a client is reading, so shutdown must end this stream.
+   * A body nobody ever reads is never registered, as in a server that tracks its clients
+   * by what it streams to: close() cannot reach it, and its interval outlives SIGTERM.
+   */
+  reading: () => void;
 }
 
 export interface SessionOptions {
@@ -63,9 +69,14 @@ export function startSession(
     if (options.endRunsCleanup === false) route.streams.delete(end);
     else cleanup();
   };
-  route.streams.add(end);
+  let registered = false;
+  const reading = () => {
+    if (registered || cleaned) return;
+    registered = true;
+    route.streams.add(end);
+  };
 
-  return { cleanup };
+  return { cleanup, reading };
 }
 
 export const sseHeaders = {

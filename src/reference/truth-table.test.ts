@@ -100,10 +100,10 @@ async function leftAfter(variant: string, kind: Kind, adapter: CreateAdaptorServ
   for (let i = 0; i < N; i++) {
     switch (kind) {
       case 'eventsource-close':
-        (await openEventSource(url, pool)).close();
+        (await openEventSource(url, pool, { firstEvent: 'connected' })).close();
         break;
       case 'fetch-abort':
-        await fetchUntilEventThenAbort(url, pool);
+        await fetchUntilEventThenAbort(url, pool, { firstEvent: 'connected' });
         break;
       case 'destroy':
       case 'reset': {

@@ -8,7 +8,7 @@ export interface ReferenceVariant {
   mechanism: string;
   /** Where it leaks, per disconnect kind and @hono/node-server version. */
   leaks: string;
-  /** Whether a middleware reads `c.req.raw.signal` before the awaited organisation lookup. */
-  readSignalEarly: boolean;
+  /** What a middleware does for this variant before the awaited organisation lookup. */
+  onRequest?: (c: Context) => void;
   respond(c: Context, route: RouteContext): Response;
 }

@@ -1,10 +1,26 @@
 import type { AddressInfo, Socket } from 'node:net';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Target } from '../target/target.ts';
 
+/**
+ * How served requests ended, counted on the server: the exact number of clients that left
+ * inside each window, whatever the client thought it saw.
+ */
+export interface ResponseTally {
+  /** Requests whose connection closed before the response headers were written. */
+  closedBeforeHeaders: number;
+  /** ... after the headers and before the first body byte. */
+  closedBeforeBody: number;
+  /** ... after the body started (an established stream). */
+  closedAfterBody: number;
+  /** Requests whose response finished normally (the server ended it). */
+  finished: number;
+}
+
 export interface ServedTarget {
   readonly url: string;
+  readonly tally: ResponseTally;
   readonly port: number;
   readonly server: Server;
   /** Server-side sockets currently open: a meter of its own. */
@@ -30,6 +46,23 @@ export async function serveTarget(
   const create = options.adapter ?? createAdaptorServer;
   const server = create({ fetch: target.fetch, hostname: '127.0.0.1' }) as Server;
   const sockets = new Set<Socket>();
+  const tally: ResponseTally = { closedBeforeHeaders: 0, closedBeforeBody: 0, closedAfterBody: 0, finished: 0 };
+  // Prepended: the adapter's own listener may write the head synchronously.
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    let bodyStarted = false;
+    const write = res.write;
+    res.write = function (this: ServerResponse, ...args: unknown[]) {
+      bodyStarted = true;
+      res.write = write;
+      return (write as (...a: unknown[]) => boolean).apply(this, args);
+    } as typeof res.write;
+    res.once('close', () => {
+      if (res.writableFinished) tally.finished++;
+      else if (!res.headersSent) tally.closedBeforeHeaders++;
+      else if (!bodyStarted) tally.closedBeforeBody++;
+      else tally.closedAfterBody++;
+    });
+  });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -52,6 +85,7 @@ export async function serveTarget(
   };
   return {
     url: `http://127.0.0.1:${port}`,
+    tally,
     port,
     server,
     openSockets: () => sockets.size,

@@ -9,6 +9,11 @@ export interface Target {
   fetch: (request: Request) => Response | Promise<Response>;
   /** The SSE endpoint the scenarios open with GET. */
   path: string;
+  /**
+   * The event a new stream sends first (`connected` for the reference server). When absent,
+   * a stream counts as established at its first event of any name.
+   */
+  firstEvent?: string;
   /** Cheap resource counts that must read the same after a scenario as before it. */
   gauges?: Record<string, () => number>;
   /** Sends one event to every open stream. */

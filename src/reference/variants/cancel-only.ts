@@ -1,4 +1,4 @@
-import { sseHeaders, startSession } from '../stream-session.ts';
+import { type Session, sseHeaders, startSession } from '../stream-session.ts';
 import type { ReferenceVariant } from '../variant.ts';
 
 /**
@@ -10,15 +10,17 @@ export const cancelOnly: ReferenceVariant = {
   mechanism: 'cleanup only in the ReadableStream cancel(); the request signal is ignored',
   leaks:
     'one listener and one interval per client that leaves during the setup await (node-server 1.19.x; rescued on 2.x) and per in-process request dispatched already aborted (any adapter); on 1.17.1 to 1.19.4 also on every established-stream disconnect',
-  readSignalEarly: false,
   respond(c, route) {
-    let cleanup: (() => void) | undefined;
+    let session: Session | undefined;
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
-        cleanup = startSession(controller, route).cleanup;
+        session = startSession(controller, route);
+      },
+      pull() {
+        session?.reading();
       },
       cancel() {
-        cleanup?.();
+        session?.cleanup();
       },
     });
     return c.body(body, 200, sseHeaders);

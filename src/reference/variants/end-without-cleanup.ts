@@ -1,4 +1,4 @@
-import { respondBound } from '../bound-stream.ts';
+import { readSignalEarly, respondBound } from '../bound-stream.ts';
 import type { ReferenceVariant } from '../variant.ts';
 
 /**
@@ -10,6 +10,6 @@ export const endWithoutCleanup: ReferenceVariant = {
   name: 'end-without-cleanup',
   mechanism: 'as fixed, but the server-side end of a stream (close()) does not run cleanup',
   leaks: 'one listener and one interval per stream open when the server closes; the process never exits after SIGTERM',
-  readSignalEarly: true,
+  onRequest: readSignalEarly,
   respond: (c, route) => respondBound(c, route, { endRunsCleanup: false }),
 };

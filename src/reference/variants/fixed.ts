@@ -1,4 +1,4 @@
-import { respondBound } from '../bound-stream.ts';
+import { readSignalEarly, respondBound } from '../bound-stream.ts';
 import type { ReferenceVariant } from '../variant.ts';
 
 export const fixed: ReferenceVariant = {
@@ -6,6 +6,6 @@ export const fixed: ReferenceVariant = {
   mechanism:
     'cleanup bound to the request signal (read before any await) and to cancel(), through a latch; nothing registered when already aborted',
   leaks: 'nowhere, on node-server 1.19.x and 2.x',
-  readSignalEarly: true,
+  onRequest: readSignalEarly,
   respond: (c, route) => respondBound(c, route),
 };

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { streamSSE } from 'hono/streaming';
+import { readSignalEarly } from '../bound-stream.ts';
 import { frames } from '../frames.ts';
 import type { ReferenceVariant } from '../variant.ts';
 
@@ -17,7 +18,7 @@ export const heartbeatAfterSetup: ReferenceVariant = {
   name: 'heartbeat-after-setup',
   mechanism: 'streamSSE route whose heartbeat interval is created after an awaited step that cleanup may already have latched',
   leaks: 'one interval per client that leaves after the headers and before the first event, on every adapter; no listener',
-  readSignalEarly: true,
+  onRequest: readSignalEarly,
   respond(c, route) {
     const signal = c.req.raw.signal;
     if (signal.aborted) return c.body(null, 204);

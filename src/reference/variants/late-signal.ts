@@ -13,6 +13,5 @@ export const lateSignal: ReferenceVariant = {
   mechanism: 'as fixed, but the request signal is first read after the awaited setup',
   leaks:
     'one listener and one interval per client that leaves during the setup await, on node-server 1.19.x; rescued on 2.x',
-  readSignalEarly: false,
   respond: (c, route) => respondBound(c, route),
 };

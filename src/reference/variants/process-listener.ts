@@ -1,4 +1,4 @@
-import { respondBound } from '../bound-stream.ts';
+import { readSignalEarly, respondBound } from '../bound-stream.ts';
 import type { ReferenceVariant } from '../variant.ts';
 
 /**
@@ -10,7 +10,7 @@ export const processListener: ReferenceVariant = {
   name: 'process-listener',
   mechanism: 'as fixed, plus a per-connection process SIGTERM listener that cleanup never removes',
   leaks: 'one process SIGTERM listener per stream that started, on every disconnect kind and adapter',
-  readSignalEarly: true,
+  onRequest: readSignalEarly,
   respond(c, route) {
     const response = respondBound(c, route);
     if (response.body) {

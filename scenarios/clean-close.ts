@@ -1,0 +1,21 @@
+import { openEventSource } from '../src/clients/eventsource-stream.ts';
+import { fetchUntilEventThenAbort } from '../src/clients/fetch-stream.ts';
+import { defineScenario } from '../src/scenario/scenario.ts';
+
+/** The polite client: it takes the first event and closes, the way its library closes. */
+export default defineScenario({
+  kind: 'connections',
+  name: 'clean-close',
+  description: 'after the first event the client closes normally: EventSource.close() or an undici abort',
+  async connect(ctx, i) {
+    const options = { firstEvent: ctx.target.firstEvent, timeoutMs: ctx.settings.connectionTimeoutMs };
+    if (i % 2 === 0) {
+      const source = await openEventSource(ctx.url, ctx.pool, options);
+      source.close();
+      ctx.count('eventsourceClose');
+    } else {
+      await fetchUntilEventThenAbort(ctx.url, ctx.pool, options);
+      ctx.count('undiciAbort');
+    }
+  },
+});

@@ -1,0 +1,13 @@
+import type { Scenario } from '../src/scenario/scenario.ts';
+import cleanClose from './clean-close.ts';
+import idleKill from './idle-kill.ts';
+import preAborted from './pre-aborted.ts';
+import sigterm from './sigterm.ts';
+import socketDestroy from './socket-destroy.ts';
+
+/** Every scenario, in the order a run takes them (CONTRACTS.md names). */
+export const scenarios: readonly Scenario[] = [cleanClose, socketDestroy, idleKill, preAborted, sigterm];
+
+export function findScenario(name: string): Scenario | undefined {
+  return scenarios.find((s) => s.name === name);
+}

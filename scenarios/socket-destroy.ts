@@ -1,0 +1,24 @@
+import { defineScenario } from '../src/scenario/scenario.ts';
+import { openEstablished } from '../src/scenario/establish.ts';
+
+/**
+ * The rude client: its socket goes away under an established stream, with a FIN
+ * (destroy()) or an RST (resetAndDestroy()); one connection in four first waits for a
+ * published event, so that the listener has fired before the client leaves.
+ */
+export default defineScenario({
+  kind: 'connections',
+  name: 'socket-destroy',
+  description: 'after the first event (some after a published one) the socket is destroyed: FIN or RST',
+  async connect(ctx, i) {
+    const stream = await openEstablished(ctx);
+    if (i % 4 === 3 && ctx.target.publish) {
+      await ctx.target.publish();
+      await stream.events.next(undefined, ctx.settings.connectionTimeoutMs);
+      ctx.count('afterPublish');
+    }
+    const how = i % 2 === 0 ? 'fin' : 'rst';
+    stream.disconnect(how);
+    ctx.count(how === 'fin' ? 'destroyFin' : 'resetRst');
+  },
+});

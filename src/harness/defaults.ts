@@ -1,0 +1,57 @@
+/**
+ * Every default of a run, in one place (STYLE.md 7). Sized so that the whole default run
+ * takes about 10 s on 2 cores and a 2 KiB-per-connection retention is caught (README).
+ */
+export interface RunSettings {
+  /** Measured connections per scenario. */
+  connections: number;
+  /** Unmeasured connections before the baseline (JIT, router and stream machinery warm up). */
+  warmup: number;
+  /** Connections per wave; the heap is sampled between waves, when nothing is in flight. */
+  concurrency: number;
+  /** Heap samples to aim for over the measured connections. */
+  heapSamples: number;
+  /** Fail the heap check when the slope's whole 95 % interval is above this. */
+  heapLimitBytesPerConnection: number;
+  /** Deadline for one connection's whole life. */
+  connectionTimeoutMs: number;
+  /** How long resources may take to come back after the last connection. */
+  settleMs: number;
+  /** How long the settle may wait for the target's pending one-shot timers (sleeps) to fire. */
+  settleMaxMs: number;
+  /** idle-kill: the proxy's idle timeout. Must be below the target's keepalive period. */
+  idleTimeoutMs: number;
+  /** pre-aborted: disconnect delays after the request was written, swept per connection. */
+  sweepMs: readonly number[];
+  /** pre-aborted: one connection in this many is an in-process request already aborted. */
+  inProcessEvery: number;
+  /** sigterm: connections of the mixed disconnect kinds served before the SIGTERM. */
+  sigtermMix: number;
+  /** sigterm: streams held open when SIGTERM arrives. */
+  sigtermOpen: number;
+  /** sigterm: how long the child may take to exit by itself after SIGTERM. */
+  sigtermGraceMs: number;
+  /** sigterm: how long the child lets open streams end before cutting them. */
+  sigtermDrainMs: number;
+}
+
+export const defaultSettings: RunSettings = {
+  connections: 400,
+  warmup: 100,
+  concurrency: 20,
+  heapSamples: 20,
+  heapLimitBytesPerConnection: 1024,
+  connectionTimeoutMs: 10_000,
+  settleMs: 1_000,
+  settleMaxMs: 35_000,
+  idleTimeoutMs: 150,
+  sweepMs: [0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 35, 50, 70],
+  inProcessEvery: 8,
+  sigtermMix: 60,
+  sigtermOpen: 20,
+  sigtermGraceMs: 5_000,
+  sigtermDrainMs: 1_000,
+};
+
+/** The reference server as `run` serves it: a 1 s keepalive keeps the settle of streamSSE sleeps short. */
+export const referenceRunOptions = { keepaliveMs: 1_000, setupMs: 5 } as const;

@@ -1,0 +1,182 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ClientPool } from '../clients/client-pool.ts';
+import { InterruptedError, type Phase, ScenarioError } from '../errors/scenario-error.ts';
+import { SoakError } from '../errors/soak-error.ts';
+import { sampleHeap } from '../meters/heap-meter.ts';
+import type { Check, ScenarioResult } from '../report/report.ts';
+import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
+import type { ServedTarget } from '../server/serve-target.ts';
+import type { Point } from '../stats/theil-sen.ts';
+import type { Target } from '../target/target.ts';
+import { heapCheck } from '../verdict/heap-check.ts';
+import { scenarioVerdict } from '../verdict/verdicts.ts';
+import type { RunSettings } from './defaults.ts';
+import type { MeterSet } from './meter-set.ts';
+import type { RunProgress } from './progress.ts';
+import { settle } from './settle.ts';
+
+export interface ConnectionScenarioEnv {
+  target: Target;
+  served: ServedTarget;
+  meters: MeterSet;
+  settings: RunSettings;
+  signal?: AbortSignal;
+  onProgress?: (event: RunProgress) => void;
+}
+
+/**
+ * Runs one connection scenario: warm-up, baseline, measured waves with heap samples
+ * between them, settle, final sample, checks. Clears the timers the scenario leaked once
+ * they are counted, so that the next scenario is measured on its own.
+ */
+export async function runConnectionScenario(scenario: ConnectionScenario, env: ConnectionScenarioEnv): Promise<ScenarioResult> {
+  const started = performance.now();
+  const { settings, served, meters, target } = env;
+  const counters: Record<string, number> = {};
+  let phase: Phase = 'setup';
+  let resources: ScenarioResources | undefined;
+  let pool = new ClientPool();
+  let measured = 0;
+  const origin = { host: '127.0.0.1', port: served.port, path: target.path, url: served.url + target.path };
+  const base = { origin, target, settings, count: (stat: string, n = 1) => (counters[stat] = (counters[stat] ?? 0) + n) };
+  const result = (verdict: ScenarioResult['verdict'], checks: Check[], extra: Partial<ScenarioResult> = {}): ScenarioResult => ({
+    name: scenario.name,
+    verdict,
+    connections: measured,
+    durationMs: Math.round(performance.now() - started),
+    checks,
+    ...extra,
+  });
+  try {
+    resources = await scenario.setup?.(base);
+    const ctx = (): ScenarioContext => ({ ...base, url: resources?.url ? resources.url + target.path : origin.url, pool });
+    const concurrency = scenario.concurrency ?? settings.concurrency;
+
+    phase = 'warmup';
+    await runWaves(scenario, ctx, settings.warmup, concurrency, settings, env.signal);
+    await pool.close();
+    // DOMAIN.md: one throwaway wave before the baseline, on the pool the measurement uses,
+    // so that the first measured sample does not carry the new pool's and the JIT's one-off
+    // allocations (300 to 400 KB here, a whole KiB per connection at 400 connections).
+    pool = new ClientPool();
+    await runWaves(scenario, ctx, settings.warmup > 0 ? concurrency : 0, concurrency, settings, env.signal);
+    await waitForSockets(served, 0, settings.settleMs);
+
+    phase = 'baseline';
+    const baseline = meters.snapshot();
+    meters.timers.prune();
+    const firstHeap = await sampleHeap();
+    const points: Point[] = firstHeap ? [{ x: 0, y: firstHeap.usedBytes }] : [];
+    const tallyBefore = { ...served.tally };
+    const statsBefore = { ...resources?.stats?.() };
+    for (const key of Object.keys(counters)) delete counters[key];
+
+    phase = 'measure';
+    const sampleEvery = Math.max(concurrency, Math.ceil(settings.connections / settings.heapSamples));
+    let nextSample = sampleEvery;
+    while (measured < settings.connections) {
+      const wave = Math.min(concurrency, settings.connections - measured);
+      await runWave(scenario, ctx(), measured, wave, settings, env.signal);
+      measured += wave;
+      env.onProgress?.({ type: 'progress', scenario: scenario.name, done: measured, total: settings.connections });
+      if (measured >= nextSample || measured === settings.connections) {
+        nextSample += sampleEvery;
+        meters.timers.prune();
+        const heap = await sampleHeap();
+        if (heap) points.push({ x: measured, y: heap.usedBytes });
+      }
+    }
+    await pool.close();
+
+    phase = 'settle';
+    const settled = await settle(() => meters.snapshot(), baseline, settings);
+    meters.timers.prune();
+    const settledHeap = await sampleHeap();
+    const stats: Record<string, number> = { ...counters };
+    for (const [key, value] of Object.entries(served.tally)) stats[`server.${key}`] = value - tallyBefore[key as keyof typeof tallyBefore];
+    for (const [key, value] of Object.entries(resources?.stats?.() ?? {})) stats[key] = value - (statsBefore[key] ?? 0);
+    stats.settleMs = settled.waitedMs;
+
+    const checks = [
+      ...meters.checks(baseline, settled.snapshot),
+      points.length > 0
+        ? heapCheck(points, settings.heapLimitBytesPerConnection, settledHeap && { x: measured, y: settledHeap.usedBytes })
+        : heapSkipped(),
+      ...(resources?.checks?.({ connections: measured, stats }) ?? []),
+    ];
+    meters.timers.clearTargetTimers(new Set(baseline.timers.map((t) => t.asyncId)));
+    return result(scenarioVerdict(checks, false), checks, { stats });
+  } catch (error) {
+    if (error instanceof InterruptedError) throw error;
+    const soak = error instanceof SoakError ? error : undefined;
+    return result('error', [], {
+      error: {
+        code: soak?.code ?? 'SSE_SOAK_SCENARIO',
+        message: error instanceof Error ? error.message : String(error),
+        phase: error instanceof ScenarioError ? error.phase : phase,
+      },
+    });
+  } finally {
+    await pool.close();
+    await resources?.close();
+  }
+}
+
+function heapSkipped(): Check {
+  return { meter: 'heap', verdict: 'skipped', reason: 'a full GC cannot be forced in this runtime' };
+}
+
+async function runWaves(
+  scenario: ConnectionScenario,
+  ctx: () => ScenarioContext,
+  total: number,
+  concurrency: number,
+  settings: RunSettings,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  for (let done = 0; done < total; done += concurrency) {
+    await runWave(scenario, ctx(), done, Math.min(concurrency, total - done), settings, signal);
+  }
+}
+
+/** One wave: `size` connections at once; the first failure fails the scenario, with its index. */
+async function runWave(
+  scenario: ConnectionScenario,
+  ctx: ScenarioContext,
+  first: number,
+  size: number,
+  settings: RunSettings,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (signal?.aborted) throw new InterruptedError();
+  const runs: Promise<void>[] = [];
+  for (let i = first; i < first + size; i++) runs.push(withDeadline(scenario.connect(ctx, i), settings.connectionTimeoutMs, i));
+  const outcomes = await Promise.allSettled(runs);
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) {
+    const reason = failed.reason;
+    throw reason instanceof ScenarioError
+      ? reason
+      : new ScenarioError(reason instanceof Error ? reason.message : String(reason), 'measure', { cause: reason });
+  }
+}
+
+async function withDeadline(run: Promise<void>, ms: number, index: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ScenarioError(`connection ${index} did not finish within ${ms} ms`, 'measure', { code: 'SSE_SOAK_HUNG' })),
+      ms,
+    );
+  });
+  try {
+    await Promise.race([run, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function waitForSockets(served: ServedTarget, count: number, ms: number): Promise<void> {
+  const until = performance.now() + ms;
+  while (served.openSockets() > count && performance.now() < until) await sleep(10);
+}

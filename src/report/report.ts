@@ -1,0 +1,69 @@
+/** The JSON report (CONTRACTS.md, "The report"). Bump REPORT_SCHEMA_VERSION on any breaking change. */
+export const REPORT_SCHEMA_VERSION = 1;
+
+export type Verdict = 'pass' | 'fail' | 'error';
+/** A check that could not be measured is `skipped`, with a reason; it never passes. */
+export type CheckVerdict = Verdict | 'skipped';
+
+export interface SiteCount {
+  /** `file:line` of the code that created the resource. */
+  site: string;
+  /** The target's callers of `site`, innermost first: which route reached a shared helper. */
+  via?: string[];
+  count: number;
+  /** What was created there: `setInterval`, `setTimeout`, or the process event listened to. */
+  kind?: string;
+  event?: string;
+}
+
+export interface Check {
+  /** `timers`, `gauge:<name>`, `process-listeners`, `sockets`, `heap`, or a scenario's own. */
+  meter: string;
+  verdict: CheckVerdict;
+  baseline?: number;
+  final?: number;
+  limit?: number;
+  /** How many of what leaked (final - baseline), on a failed count check. */
+  leaked?: number;
+  /** Where the leaked resources were created, largest group first. */
+  sites?: SiteCount[];
+  /** heap: Theil-Sen slope over the measured connections, with its 95 % interval. */
+  bytesPerConnection?: number;
+  ci95?: [number, number];
+  samples?: number;
+  /** Why the check failed, errored or was skipped, in one line. */
+  reason?: string;
+  /** Anything else the meter wants a reader to see. */
+  details?: Record<string, unknown>;
+}
+
+export interface ScenarioResult {
+  name: string;
+  verdict: Verdict;
+  connections: number;
+  durationMs: number;
+  checks: Check[];
+  /** What the scenario did, counted (disconnect kinds, proxy kills, streams ended...). */
+  stats?: Record<string, number>;
+  error?: { code: string; message: string; phase: string };
+}
+
+export interface Report {
+  schemaVersion: number;
+  tool: { name: 'sse-soak'; version: string };
+  startedAt: string;
+  durationMs: number;
+  environment: {
+    node: string;
+    platform: string;
+    arch: string;
+    cpus: number;
+    packages: Record<string, string>;
+  };
+  target: { name: string; source: string; adapter?: { name: string; version: string } };
+  settings: Record<string, unknown>;
+  verdict: Verdict;
+  /** Present and true when SIGINT stopped the run; the scenarios below are what completed. */
+  interrupted?: boolean;
+  scenarios: ScenarioResult[];
+}

@@ -1,0 +1,68 @@
+import type { ClientPool } from '../clients/client-pool.ts';
+import type { ReferenceOptions } from '../reference/app.ts';
+import type { Check, ScenarioResult } from '../report/report.ts';
+import type { Target } from '../target/target.ts';
+import type { RunSettings } from '../harness/defaults.ts';
+
+/** What a scenario's hooks get: the served target, clients, and a place to count. */
+export interface ScenarioContext {
+  /** Where clients connect: the served target, or what `setup` put in front of it. */
+  readonly url: string;
+  /** The served target itself (host, port and path for raw sockets). */
+  readonly origin: { host: string; port: number; path: string; url: string };
+  readonly target: Target;
+  /** The batch's undici pool (fetch, EventSource). Replaced between warm-up and measurement. */
+  readonly pool: ClientPool;
+  readonly settings: RunSettings;
+  /** Adds to one of the scenario's counters (reported under `stats`). Never per connection. */
+  count(stat: string, n?: number): void;
+}
+
+/** Something a scenario opened for itself (a fault proxy): where clients go, and its counters. */
+export interface ScenarioResources {
+  url?: string;
+  stats?: () => Record<string, number>;
+  /** Extra checks, given the counters of the measured phase (for example: every connection went idle). */
+  checks?: (measured: { connections: number; stats: Record<string, number> }) => Check[];
+  close(): Promise<void>;
+}
+
+/**
+ * A disconnect scenario in the memlab sense: a small declarative object with hooks. The
+ * runner warms up, takes a baseline, calls `connect` once per connection in waves, settles,
+ * samples again and checks every meter.
+ */
+export interface ConnectionScenario {
+  kind: 'connections';
+  name: string;
+  description: string;
+  /** Override of the run's concurrency (idle-kill holds each connection for the idle timeout). */
+  concurrency?: number;
+  setup?(ctx: Omit<ScenarioContext, 'url' | 'pool'>): Promise<ScenarioResources>;
+  /** One connection's life, ended this scenario's way. `i` counts from 0 within a phase. */
+  connect(ctx: ScenarioContext, i: number): Promise<void>;
+}
+
+/** What a process scenario needs to start the target on its own. */
+export interface ProcessScenarioEnv {
+  /** The --target spec, loaded again in the child. */
+  spec: string;
+  cwd: string;
+  reference: ReferenceOptions;
+  settings: RunSettings;
+  signal?: AbortSignal;
+}
+
+/** A scenario with a runner of its own (sigterm runs the target in a child process). */
+export interface ProcessScenario {
+  kind: 'process';
+  name: string;
+  description: string;
+  run(env: ProcessScenarioEnv): Promise<ScenarioResult>;
+}
+
+export type Scenario = ConnectionScenario | ProcessScenario;
+
+export function defineScenario<T extends Scenario>(scenario: T): T {
+  return scenario;
+}

@@ -1,0 +1,95 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { TargetError, UsageError } from '../errors/soak-error.ts';
+import type { ReferenceOptions } from '../reference/app.ts';
+import { createReferenceTarget } from '../reference/reference-target.ts';
+import { validateTarget } from './validate-target.ts';
+import type { Target } from './target.ts';
+
+export interface LoadedTarget {
+  target: Target;
+  /** Shown in reports: the target's own name, else the spec. */
+  name: string;
+  /** The spec as the user gave it (`reference:fixed`, `./soak.target.ts`). */
+  source: string;
+  /** Absolute path of a target module; undefined for the reference server. */
+  modulePath?: string;
+}
+
+const moduleExtensions = ['.ts', '.mts', '.js', '.mjs'];
+
+/** Normalises `reference` to `reference:fixed`; leaves paths as given. */
+export function normaliseSpec(spec: string): string {
+  return spec === 'reference' ? 'reference:fixed' : spec;
+}
+
+/**
+ * Turns a --target spec into a live target: `reference[:variant]`, or a module path
+ * resolved from `cwd` whose default export is a target or a (sync or async) factory.
+ * TypeScript modules load through tsx, resolving their imports from their own folder.
+ */
+export async function loadTarget(
+  spec: string,
+  options: { cwd?: string; reference?: ReferenceOptions } = {},
+): Promise<LoadedTarget> {
+  const source = normaliseSpec(spec);
+  if (source.startsWith('reference:')) {
+    const target = createReferenceTarget({ ...options.reference, variant: source.slice('reference:'.length) });
+    return { target, name: target.name!, source };
+  }
+  const modulePath = path.resolve(options.cwd ?? process.cwd(), source);
+  if (!moduleExtensions.includes(path.extname(modulePath))) {
+    throw new UsageError(
+      `--target '${spec}' is neither 'reference[:<variant>]' nor a module path ending in ${moduleExtensions.join(', ')}`,
+      { code: 'SSE_SOAK_BAD_TARGET_SPEC' },
+    );
+  }
+  if (!existsSync(modulePath) || !statSync(modulePath).isFile()) {
+    throw new UsageError(`target module not found: ${modulePath}`, { code: 'SSE_SOAK_TARGET_NOT_FOUND' });
+  }
+  const exported = await importModule(modulePath, spec);
+  let value: unknown = exported;
+  if (typeof exported === 'function') {
+    try {
+      value = await (exported as () => unknown)();
+    } catch (error) {
+      throw new TargetError(`target ${spec}: its factory threw: ${messageOf(error)}`, { code: 'SSE_SOAK_FACTORY_THREW', cause: error });
+    }
+  }
+  const target = validateTarget(value, spec);
+  return { target, name: target.name ?? spec, source, modulePath };
+}
+
+async function importModule(modulePath: string, spec: string): Promise<unknown> {
+  let namespace: Record<string, unknown>;
+  try {
+    if (/\.m?ts$/.test(modulePath)) {
+      const { tsImport } = await import('tsx/esm/api');
+      namespace = (await tsImport(pathToFileURL(modulePath).href, import.meta.url)) as Record<string, unknown>;
+    } else {
+      namespace = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
+    }
+  } catch (error) {
+    // Loading runs the module's top level: a syntax error or a throw there is the target's.
+    throw new TargetError(`target ${spec}: loading the module failed: ${messageOf(error)}`, {
+      code: 'SSE_SOAK_TARGET_LOAD',
+      cause: error,
+    });
+  }
+  // tsx may wrap a CommonJS-compiled module's exports one level deeper.
+  let exported = namespace.default;
+  if (exported && typeof exported === 'object' && 'default' in exported && !('fetch' in exported)) {
+    exported = (exported as { default: unknown }).default;
+  }
+  if (exported === undefined) {
+    throw new UsageError(`target ${spec} has no default export (export default defineTarget(...))`, {
+      code: 'SSE_SOAK_NO_DEFAULT_EXPORT',
+    });
+  }
+  return exported;
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
+}

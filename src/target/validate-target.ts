@@ -1,0 +1,31 @@
+import { UsageError } from '../errors/soak-error.ts';
+import type { Target } from './target.ts';
+
+/** Checks a module's export against the target contract; the error names the field. */
+export function validateTarget(value: unknown, spec: string): Target {
+  const fail = (what: string) => {
+    throw new UsageError(`target ${spec}: ${what}`, { code: 'SSE_SOAK_BAD_TARGET' });
+  };
+  if (!value || typeof value !== 'object') return fail(`the default export is ${describe(value)}, not a target object or a factory`);
+  const t = value as Record<string, unknown>;
+  if (typeof t.fetch !== 'function') fail("'fetch' must be a function (request: Request) => Response");
+  if (typeof t.path !== 'string' || !t.path.startsWith('/')) fail("'path' must be a string starting with '/'");
+  if (t.name !== undefined && typeof t.name !== 'string') fail("'name' must be a string");
+  if (t.firstEvent !== undefined && typeof t.firstEvent !== 'string') fail("'firstEvent' must be a string");
+  for (const key of ['publish', 'close'] as const) {
+    if (t[key] !== undefined && typeof t[key] !== 'function') fail(`'${key}' must be a function`);
+  }
+  if (t.gauges !== undefined) {
+    if (!t.gauges || typeof t.gauges !== 'object') fail("'gauges' must be an object of functions");
+    for (const [name, read] of Object.entries(t.gauges as object)) {
+      if (typeof read !== 'function') fail(`gauge '${name}' must be a function returning a number`);
+    }
+  }
+  return value as Target;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}

@@ -1,0 +1,50 @@
+import type { Check } from '../report/report.ts';
+import { type Point, theilSen } from '../stats/theil-sen.ts';
+
+export const MIN_HEAP_SAMPLES = 8;
+
+/**
+ * Heap growth per connection after forced GC, judged on two measurements that must agree:
+ * - the Theil-Sen slope over the samples taken between waves, whose whole 95 % interval
+ *   must lie above the limit (a noisy series widens the interval and passes);
+ * - the growth that is still there once the scenario settled, divided by the connections.
+ * Memory a target holds only while its sleeps or timeouts run out (hono's `stream.sleep`)
+ * raises the slope during the run and is gone after the settle: that is not a leak.
+ * DOMAIN.md: a fixed endpoint drifts +130 to +300 B per connection.
+ */
+export function heapCheck(points: readonly Point[], limitBytesPerConnection: number, settled?: Point): Check {
+  if (points.length < MIN_HEAP_SAMPLES) {
+    return {
+      meter: 'heap',
+      verdict: 'skipped',
+      limit: limitBytesPerConnection,
+      samples: points.length,
+      reason: `${points.length} heap samples; a slope needs at least ${MIN_HEAP_SAMPLES} (raise --connections)`,
+    };
+  }
+  const est = theilSen(points)!;
+  const round = (v: number) => Math.round(v * 10) / 10;
+  const first = points[0]!;
+  const retained = settled && settled.x > first.x ? (settled.y - first.y) / (settled.x - first.x) : undefined;
+  const slopeAbove = est.lower > limitBytesPerConnection;
+  const failed = slopeAbove && (retained === undefined || retained > limitBytesPerConnection);
+  const check: Check = {
+    meter: 'heap',
+    verdict: failed ? 'fail' : 'pass',
+    bytesPerConnection: round(est.slope),
+    ci95: [round(est.lower), round(est.upper)],
+    limit: limitBytesPerConnection,
+    samples: points.length,
+    details: {
+      ...(retained !== undefined ? { retainedAfterSettleBytesPerConnection: round(retained) } : {}),
+      points: points.map((p) => [p.x, p.y]),
+      ...(settled ? { settled: [settled.x, settled.y] } : {}),
+    },
+  };
+  if (failed) {
+    check.reason =
+      `heap grows ${round(est.slope)} B per connection (95 % CI ${round(est.lower)} to ${round(est.upper)}), above ${limitBytesPerConnection}` +
+      (retained !== undefined ? `; ${round(retained)} B per connection still held after the settle` : '');
+  }
+  return check;
+}

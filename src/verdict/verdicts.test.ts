@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { Check, ScenarioResult } from '../report/report.ts';
+import { countCheck, skippedCheck } from './count-check.ts';
+import { heapCheck } from './heap-check.ts';
+import { exitCodeFor, runVerdict, scenarioVerdict } from './verdicts.ts';
+
+const pass: Check = { meter: 'timers', verdict: 'pass' };
+const fail: Check = { meter: 'timers', verdict: 'fail' };
+const skipped = skippedCheck('heap', 'no gc');
+const scenario = (verdict: ScenarioResult['verdict']): ScenarioResult => ({
+  name: 'x',
+  verdict,
+  connections: 1,
+  durationMs: 1,
+  checks: [],
+});
+
+describe('countCheck', () => {
+  it.each([
+    [0, 0, 0, 'pass', undefined],
+    [3, 3, 0, 'pass', undefined],
+    [3, 2, 0, 'pass', undefined],
+    [0, 100, 0, 'fail', 100],
+    [5, 7, 2, 'pass', undefined],
+    [5, 8, 2, 'fail', 3],
+  ] as const)('baseline %i, final %i, limit %i: %s', (baseline, final, limit, verdict, leaked) => {
+    const c = countCheck('timers', baseline, final, { limit, sites: [{ site: 'a.ts:1', count: 1 }] });
+    expect(c.verdict).toBe(verdict);
+    expect(c.leaked).toBe(leaked);
+    expect(c.sites !== undefined).toBe(verdict === 'fail');
+  });
+});
+
+describe('heapCheck', () => {
+  const series = (slope: number, n = 20, noise = 0) =>
+    Array.from({ length: n }, (_, i) => ({ x: i * 25, y: 1e7 + slope * i * 25 + (i % 2 ? noise : -noise) }));
+
+  it.each([
+    ['clean drift', series(200), 'pass'],
+    ['2 KiB per connection', series(2048), 'fail'],
+    ['noisy but flat', series(0, 20, 40_000), 'pass'],
+    ['at the limit', series(1024), 'pass'],
+  ] as const)('%s: %s', (_name, points, verdict) => {
+    expect(heapCheck(points, 1024).verdict).toBe(verdict);
+  });
+
+  it('is skipped, not passed, with too few samples', () => {
+    const c = heapCheck(series(5000, 5), 1024);
+    expect(c.verdict).toBe('skipped');
+    expect(c.reason).toMatch(/at least 8/);
+  });
+});
+
+describe('verdicts and exit codes', () => {
+  it.each([
+    [[pass, skipped], false, 'pass'],
+    [[pass, fail], false, 'fail'],
+    [[pass], true, 'error'],
+    [[{ meter: 'exit', verdict: 'error' } as Check], false, 'error'],
+  ] as const)('scenario %#', (checks, errored, verdict) => {
+    expect(scenarioVerdict(checks, errored)).toBe(verdict);
+  });
+
+  it.each([
+    [['pass', 'pass'], false, 0],
+    [['pass', 'fail'], false, 1],
+    [['fail', 'error'], false, 3],
+    [['pass'], true, 130],
+    [[], false, 0],
+  ] as const)('run %# exits %i', (verdicts, interrupted, code) => {
+    const scenarios = verdicts.map((v) => scenario(v));
+    expect(exitCodeFor({ verdict: runVerdict(scenarios, interrupted), interrupted, scenarios })).toBe(code);
+  });
+});

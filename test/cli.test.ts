@@ -1,0 +1,100 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packageInfo } from '../src/package-info.ts';
+import type { Report } from '../src/report/report.ts';
+import { runBinary } from './run-binary.ts';
+
+const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'sse-soak-cli-'));
+
+describe('sse-soak (the real binary)', () => {
+  it('--version and --help exit 0', async () => {
+    expect(await runBinary(['--version'])).toMatchObject({ code: 0, stdout: `${packageInfo.version}\n` });
+    const help = await runBinary(['run', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--target <spec>/);
+    expect(help.stdout).toMatch(/Exit status: 0 every check passed, 1 a leak was found/);
+  });
+
+  it('list prints every scenario and variant, one line each', async () => {
+    const { code, stdout } = await runBinary(['list']);
+    expect(code).toBe(0);
+    for (const name of ['clean-close', 'socket-destroy', 'idle-kill', 'pre-aborted', 'sigterm', 'reference:fixed', 'reference:cancel-only']) {
+      expect(stdout.split('\n').filter((l) => l.split(/\s+/)[1] === name)).toHaveLength(1);
+    }
+  });
+
+  it('exit 0 on a clean target: the report path on stdout, the summary on stderr', async () => {
+    const dir = tempDir();
+    const { code, stdout, stderr } = await runBinary(['run', '--scenario', 'socket-destroy', '--connections', '40', '--report-dir', dir]);
+    expect(code, stderr).toBe(0);
+    const file = stdout.trim();
+    expect(stdout.split('\n')).toHaveLength(2); // one line and its newline
+    expect(path.dirname(path.resolve(file))).toBe(dir);
+    const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
+    expect(report).toMatchObject({ schemaVersion: 1, verdict: 'pass', target: { name: 'reference:fixed', source: 'reference:fixed' } });
+    expect(stderr).toMatch(/PASS\s+socket-destroy/);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
+  });
+
+  it('exit 1 on a leak, and --json prints the report and nothing else on stdout', async () => {
+    const dir = tempDir();
+    const { code, stdout, stderr } = await runBinary([
+      'run',
+      '--target',
+      'reference:cancel-only',
+      '--scenario',
+      'pre-aborted',
+      '--connections',
+      '60',
+      '--report-dir',
+      dir,
+      '--json',
+    ]);
+    expect(code, stderr).toBe(1);
+    const report = JSON.parse(stdout) as Report;
+    expect(report.verdict).toBe('fail');
+    expect(report.scenarios[0]!.checks.find((c) => c.meter === 'timers')!.verdict).toBe('fail');
+    expect(stderr).toMatch(/FAIL\s+pre-aborted .*timers \+\d+ \(\d+ × setInterval at src\/reference\/stream-session\.ts:\d+/);
+    expect(readdirSync(dir)).toHaveLength(1);
+  });
+
+  it.each([
+    [['run', '--scenario', 'nope'], /unknown scenario 'nope'/],
+    [['run', '--connections', '0'], /--connections <n>' argument '0' is invalid/],
+    [['run', '--target', './does-not-exist.ts'], /target module not found: .*does-not-exist\.ts/],
+    [['run', '--target', 'reference:nope'], /unknown reference variant 'nope'/],
+    [['run', '--target', 'http://example.com'], /neither 'reference\[:<variant>\]' nor a module path/],
+    [['run', '--bogus'], /unknown option '--bogus'/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('exit 2 and one clear line for %j, no report written', async (args, message) => {
+    const dir = tempDir();
+    const { code, stdout, stderr } = await runBinary([...args, ...(args[0] === 'run' ? ['--report-dir', dir] : [])]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split('\n')[0]).toMatch(message); // the error is the first line
+    expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
+  });
+
+  it('exit 130 on SIGINT, with a report that says it was interrupted', async () => {
+    const dir = tempDir();
+    let sent = false;
+    const { code, stdout, stderr } = await runBinary(['run', '--report-dir', dir], {
+      onStderr: (text, child) => {
+        if (!sent && /PASS\s+clean-close/.test(text)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(code, stderr).toBe(130);
+    const report = JSON.parse(readFileSync(stdout.trim(), 'utf8')) as Report;
+    expect(report.interrupted).toBe(true);
+    expect(report.verdict).toBe('error');
+    expect(report.scenarios.length).toBeGreaterThanOrEqual(1);
+    expect(report.scenarios.length).toBeLessThan(5);
+  });
+});

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { scenarios } from '../scenarios/index.ts';
+import { defaultSettings } from '../src/harness/defaults.ts';
+import { runSoak } from '../src/harness/run-soak.ts';
+import { packageRoot } from '../src/package-info.ts';
+import type { Check, ScenarioResult } from '../src/report/report.ts';
+
+/**
+ * The detection matrix: every reference variant through every scenario with the default
+ * settings. `fixed` passes everything; each leaky variant fails exactly the scenarios where
+ * the truth table (src/reference/truth-table.test.ts) says its mechanism leaks, with the
+ * leaked counts equal to what the run injected, counted on the server.
+ */
+type Expectation = (s: ScenarioResult) => void;
+
+const check = (s: ScenarioResult, meter: string): Check => {
+  const c = s.checks.find((x) => x.meter === meter);
+  expect(c, `${s.name}: ${meter}`).toBeDefined();
+  return c!;
+};
+const stat = (s: ScenarioResult, key: string) => s.stats?.[key] ?? 0;
+const passes: Expectation = (s) => expect(s.verdict, JSON.stringify(s.checks.filter((c) => c.verdict !== 'pass' && c.verdict !== 'skipped'))).toBe('pass');
+const leaksTimersAndListeners = (injected: (s: ScenarioResult) => number): Expectation => (s) => {
+  expect(s.verdict).toBe('fail');
+  const n = injected(s);
+  expect(n).toBeGreaterThan(0);
+  expect(check(s, 'timers').leaked).toBe(n);
+  expect(check(s, 'gauge:listeners').leaked).toBe(n);
+};
+const sigtermKilled: Expectation = (s) => {
+  expect(s.verdict).toBe('fail');
+  expect(check(s, 'exit').verdict).toBe('fail');
+  expect(check(s, 'exit').reason).toMatch(/kept alive by \d+ × setInterval at src\/reference\//);
+  expect(check(s, 'timers').verdict).toBe('fail');
+};
+const heapOnly: Expectation = (s) => {
+  expect(s.verdict).toBe('fail');
+  expect(check(s, 'heap').verdict).toBe('fail');
+  expect(s.checks.filter((c) => c.verdict === 'fail').map((c) => c.meter)).toEqual(['heap']);
+};
+
+const matrix: Record<string, Record<string, Expectation>> = {
+  fixed: {},
+  'cancel-only': {
+    'pre-aborted': leaksTimersAndListeners((s) => stat(s, 'server.closedBeforeHeaders') + stat(s, 'inProcessAborted')),
+    sigterm: sigtermKilled,
+  },
+  'late-signal': {
+    'pre-aborted': leaksTimersAndListeners((s) => stat(s, 'server.closedBeforeHeaders')),
+    sigterm: sigtermKilled,
+  },
+  'heartbeat-after-setup': {
+    'pre-aborted': (s) => {
+      expect(s.verdict).toBe('fail');
+      expect(check(s, 'timers').leaked).toBe(stat(s, 'server.closedBeforeBody'));
+      expect(check(s, 'gauge:listeners').verdict).toBe('pass');
+    },
+    sigterm: sigtermKilled,
+  },
+  'process-listener': Object.fromEntries(
+    ['clean-close', 'socket-destroy', 'idle-kill', 'pre-aborted', 'sigterm'].map((name) => [
+      name,
+      (s: ScenarioResult) => {
+        expect(s.verdict).toBe('fail');
+        const leaked = check(s, 'process-listeners').leaked!;
+        if (name === 'pre-aborted') {
+          // One listener per request that found its signal unaborted when the handler ran;
+          // a client can still leave between that and the headers (a few microtasks).
+          const started = stat(s, 'server.closedBeforeBody') + stat(s, 'server.closedAfterBody');
+          expect(leaked).toBeGreaterThanOrEqual(started);
+          expect(leaked).toBeLessThanOrEqual(started + stat(s, 'server.closedBeforeHeaders'));
+        } else if (name !== 'sigterm') {
+          expect(leaked).toBe(defaultSettings.connections);
+        }
+        expect(check(s, 'process-listeners').sites![0]!.event).toBe('SIGTERM');
+        expect(check(s, 'timers').verdict).toBe('pass');
+      },
+    ]),
+  ),
+  'end-without-cleanup': {
+    sigterm: (s) => {
+      sigtermKilled(s);
+      expect(check(s, 'timers').leaked).toBe(defaultSettings.sigtermOpen);
+    },
+  },
+  'retains-per-connection': {
+    'clean-close': heapOnly,
+    'socket-destroy': heapOnly,
+    'idle-kill': heapOnly,
+    'pre-aborted': heapOnly,
+  },
+};
+
+describe('detection matrix (default settings, @hono/node-server 1.19.19)', () => {
+  for (const [variant, failing] of Object.entries(matrix)) {
+    it(`reference:${variant} fails ${Object.keys(failing).join(', ') || 'nothing'}`, async () => {
+      const report = await runSoak(scenarios, { target: `reference:${variant}`, cwd: packageRoot });
+      expect(report.scenarios.map((s) => s.name)).toEqual(scenarios.map((s) => s.name));
+      for (const s of report.scenarios) {
+        expect(s.error, s.name).toBeUndefined();
+        (failing[s.name] ?? passes)(s);
+      }
+      expect(report.verdict).toBe(Object.keys(failing).length ? 'fail' : 'pass');
+    }, 120_000);
+  }
+});
