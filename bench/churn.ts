@@ -1,86 +1,80 @@
 /**
- * Connection churn with and without the harness's meters, in one process and one run:
- * connect, read the first event, destroy the socket, against the reference `fixed` server
- * on @hono/node-server. Prints cycles per second for each configuration and their ratio.
+ * Connection churn with and without the harness, in one process and one run. For each
+ * scenario, the same clients (the scenario's own connect()) in the same waves against the
+ * same reference `fixed` server on @hono/node-server:
+ * - no harness: the waves alone, no meters, no heap samples;
+ * - sse-soak: the scenario as `run` measures it (timer, listener, gauge and socket meters,
+ *   heap samples), its measured phase only.
+ * Prints connections per second and the ratio.
  *
- *   npx tsx bench/churn.ts [--cycles 6000] [--workers 32] [--rounds 3]
+ *   npx tsx bench/churn.ts [--connections 400,2000] [--rounds 3]
  */
 import { parseArgs } from 'node:util';
-import { openHttpStream } from '../src/clients/http-stream.ts';
-import { requestThenLeave } from '../src/clients/raw-request.ts';
-import { ProcessListenerMeter } from '../src/meters/process-listener-meter.ts';
-import { sampleHeap } from '../src/meters/heap-meter.ts';
-import { TimerMeter } from '../src/meters/timer-meter.ts';
+import cleanClose from '../scenarios/clean-close.ts';
+import preAborted from '../scenarios/pre-aborted.ts';
+import socketDestroy from '../scenarios/socket-destroy.ts';
+import { ClientPool } from '../src/clients/client-pool.ts';
+import { defaultSettings, referenceRunOptions } from '../src/harness/defaults.ts';
+import { runSoak } from '../src/harness/run-soak.ts';
 import { createReferenceTarget } from '../src/reference/reference-target.ts';
+import type { ConnectionScenario, ScenarioContext } from '../src/scenario/scenario.ts';
 import { serveTarget } from '../src/server/serve-target.ts';
 
 const { values } = parseArgs({
-  options: { cycles: { type: 'string', default: '6000' }, workers: { type: 'string', default: '32' }, rounds: { type: 'string', default: '3' } },
+  options: { connections: { type: 'string', default: '400,2000' }, rounds: { type: 'string', default: '3' } },
 });
-const cycles = Number(values.cycles);
-const workers = Number(values.workers);
+const sizes = values.connections!.split(',').map(Number);
 const rounds = Number(values.rounds);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const target = createReferenceTarget({ keepaliveMs: 1_000, setupMs: 0 });
-const served = await serveTarget(target);
-const url = served.url + target.path;
-
-type Client = 'http' | 'raw';
-async function cycle(client: Client): Promise<void> {
-  if (client === 'http') {
-    const stream = await openHttpStream(url);
-    await stream.events.next('connected');
-    stream.disconnect('fin');
-  } else {
-    // A raw socket that leaves once the response has started (the first bytes arrived).
-    await requestThenLeave({ port: served.port, path: target.path }, 2, 'fin');
-  }
-}
-
-/** Cycles per second with `workers` clients looping until `cycles` are done. */
-async function churn(client: Client, withMeters: boolean): Promise<number> {
-  const timers = withMeters ? new TimerMeter().enable() : undefined;
-  const listeners = withMeters ? new ProcessListenerMeter().enable() : undefined;
-  let next = 0;
+/** The scenario's connections in waves, with nothing measuring them. */
+async function bare(scenario: ConnectionScenario, connections: number): Promise<number> {
+  const target = createReferenceTarget(referenceRunOptions);
+  const served = await serveTarget(target);
+  const pool = new ClientPool();
+  const url = served.url + target.path;
+  const ctx: ScenarioContext = {
+    url,
+    origin: { host: '127.0.0.1', port: served.port, path: target.path, url },
+    target,
+    pool,
+    settings: defaultSettings,
+    count: () => 0,
+  };
+  const wave = async (first: number, n: number) => {
+    await Promise.all(Array.from({ length: n }, (_, k) => scenario.connect(ctx, first + k)));
+  };
+  const concurrency = scenario.concurrency ?? defaultSettings.concurrency;
+  for (let i = 0; i < defaultSettings.warmup; i += concurrency) await wave(i, concurrency);
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (next < cycles) {
-        const i = next++;
-        await cycle(client);
-        // The run's cadence: the heap is sampled (two forced GCs) every 20 connections.
-        if (withMeters && i % 20 === 19) {
-          timers!.prune();
-          await sampleHeap();
-        }
-      }
-    }),
-  );
-  const rate = cycles / ((performance.now() - started) / 1000);
-  timers?.disable();
-  listeners?.disable();
-  while (served.openSockets() > 0) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < connections; i += concurrency) {
+    await wave(i, Math.min(concurrency, connections - i));
+  }
+  const rate = connections / ((performance.now() - started) / 1000);
+  await pool.close();
+  target.close();
+  await served.close();
   return rate;
 }
 
-const rows: string[] = [];
-for (const client of ['http', 'raw'] as const) {
-  await churn(client, false); // warm-up
-  const bare: number[] = [];
-  const metered: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    bare.push(await churn(client, false));
-    metered.push(await churn(client, true));
-  }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const b = median(bare);
-  const m = median(metered);
-  rows.push(
-    `| ${client === 'http' ? 'node:http client, first event, destroy' : 'raw socket, first bytes, destroy'} | ${Math.round(b)} | ${Math.round(m)} | ${(m / b).toFixed(2)} |`,
-  );
+async function harnessed(scenario: ConnectionScenario, connections: number): Promise<number> {
+  const report = await runSoak([scenario], { settings: { connections } });
+  const s = report.scenarios[0]!;
+  if (s.verdict !== 'pass') throw new Error(`${scenario.name} did not pass: ${JSON.stringify(s.error ?? s.checks)}`);
+  return connections / (s.stats!.measureMs! / 1000);
 }
-await served.close();
-console.log(`churn: ${cycles} cycles x ${rounds} rounds, ${workers} clients, node ${process.version}`);
-console.log('| client | no harness (cycles/s) | all meters on (cycles/s) | ratio |');
-console.log('| --- | --- | --- | --- |');
-for (const row of rows) console.log(row);
+
+console.log(`churn: the scenarios' own waves, medians of ${rounds} rounds, node ${process.version}`);
+console.log('| scenario | connections | no harness (conn/s) | sse-soak, all meters (conn/s) | ratio |');
+console.log('| --- | --- | --- | --- | --- |');
+for (const scenario of [socketDestroy, preAborted, cleanClose] as ConnectionScenario[]) {
+  for (const n of sizes) {
+    const b: number[] = [];
+    const h: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      b.push(await bare(scenario, n));
+      h.push(await harnessed(scenario, n));
+    }
+    console.log(`| ${scenario.name} | ${n} | ${Math.round(median(b))} | ${Math.round(median(h))} | ${(median(h) / median(b)).toFixed(2)} |`);
+  }
+}

@@ -13,6 +13,8 @@ export default defineScenario({
   kind: 'connections',
   name: 'pre-aborted',
   description: 'the client leaves before the response starts (swept from 0 to 70 ms), plus in-process already-aborted requests',
+  // A wave lasts as long as its longest delay: hold more at once.
+  concurrency: 40,
   async connect(ctx, i) {
     const every = ctx.settings.inProcessEvery;
     if (every > 0 && i % every === every - 1) {

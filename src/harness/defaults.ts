@@ -53,5 +53,9 @@ export const defaultSettings: RunSettings = {
   sigtermDrainMs: 1_000,
 };
 
-/** The reference server as `run` serves it: a 1 s keepalive keeps the settle of streamSSE sleeps short. */
-export const referenceRunOptions = { keepaliveMs: 1_000, setupMs: 5 } as const;
+/**
+ * The reference server as `run` serves it. The keepalive must stay above the idle-kill
+ * timeout; a short one keeps the settle short: a server learns of some disconnects only at
+ * its next write, and streamSSE loops sleep one keepalive period.
+ */
+export const referenceRunOptions = { keepaliveMs: 500, setupMs: 5 } as const;

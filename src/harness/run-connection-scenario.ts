@@ -11,6 +11,7 @@ import type { Target } from '../target/target.ts';
 import { heapCheck } from '../verdict/heap-check.ts';
 import { scenarioVerdict } from '../verdict/verdicts.ts';
 import type { RunSettings } from './defaults.ts';
+import { HeapCadence } from './heap-cadence.ts';
 import type { MeterSet } from './meter-set.ts';
 import type { RunProgress } from './progress.ts';
 import { settle } from './settle.ts';
@@ -65,36 +66,39 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     phase = 'baseline';
     const baseline = meters.snapshot();
     meters.timers.prune();
-    const firstHeap = await sampleHeap();
+    const firstHeap = await sampleHeap({ thorough: true });
     const points: Point[] = firstHeap ? [{ x: 0, y: firstHeap.usedBytes }] : [];
     const tallyBefore = { ...served.tally };
     const statsBefore = { ...resources?.stats?.() };
     for (const key of Object.keys(counters)) delete counters[key];
 
     phase = 'measure';
-    const sampleEvery = Math.max(concurrency, Math.ceil(settings.connections / settings.heapSamples));
-    let nextSample = sampleEvery;
+    const cadence = HeapCadence.for(settings.connections, settings.heapSamples, concurrency);
+    const measureStart = performance.now();
     while (measured < settings.connections) {
       const wave = Math.min(concurrency, settings.connections - measured);
       await runWave(scenario, ctx(), measured, wave, settings, env.signal);
       measured += wave;
       env.onProgress?.({ type: 'progress', scenario: scenario.name, done: measured, total: settings.connections });
-      if (measured >= nextSample || measured === settings.connections) {
-        nextSample += sampleEvery;
+      if (cadence.due(measured, performance.now())) {
+        const start = performance.now();
         meters.timers.prune();
         const heap = await sampleHeap();
         if (heap) points.push({ x: measured, y: heap.usedBytes });
+        cadence.took(measured, start, performance.now());
       }
     }
+    const measureMs = performance.now() - measureStart;
     await pool.close();
 
     phase = 'settle';
     const settled = await settle(() => meters.snapshot(), baseline, settings);
     meters.timers.prune();
-    const settledHeap = await sampleHeap();
+    const settledHeap = await sampleHeap({ thorough: true });
     const stats: Record<string, number> = { ...counters };
     for (const [key, value] of Object.entries(served.tally)) stats[`server.${key}`] = value - tallyBefore[key as keyof typeof tallyBefore];
     for (const [key, value] of Object.entries(resources?.stats?.() ?? {})) stats[key] = value - (statsBefore[key] ?? 0);
+    stats.measureMs = Math.round(measureMs);
     stats.settleMs = settled.waitedMs;
 
     const checks = [

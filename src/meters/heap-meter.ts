@@ -36,17 +36,23 @@ export function forcedGc(): (() => void) | null {
  * Object spaces and code are counted apart: the JIT compiling the harness's and the
  * target's hot paths adds code for thousands of connections (DOMAIN.md: 7 to 14 KB per
  * connection at first), which a per-connection slope would read as a leak.
- * Collects twice with a turn of the event loop between: FinalizationRegistry callbacks
- * (undici's fetch registers every response body in one) and WeakRef targets are released
- * only after the collection that found them dead, and what they held needs a second one.
+ *
+ * `thorough` collects twice with turns of the event loop between: FinalizationRegistry
+ * callbacks (undici's fetch registers every response body in one) run only after the
+ * collection that found their targets dead, and what they held needs a second one. A
+ * series of quick samples lags by one such round, which shifts it but does not tilt it,
+ * so samples on a slope are quick (one GC, about 7 ms at 10 MB) and the settled one is
+ * thorough.
  */
-export async function sampleHeap(): Promise<HeapSample | undefined> {
+export async function sampleHeap(options: { thorough?: boolean } = {}): Promise<HeapSample | undefined> {
   const gc = forcedGc();
   if (!gc) return undefined;
   gc();
-  await nextTurn();
-  await nextTurn();
-  gc();
+  if (options.thorough) {
+    await nextTurn();
+    await nextTurn();
+    gc();
+  }
   let usedBytes = 0;
   let codeBytes = 0;
   for (const space of getHeapSpaceStatistics()) {

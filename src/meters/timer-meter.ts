@@ -55,7 +55,7 @@ export class TimerMeter {
       // Deep enough to get past Node's five timer frames and a framework's helpers; the
       // structured stack is captured now and formatted only if the timer is still alive.
       const limit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 40;
+      Error.stackTraceLimit = 20;
       const origin: { stack?: string } = {};
       Error.captureStackTrace(origin, init);
       Error.stackTraceLimit = limit;
