@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'scenarios/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'scenarios/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
     // Leak tests open real sockets and child processes and compare meters: keep one file
     // per worker and no file-level parallelism so two suites never share a CPU-starved loop.
     fileParallelism: false,

@@ -24,6 +24,7 @@ export function buildProgram(io: CliIo, hooks: MainHooks = {}, setExitCode: (cod
       writeErr: (s) => io.stderr.write(s),
       outputError: (s, write) => write(s.startsWith('error:') ? `sse-soak: ${s}` : s),
     })
+    .option('--verbose', 'on an error, also print its cause and stack')
     .showHelpAfterError('(run sse-soak --help for usage)');
   registerRun(program, io, setExitCode);
   registerList(program, io, scenarios);
@@ -40,11 +41,20 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), hoo
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
-    return exitCodeFor(error, io);
+    return exitCodeFor(error, io, Boolean(program.opts().verbose) || argv.includes('--verbose'));
   }
 }
 
-function exitCodeFor(error: unknown, io: CliIo): number {
+function exitCodeFor(error: unknown, io: CliIo, verbose: boolean): number {
+  if (verbose && error instanceof Error && !(error instanceof CommanderError)) {
+    let cause: unknown = error;
+    const lines: string[] = [];
+    while (cause instanceof Error) {
+      lines.push(cause.stack ?? cause.message);
+      cause = cause.cause;
+    }
+    io.stderr.write(`${lines.join('\ncaused by: ')}\n`);
+  }
   if (error instanceof CommanderError) {
     // Help and version are successes; every other commander error is a usage error.
     if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return 0;

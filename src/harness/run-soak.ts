@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { InterruptedError } from '../errors/scenario-error.ts';
-import { UsageError } from '../errors/soak-error.ts';
+import path from 'node:path';
+import { TargetError, UsageError } from '../errors/soak-error.ts';
 import { ProcessListenerMeter } from '../meters/process-listener-meter.ts';
 import { TimerMeter } from '../meters/timer-meter.ts';
 import { packageInfo, packageRoot } from '../package-info.ts';
@@ -9,7 +10,11 @@ import { resolvePackage } from '../report/package-versions.ts';
 import { REPORT_SCHEMA_VERSION, type Report, type ScenarioResult } from '../report/report.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import { serveTarget } from '../server/serve-target.ts';
-import { type LoadedTarget, loadTarget, normaliseSpec } from '../target/load-target.ts';
+import { type LoadedTarget, loadTarget, messageOf, normaliseSpec } from '../target/load-target.ts';
+import type { Target, TargetFactory } from '../target/target.ts';
+import { validateTarget } from '../target/validate-target.ts';
+import { type AdapterChoice, adapterChoices, type ResolvedAdapter, resolveAdapter } from '../server/resolve-adapter.ts';
+import { preflight } from './preflight.ts';
 import { runVerdict } from '../verdict/verdicts.ts';
 import { type RunSettings, referenceRunOptions } from './defaults.ts';
 import { MeterSet } from './meter-set.ts';
@@ -18,8 +23,18 @@ import { resolveSettings } from './resolve-settings.ts';
 import { runConnectionScenario } from './run-connection-scenario.ts';
 
 export interface RunOptions {
-  /** `reference[:variant]` or a module path; `reference:fixed` by default. */
-  target?: string;
+  /**
+   * `reference[:variant]`, a module path, or a target object (the library API);
+   * `reference:fixed` by default.
+   */
+  target?: string | Target | TargetFactory;
+  /**
+   * With a target object: the module that exports it, for `sigterm` (which loads the target
+   * again in a child process). Without it, `sigterm` is left out of the default scenarios.
+   */
+  module?: string;
+  /** Which @hono/node-server serves the target (default `auto`: the target project's, else ours). */
+  adapter?: AdapterChoice;
   /** Scenario names; all of them by default. */
   scenarios?: readonly string[];
   settings?: Partial<RunSettings>;
@@ -41,9 +56,26 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
   const startedAt = new Date();
   const started = performance.now();
   const settings = resolveSettings(options.settings);
-  const selected = selectScenarios(all, options.scenarios);
   const cwd = options.cwd ?? process.cwd();
-  const spec = normaliseSpec(options.target ?? 'reference');
+  const given = options.target ?? 'reference';
+  const isObject = typeof given !== 'string';
+  const childSpec = isObject ? options.module : normaliseSpec(given);
+  const spec = isObject ? (options.module ?? 'object') : normaliseSpec(given);
+  const selected = selectScenarios(
+    isObject && !childSpec && !options.scenarios ? all.filter((s) => s.kind !== 'process') : all,
+    options.scenarios,
+  );
+  if (isObject && !childSpec && selected.some((s) => s.kind === 'process')) {
+    throw new UsageError("scenario 'sigterm' loads the target again in a child process: pass `module` (the target module's path)", {
+      code: 'SSE_SOAK_SIGTERM_NEEDS_MODULE',
+    });
+  }
+  const adapterChoice = options.adapter ?? 'auto';
+  if (!adapterChoices.includes(adapterChoice)) {
+    throw new UsageError(`adapter must be one of ${adapterChoices.join(', ')}, got '${String(adapterChoice)}'`, {
+      code: 'SSE_SOAK_BAD_SETTING',
+    });
+  }
   const reference = { ...referenceRunOptions, ...options.reference };
 
   // Meters before the target loads, so that timers its module creates have known sites.
@@ -51,17 +83,22 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
   const listeners = new ProcessListenerMeter().enable();
   const listenersBefore = listeners.sample();
   let loaded: LoadedTarget | undefined;
+  let adapter: ResolvedAdapter | undefined;
   let served: Awaited<ReturnType<typeof serveTarget>> | undefined;
   const results: ScenarioResult[] = [];
   let interrupted = false;
   try {
-    loaded = await loadTarget(spec, { cwd, reference });
-    served = await serveTarget(loaded.target);
+    loaded = isObject
+      ? await targetFromObject(given, childSpec ? path.resolve(cwd, childSpec) : undefined)
+      : await loadTarget(spec, { cwd, reference });
+    adapter = await resolveAdapter(adapterChoice, loaded.modulePath);
+    served = await serveTarget(loaded.target, { adapter: adapter.create });
+    await preflight(loaded.name, loaded.target, served.url + loaded.target.path, settings.connectionTimeoutMs);
     const meters = new MeterSet(timers, listeners, loaded.target.gauges, served.openSockets);
     options.onProgress?.({
       type: 'run-start',
       target: loaded.name,
-      adapter: resolvePackage('@hono/node-server', packageRoot)?.version,
+      adapter: `${adapter.version}${adapter.origin === 'project' ? " (the target project's)" : ''}`,
       scenarios: selected.map((s) => s.name),
     });
     for (const scenario of selected) {
@@ -82,7 +119,7 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
                 signal: options.signal,
                 onProgress: options.onProgress,
               })
-            : await scenario.run({ spec, cwd, reference, settings, signal: options.signal });
+            : await scenario.run({ spec: childSpec!, cwd, reference, adapter: adapterChoice, settings, signal: options.signal });
       } catch (error) {
         if (!(error instanceof InterruptedError)) throw error;
         interrupted = true;
@@ -104,7 +141,6 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
     listeners.disable();
   }
 
-  const adapter = resolvePackage('@hono/node-server', packageRoot);
   const report: Report = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'sse-soak', version: packageInfo.version },
@@ -120,7 +156,7 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
     target: {
       name: loaded?.name ?? spec,
       source: spec,
-      ...(adapter ? { adapter: { name: '@hono/node-server', version: adapter.version } } : {}),
+      ...(adapter ? { adapter: { name: '@hono/node-server', version: adapter.version, origin: adapter.origin } } : {}),
     },
     settings: { ...settings, reference: spec.startsWith('reference:') ? reference : undefined },
     verdict: runVerdict(results, interrupted),
@@ -128,6 +164,19 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
     scenarios: results,
   };
   return report;
+}
+
+async function targetFromObject(value: Target | TargetFactory, modulePath: string | undefined): Promise<LoadedTarget> {
+  let resolved: unknown = value;
+  if (typeof value === 'function') {
+    try {
+      resolved = await value();
+    } catch (error) {
+      throw new TargetError(`target: its factory threw: ${messageOf(error)}`, { code: 'SSE_SOAK_FACTORY_THREW', cause: error });
+    }
+  }
+  const target = validateTarget(resolved, 'object');
+  return { target, name: target.name ?? 'target', source: modulePath ?? 'object', modulePath };
 }
 
 export function selectScenarios(all: readonly Scenario[], names: readonly string[] | undefined): Scenario[] {

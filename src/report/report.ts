@@ -60,7 +60,12 @@ export interface Report {
     cpus: number;
     packages: Record<string, string>;
   };
-  target: { name: string; source: string; adapter?: { name: string; version: string } };
+  target: {
+    name: string;
+    source: string;
+    /** The @hono/node-server that served it: the target project's own, or sse-soak's. */
+    adapter?: { name: string; version: string; origin?: 'project' | 'bundled' };
+  };
   settings: Record<string, unknown>;
   verdict: Verdict;
   /** Present and true when SIGINT stopped the run; the scenarios below are what completed. */

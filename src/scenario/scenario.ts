@@ -1,5 +1,6 @@
 import type { ClientPool } from '../clients/client-pool.ts';
 import type { ReferenceOptions } from '../reference/app.ts';
+import type { AdapterChoice } from '../server/resolve-adapter.ts';
 import type { Check, ScenarioResult } from '../report/report.ts';
 import type { Target } from '../target/target.ts';
 import type { RunSettings } from '../harness/defaults.ts';
@@ -49,6 +50,7 @@ export interface ProcessScenarioEnv {
   spec: string;
   cwd: string;
   reference: ReferenceOptions;
+  adapter: AdapterChoice;
   settings: RunSettings;
   signal?: AbortSignal;
 }

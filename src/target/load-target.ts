@@ -54,7 +54,7 @@ export async function loadTarget(
     try {
       value = await (exported as () => unknown)();
     } catch (error) {
-      throw new TargetError(`target ${spec}: its factory threw: ${messageOf(error)}`, { code: 'SSE_SOAK_FACTORY_THREW', cause: error });
+      throw new TargetError(`target ${spec}: load: its factory threw: ${messageOf(error)}`, { code: 'SSE_SOAK_FACTORY_THREW', cause: error });
     }
   }
   const target = validateTarget(value, spec);
@@ -72,7 +72,7 @@ async function importModule(modulePath: string, spec: string): Promise<unknown> 
     }
   } catch (error) {
     // Loading runs the module's top level: a syntax error or a throw there is the target's.
-    throw new TargetError(`target ${spec}: loading the module failed: ${messageOf(error)}`, {
+    throw new TargetError(`target ${spec}: load: importing the module failed: ${messageOf(error)}`, {
       code: 'SSE_SOAK_TARGET_LOAD',
       cause: error,
     });
@@ -83,7 +83,7 @@ async function importModule(modulePath: string, spec: string): Promise<unknown> 
     exported = (exported as { default: unknown }).default;
   }
   if (exported === undefined) {
-    throw new UsageError(`target ${spec} has no default export (export default defineTarget(...))`, {
+    throw new UsageError(`target ${spec}: load: the module has no default export (export default defineTarget(...))`, {
       code: 'SSE_SOAK_NO_DEFAULT_EXPORT',
     });
   }

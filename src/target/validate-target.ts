@@ -4,7 +4,7 @@ import type { Target } from './target.ts';
 /** Checks a module's export against the target contract; the error names the field. */
 export function validateTarget(value: unknown, spec: string): Target {
   const fail = (what: string) => {
-    throw new UsageError(`target ${spec}: ${what}`, { code: 'SSE_SOAK_BAD_TARGET' });
+    throw new UsageError(`target ${spec}: load: ${what}`, { code: 'SSE_SOAK_BAD_TARGET' });
   };
   if (!value || typeof value !== 'object') return fail(`the default export is ${describe(value)}, not a target object or a factory`);
   const t = value as Record<string, unknown>;

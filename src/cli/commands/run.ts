@@ -1,42 +1,52 @@
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { scenarios } from '../../../scenarios/index.ts';
-import { defaultSettings } from '../../harness/defaults.ts';
+import { loadConfig } from '../../config/load-config.ts';
+import { defaultSettings, type RunSettings } from '../../harness/defaults.ts';
 import { runSoak } from '../../harness/run-soak.ts';
 import { writeReport } from '../../report/write-report.ts';
+import { type AdapterChoice, adapterChoices } from '../../server/resolve-adapter.ts';
 import { exitCodeFor } from '../../verdict/verdicts.ts';
 import { formatRunLine, formatScenarioLine } from '../format-result.ts';
 import { type CliIo, consoleToStderr } from '../io.ts';
 import { integerIn } from '../parse-integer.ts';
 
 interface RunFlags {
-  target: string;
+  target?: string;
   scenario?: string[];
   connections?: number;
-  reportDir: string;
+  reportDir?: string;
   json?: boolean;
   progress: boolean;
   config?: string;
+  adapter?: AdapterChoice;
   idleTimeout?: number;
   heapLimit?: number;
+  timeout?: number;
 }
 
 export function registerRun(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   program
     .command('run')
     .description('run the disconnect scenarios against a target, write a JSON report, exit non-zero on a leak')
-    .option('--target <spec>', "'reference', 'reference:<variant>' or a target module (.ts, .mts, .js, .mjs)", 'reference')
+    .option('--target <spec>', "'reference' (default), 'reference:<variant>' or a target module (.ts, .mts, .js, .mjs)")
     .option('--scenario <name...>', `scenarios to run (default: all): ${scenarios.map((s) => s.name).join(', ')}`)
     .option('--connections <n>', `measured connections per scenario (default: ${defaultSettings.connections})`, integerIn(1, 1_000_000))
-    .option('--report-dir <dir>', 'where the JSON report goes', 'reports')
+    .option('--report-dir <dir>', 'where the JSON report goes (default: reports)')
     .option('--json', 'print the report on stdout (and nothing else)')
     .option('--no-progress', 'no progress line, even on a TTY')
-    .option('--config <file>', 'a config file (sse-soak.config.ts)')
+    .option('--config <file>', 'config file (default: ./sse-soak.config.{ts,mts,js,mjs} when present)')
+    .addOption(
+      new Option('--adapter <which>', "@hono/node-server to serve with: the target project's, sse-soak's, or auto (default)").choices(
+        adapterChoices as string[],
+      ),
+    )
     .option('--idle-timeout <ms>', `idle-kill: the proxy's idle timeout (default: ${defaultSettings.idleTimeoutMs})`, integerIn(1))
     .option('--heap-limit <bytes>', `heap check: bytes per connection (default: ${defaultSettings.heapLimitBytesPerConnection})`, integerIn(0))
+    .option('--timeout <ms>', `deadline for one connection, and for the target's first answer (default: ${defaultSettings.connectionTimeoutMs})`, integerIn(1))
     .addHelpText(
       'after',
-      '\nExit status: 0 every check passed, 1 a leak was found, 2 usage error, 3 a scenario could not complete, 130 interrupted.',
+      '\nFlags override the config file. Exit status: 0 every check passed, 1 a leak was found,\n2 usage error, 3 a scenario could not complete, 130 interrupted.',
     )
     .action(async (flags: RunFlags) => {
       setExitCode(await run(flags, io));
@@ -44,6 +54,22 @@ export function registerRun(program: Command, io: CliIo, setExitCode: (code: num
 }
 
 async function run(flags: RunFlags, io: CliIo): Promise<number> {
+  const cwd = process.cwd();
+  const loaded = await loadConfig(flags.config, cwd);
+  const config = loaded?.config ?? {};
+  const settings: Partial<RunSettings> = {
+    ...config.settings,
+    ...(config.connections !== undefined ? { connections: config.connections } : {}),
+    ...(config.thresholds?.heapBytesPerConnection !== undefined
+      ? { heapLimitBytesPerConnection: config.thresholds.heapBytesPerConnection }
+      : {}),
+    ...(flags.connections !== undefined ? { connections: flags.connections } : {}),
+    ...(flags.idleTimeout !== undefined ? { idleTimeoutMs: flags.idleTimeout } : {}),
+    ...(flags.heapLimit !== undefined ? { heapLimitBytesPerConnection: flags.heapLimit } : {}),
+    ...(flags.timeout !== undefined ? { connectionTimeoutMs: flags.timeout } : {}),
+  };
+  const reportDir = flags.reportDir ?? config.reportDir ?? 'reports';
+
   const restoreConsole = consoleToStderr(io);
   const controller = new AbortController();
   const onSigint = () => {
@@ -55,18 +81,17 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
   let progressShown = false;
   try {
     const report = await runSoak(scenarios, {
-      target: flags.target,
-      scenarios: flags.scenario,
-      settings: {
-        ...(flags.connections !== undefined ? { connections: flags.connections } : {}),
-        ...(flags.idleTimeout !== undefined ? { idleTimeoutMs: flags.idleTimeout } : {}),
-        ...(flags.heapLimit !== undefined ? { heapLimitBytesPerConnection: flags.heapLimit } : {}),
-      },
+      target: flags.target ?? config.target ?? 'reference',
+      scenarios: flags.scenario ?? config.scenarios,
+      adapter: flags.adapter ?? config.adapter,
+      reference: config.reference,
+      settings,
+      cwd,
       signal: controller.signal,
       onProgress: (event) => {
         if (event.type === 'run-start') {
           io.stderr.write(
-            `sse-soak: ${event.target} on @hono/node-server ${event.adapter ?? '?'}, node ${process.version}: ${event.scenarios.join(', ')}\n`,
+            `sse-soak: ${event.target} on @hono/node-server ${event.adapter ?? '?'}, node ${process.version}: ${event.scenarios.join(', ')}${loaded ? ` (config ${path.relative(cwd, loaded.file)})` : ''}\n`,
           );
         } else if (event.type === 'progress' && tty) {
           io.stderr.write(`\r  ${event.scenario} ${event.done}/${event.total}\u001b[K`);
@@ -78,8 +103,8 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
         }
       },
     });
-    const file = await writeReport(flags.reportDir, report);
-    const shown = path.relative(process.cwd(), file) || file;
+    const file = await writeReport(reportDir, report);
+    const shown = path.relative(cwd, file) || file;
     io.stderr.write(`${formatRunLine(report, shown)}\n`);
     io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${shown}\n`);
     return exitCodeFor(report);

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SoakError } from '../../errors/soak-error.ts';
 import { ProcessListenerMeter } from '../../meters/process-listener-meter.ts';
 import { TimerMeter } from '../../meters/timer-meter.ts';
+import { resolveAdapter } from '../../server/resolve-adapter.ts';
 import { serveTarget } from '../../server/serve-target.ts';
 import { loadTarget, messageOf } from '../../target/load-target.ts';
 import { MeterSet } from '../meter-set.ts';
@@ -35,7 +36,8 @@ async function main(): Promise<void> {
     return release();
   }
   const { target } = loaded;
-  const served = await serveTarget(target);
+  const adapter = await resolveAdapter(config.adapter, loaded.modulePath);
+  const served = await serveTarget(target, { adapter: adapter.create });
   const meters = new MeterSet(timers, listeners, target.gauges, () => served.openSockets());
 
   process.once('SIGTERM', () => {

@@ -1,4 +1,5 @@
 import type { ReferenceOptions } from '../../reference/app.ts';
+import type { AdapterChoice } from '../../server/resolve-adapter.ts';
 import type { RunSettings } from '../defaults.ts';
 import type { MeterSnapshot } from '../meter-set.ts';
 
@@ -7,6 +8,7 @@ export interface ChildConfig {
   spec: string;
   cwd: string;
   reference: ReferenceOptions;
+  adapter: AdapterChoice;
   settings: Pick<RunSettings, 'settleMs' | 'sigtermDrainMs'>;
 }
 

@@ -34,6 +34,7 @@ export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<Scena
     spec: env.spec,
     cwd: env.cwd,
     reference: env.reference,
+    adapter: env.adapter,
     settings: { settleMs: settings.settleMs, sigtermDrainMs: settings.sigtermDrainMs },
   });
   let stderr = '';

@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Ajv, type ErrorObject } from 'ajv';
+import { TargetError, UsageError } from '../errors/soak-error.ts';
+import { messageOf } from '../target/load-target.ts';
+import { configSchema } from './config-schema.ts';
+import type { SoakConfig } from './soak-config.ts';
+
+export const configNames = ['sse-soak.config.ts', 'sse-soak.config.mts', 'sse-soak.config.js', 'sse-soak.config.mjs'];
+
+export interface LoadedConfig {
+  config: SoakConfig;
+  file: string;
+}
+
+/**
+ * The config named by --config, else the first sse-soak.config.* in `cwd`, else none.
+ * Its default export is validated against a JSON Schema with ajv; an unknown key or a bad
+ * value is a usage error naming the key. Paths in it are made absolute from its folder.
+ */
+export async function loadConfig(explicit: string | undefined, cwd: string): Promise<LoadedConfig | undefined> {
+  const file = explicit ? path.resolve(cwd, explicit) : configNames.map((n) => path.join(cwd, n)).find((f) => existsSync(f));
+  if (!file) return undefined;
+  if (!existsSync(file)) throw new UsageError(`config file not found: ${file}`, { code: 'SSE_SOAK_CONFIG_NOT_FOUND' });
+  let exported: unknown;
+  try {
+    const url = pathToFileURL(file).href;
+    const ns = /\.m?ts$/.test(file)
+      ? ((await (await import('tsx/esm/api')).tsImport(url, import.meta.url)) as { default?: unknown })
+      : ((await import(url)) as { default?: unknown });
+    exported = ns.default;
+    if (exported && typeof exported === 'object' && 'default' in exported && Object.keys(exported).length === 1) {
+      exported = (exported as { default: unknown }).default;
+    }
+  } catch (error) {
+    throw new TargetError(`config ${file}: loading it failed: ${messageOf(error)}`, { code: 'SSE_SOAK_CONFIG_LOAD', cause: error });
+  }
+  if (exported === undefined) {
+    throw new UsageError(`config ${file} has no default export (export default defineConfig({...}))`, { code: 'SSE_SOAK_BAD_CONFIG' });
+  }
+  const validate = new Ajv({ allErrors: true }).compile<SoakConfig>(configSchema);
+  if (!validate(exported)) {
+    throw new UsageError(`config ${file}: ${describeErrors(validate.errors ?? [])}`, { code: 'SSE_SOAK_BAD_CONFIG' });
+  }
+  const dir = path.dirname(file);
+  const config: SoakConfig = { ...exported };
+  if (config.target && !config.target.startsWith('reference')) config.target = path.resolve(dir, config.target);
+  if (config.reportDir) config.reportDir = path.resolve(dir, config.reportDir);
+  return { config, file };
+}
+
+/** ajv's errors as one line, each naming its key. */
+export function describeErrors(errors: readonly ErrorObject[]): string {
+  return errors
+    .map((e) => {
+      const key = e.instancePath.replace(/^\//, '').replaceAll('/', '.');
+      if (e.keyword === 'additionalProperties') {
+        const unknown = (e.params as { additionalProperty: string }).additionalProperty;
+        return `unknown key '${key ? `${key}.` : ''}${unknown}'`;
+      }
+      if (e.keyword === 'enum') return `'${key}' must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+      return `'${key || '(config)'}' ${e.message}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,93 @@
+import { mkdirSync, mkdtempSync, readFileSync, copyFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../src/package-info.ts';
+import type { Report } from '../src/report/report.ts';
+import { runBinary } from './run-binary.ts';
+
+const fixture = (name: string) => path.join('test', 'fixtures', name);
+const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'sse-soak-target-'));
+
+describe('bad targets get one clear line and the documented exit code', () => {
+  it.each([
+    ['bad/no-default.ts', 2, /target .*no-default\.ts: load: the module has no default export/],
+    ['bad/wrong-shape.mjs', 2, /target .*wrong-shape\.mjs: load: 'path' must be a string starting with '\/'/],
+    ['bad/factory-throws.ts', 3, /target .*factory-throws\.ts: load: its factory threw: DATABASE_URL is not set/],
+    ['bad/not-found.ts', 3, /target .*: preflight: GET \/evnts answered 404, not 200/],
+    ['bad/not-sse.ts', 3, /preflight: GET \/events answered content-type 'application\/json', not text\/event-stream/],
+    ['bad/handler-throws.ts', 3, /preflight: GET \/events answered 500, not 200 \(the handler threw\)/],
+    ['bad/never-answers.ts', 3, /preflight: GET \/events got no response within 800 ms/],
+    ['bad/missing.ts', 2, /target module not found: .*missing\.ts/],
+  ])('%s exits %i', async (file, code, message) => {
+    const dir = tempDir();
+    const result = await runBinary(['run', '--target', fixture(file), '--timeout', '800', '--report-dir', dir]);
+    expect(result.code, result.stderr).toBe(code);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('--verbose adds the cause and its stack', async () => {
+    const result = await runBinary(['run', '--target', fixture('bad/factory-throws.ts'), '--verbose']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/caused by: Error: DATABASE_URL is not set\n\s+at /);
+  });
+});
+
+describe('target modules', () => {
+  it('the README example passes every scenario, twice in a row, sigterm included', async () => {
+    for (let i = 0; i < 2; i++) {
+      const dir = tempDir();
+      const { code, stdout, stderr } = await runBinary(['run', '--target', 'examples/hono-app/soak.target.ts', '--report-dir', dir]);
+      expect(code, stderr).toBe(0);
+      const report = JSON.parse(readFileSync(stdout.trim(), 'utf8')) as Report;
+      expect(report.target.name).toBe('example-hono-app');
+      expect(report.scenarios.map((s) => s.verdict)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
+    }
+  }, 120_000);
+
+  it('the README shows the example files as they are', () => {
+    const readme = readFileSync(path.join(packageRoot, 'README.md'), 'utf8');
+    for (const file of ['examples/hono-app/app.ts', 'examples/hono-app/soak.target.ts', 'examples/hono-app/soak.test.ts']) {
+      const source = readFileSync(path.join(packageRoot, file), 'utf8');
+      expect(readme, file).toContain(`\`\`\`ts\n// ${file}\n${source}\`\`\``);
+    }
+  });
+
+  it('a target that leaks on late disconnects fails pre-aborted and sigterm and names the leaking line', async () => {
+    const dir = tempDir();
+    const { code, stdout, stderr } = await runBinary(
+      ['run', '--target', fixture('late-signal-app.ts'), '--scenario', 'pre-aborted', 'sigterm', '--report-dir', dir, '--json'],
+    );
+    expect(code, stderr).toBe(1);
+    const report = JSON.parse(stdout) as Report;
+    const lines = readFileSync(path.join(packageRoot, fixture('late-signal-app.ts')), 'utf8').split('\n');
+    const site = `test/fixtures/late-signal-app.ts:${lines.findIndex((l) => l.includes('setInterval(')) + 1}`;
+    const [pre, sigterm] = report.scenarios;
+    const timers = pre!.checks.find((c) => c.meter === 'timers')!;
+    expect(timers.sites![0]!.site).toBe(site);
+    expect(timers.leaked).toBe(pre!.stats!['server.closedBeforeHeaders']);
+    expect(sigterm!.checks.find((c) => c.meter === 'exit')!.reason).toContain(`setInterval at ${site}`);
+  });
+
+  it("serves a target module with its project's own @hono/node-server, or ours when forced", async () => {
+    // A user project whose node_modules has @hono/node-server 2.1.9, which rescues late disconnects.
+    const project = tempDir();
+    mkdirSync(path.join(project, 'node_modules', '@hono'), { recursive: true });
+    symlinkSync(path.join(packageRoot, 'node_modules', 'node-server-2'), path.join(project, 'node_modules', '@hono', 'node-server'));
+    symlinkSync(path.join(packageRoot, 'node_modules', 'hono'), path.join(project, 'node_modules', 'hono'));
+    symlinkSync(packageRoot, path.join(project, 'node_modules', 'sse-soak'));
+    writeFileSync(path.join(project, 'package.json'), '{ "type": "module" }\n');
+    copyFileSync(path.join(packageRoot, fixture('late-signal-app.ts')), path.join(project, 'soak.target.ts'));
+    const args = ['run', '--target', 'soak.target.ts', '--scenario', 'pre-aborted', '--connections', '200', '--json'];
+
+    const own = await runBinary(args, { cwd: project });
+    expect(own.code, own.stderr).toBe(0);
+    expect((JSON.parse(own.stdout) as Report).target.adapter).toEqual({ name: '@hono/node-server', version: '2.1.9', origin: 'project' });
+
+    const bundled = await runBinary([...args, '--adapter', 'bundled'], { cwd: project });
+    expect(bundled.code, bundled.stderr).toBe(1);
+    expect((JSON.parse(bundled.stdout) as Report).target.adapter).toEqual({ name: '@hono/node-server', version: '1.19.19', origin: 'bundled' });
+  });
+});
