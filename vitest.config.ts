@@ -8,6 +8,8 @@ export default defineConfig({
     fileParallelism: false,
     pool: 'forks',
     testTimeout: 60_000,
+    // Every report a test produces is validated against schema/report.schema.json (run-soak.ts).
+    env: { SSE_SOAK_VALIDATE_REPORTS: '1' },
     hookTimeout: 60_000,
   },
 });

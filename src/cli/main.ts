@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { SoakError } from '../errors/soak-error.ts';
 import { scenarios } from '../../scenarios/index.ts';
+import { registerCompare } from './commands/compare.ts';
 import { registerList } from './commands/list.ts';
 import { registerRun } from './commands/run.ts';
 import { registerServe } from './commands/serve.ts';
@@ -27,6 +28,7 @@ export function buildProgram(io: CliIo, hooks: MainHooks = {}, setExitCode: (cod
     .option('--verbose', 'on an error, also print its cause and stack')
     .showHelpAfterError('(run sse-soak --help for usage)');
   registerRun(program, io, setExitCode);
+  registerCompare(program, io, setExitCode);
   registerList(program, io, scenarios);
   registerServe(program, io, hooks.onServing);
   for (const command of program.commands) command.exitOverride();

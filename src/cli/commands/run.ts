@@ -7,6 +7,12 @@ import { runSoak } from '../../harness/run-soak.ts';
 import { writeReport } from '../../report/write-report.ts';
 import { type AdapterChoice, adapterChoices } from '../../server/resolve-adapter.ts';
 import { exitCodeFor } from '../../verdict/verdicts.ts';
+import { compareReports, formatComparison } from '../../compare/compare-reports.ts';
+import { UsageError } from '../../errors/soak-error.ts';
+import { readReport } from '../../report/read-report.ts';
+import { writeFileAtomic } from '../../report/write-atomic.ts';
+import { colourEnabled, painter } from '../colour.ts';
+import { chooseReporters, emitReporters, reporterNames } from '../emit-reporters.ts';
 import { formatRunLine, formatScenarioLine } from '../format-result.ts';
 import { type CliIo, consoleToStderr } from '../io.ts';
 import { integerIn } from '../parse-integer.ts';
@@ -23,6 +29,9 @@ interface RunFlags {
   idleTimeout?: number;
   heapLimit?: number;
   timeout?: number;
+  reporter?: string[];
+  baseline?: string;
+  updateBaseline?: boolean;
 }
 
 export function registerRun(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
@@ -43,6 +52,9 @@ export function registerRun(program: Command, io: CliIo, setExitCode: (code: num
     )
     .option('--idle-timeout <ms>', `idle-kill: the proxy's idle timeout (default: ${defaultSettings.idleTimeoutMs})`, integerIn(1))
     .option('--heap-limit <bytes>', `heap check: bytes per connection (default: ${defaultSettings.heapLimitBytesPerConnection})`, integerIn(0))
+    .option('--reporter <name...>', `also write or print: ${reporterNames.join(', ')} (github is automatic when GITHUB_ACTIONS=true)`)
+    .option('--baseline <report.json>', 'compare with this report: exit 1 only on regressions (new failures, heap that rose, checks gone)')
+    .option('--update-baseline', 'write this run\'s report to the --baseline file instead of comparing')
     .option('--timeout <ms>', `deadline for one connection, and for the target's first answer (default: ${defaultSettings.connectionTimeoutMs})`, integerIn(1))
     .addHelpText(
       'after',
@@ -69,6 +81,12 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
     ...(flags.timeout !== undefined ? { connectionTimeoutMs: flags.timeout } : {}),
   };
   const reportDir = flags.reportDir ?? config.reportDir ?? 'reports';
+  const reporters = chooseReporters(flags.reporter, io);
+  if (flags.updateBaseline && !flags.baseline) {
+    throw new UsageError('--update-baseline needs --baseline <file>: the file to write', { code: 'SSE_SOAK_USAGE' });
+  }
+  const baseline = flags.baseline && !flags.updateBaseline ? readReport(path.resolve(cwd, flags.baseline), 'baseline') : undefined;
+  const paint = painter(colourEnabled(io));
 
   const restoreConsole = consoleToStderr(io);
   const controller = new AbortController();
@@ -99,7 +117,7 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
         } else if (event.type === 'scenario-end') {
           if (progressShown) io.stderr.write('\r\u001b[K');
           progressShown = false;
-          io.stderr.write(`${formatScenarioLine(event.result)}\n`);
+          io.stderr.write(`${formatScenarioLine(event.result, paint)}\n`);
         }
       },
     });
@@ -107,7 +125,18 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
     const shown = path.relative(cwd, file) || file;
     io.stderr.write(`${formatRunLine(report, shown)}\n`);
     io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${shown}\n`);
-    return exitCodeFor(report);
+    for (const extra of await emitReporters(report, file, reporters, io, Boolean(flags.json))) {
+      io.stderr.write(`sse-soak: wrote ${path.relative(cwd, extra) || extra}\n`);
+    }
+    if (flags.updateBaseline) {
+      await writeFileAtomic(path.resolve(cwd, flags.baseline!), `${JSON.stringify(report, null, 2)}\n`);
+      io.stderr.write(`sse-soak: baseline ${flags.baseline} updated\n`);
+    }
+    const code = exitCodeFor(report);
+    if (!baseline || code === 130 || code === 3) return code;
+    const comparison = compareReports(baseline, report);
+    io.stderr.write(`\nagainst baseline ${flags.baseline}:\n${formatComparison(comparison)}\n`);
+    return comparison.regressions.length > 0 ? 1 : 0;
   } finally {
     process.off('SIGINT', onSigint);
     restoreConsole();

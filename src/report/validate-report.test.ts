@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../package-info.ts';
+import { REPORT_SCHEMA_VERSION } from './report.ts';
+import { reportProblems } from './validate-report.ts';
+
+const load = (name: string) => JSON.parse(readFileSync(path.join(packageRoot, 'test', 'fixtures', 'reports', `${name}.json`), 'utf8'));
+
+describe('schema/report.schema.json', () => {
+  it('accepts reports from real runs (every report the suite produces is also checked, see run-soak.ts)', () => {
+    expect(reportProblems(load('fixed'))).toEqual([]);
+    expect(reportProblems(load('cancel-only'))).toEqual([]);
+    expect(process.env.SSE_SOAK_VALIDATE_REPORTS).toBe('1');
+  });
+
+  it('pins the schema version it describes', () => {
+    const schema = JSON.parse(readFileSync(path.join(packageRoot, 'schema', 'report.schema.json'), 'utf8'));
+    expect(schema.properties.schemaVersion.const).toBe(REPORT_SCHEMA_VERSION);
+  });
+
+  it.each([
+    ['no verdict', (r: Record<string, unknown>) => delete r.verdict, /'\(config\)' must have required property 'verdict'/],
+    ['a bad verdict', (r: any) => (r.scenarios[0].verdict = 'ok'), /scenarios.0.verdict' must be one of pass, fail, error/],
+    ['a skipped check without a reason', (r: any) => (r.scenarios[0].checks[0] = { meter: 'timers', verdict: 'skipped' }), /must have required property 'reason'/],
+    ['an errored scenario without its error', (r: any) => (r.scenarios[0].verdict = 'error'), /must have required property 'error'/],
+    ['another schema version', (r: any) => (r.schemaVersion = 2), /schemaVersion' must be equal to constant/],
+  ])('rejects %s', (_name, mutate, message) => {
+    const report = load('fixed');
+    mutate(report);
+    expect(reportProblems(report).join('; ')).toMatch(message);
+  });
+});

@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { describeErrors } from '../config/load-config.ts';
+import { packageRoot } from '../package-info.ts';
+import type { Report } from './report.ts';
+
+/** The shipped JSON Schema of the report (schema/report.schema.json). */
+export const reportSchemaPath = path.join(packageRoot, 'schema', 'report.schema.json');
+
+let validator: ((value: unknown) => boolean) & { errors?: unknown } | undefined;
+
+/** Validates a report against the shipped schema; returns the problems, empty when valid. */
+export function reportProblems(report: unknown): string[] {
+  if (!validator) {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv;
+    addFormats(ajv);
+    validator = ajv.compile(JSON.parse(readFileSync(reportSchemaPath, 'utf8')));
+  }
+  return validator(report) ? [] : describeErrors((validator.errors ?? []) as never).split('; ');
+}
+
+export function isReport(value: unknown): value is Report {
+  return reportProblems(value).length === 0;
+}
