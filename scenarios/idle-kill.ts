@@ -1,3 +1,4 @@
+import { StreamOpenError } from '../src/clients/http-stream.ts';
 import { ScenarioError } from '../src/errors/scenario-error.ts';
 import { startFaultProxy } from '../src/harness/fault-proxy.ts';
 import { defineScenario } from '../src/scenario/scenario.ts';
@@ -24,7 +25,19 @@ export default defineScenario({
     };
   },
   async connect(ctx) {
-    const stream = await openEstablished(ctx);
+    let stream;
+    try {
+      stream = await openEstablished(ctx);
+    } catch (error) {
+      // proxy_read_timeout also runs while the proxy waits for the response headers: under
+      // load (GC pauses, a slow setup) the proxy may kill a request before it is answered.
+      // The preflight has shown that the target answers, so this is the proxy's doing.
+      if (error instanceof StreamOpenError && /socket hang up|ECONNRESET/.test(error.message)) {
+        ctx.count('killedBeforeResponse');
+        return;
+      }
+      throw error;
+    }
     const deadline = ctx.settings.idleTimeoutMs * 10 + 1_000;
     let timer: NodeJS.Timeout | undefined;
     const how = await Promise.race([

@@ -5,6 +5,7 @@ import { registerCompare } from './commands/compare.ts';
 import { registerList } from './commands/list.ts';
 import { registerRun } from './commands/run.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerSoak } from './commands/soak.ts';
 import { type CliIo, processIo } from './io.ts';
 
 import { packageInfo } from '../package-info.ts';
@@ -28,6 +29,7 @@ export function buildProgram(io: CliIo, hooks: MainHooks = {}, setExitCode: (cod
     .option('--verbose', 'on an error, also print its cause and stack')
     .showHelpAfterError('(run sse-soak --help for usage)');
   registerRun(program, io, setExitCode);
+  registerSoak(program, io, setExitCode);
   registerCompare(program, io, setExitCode);
   registerList(program, io, scenarios);
   registerServe(program, io, hooks.onServing);

@@ -37,7 +37,7 @@ export interface RunSettings {
 
 export const defaultSettings: RunSettings = {
   connections: 400,
-  warmup: 100,
+  warmup: 300,
   concurrency: 20,
   heapSamples: 20,
   heapLimitBytesPerConnection: 1024,

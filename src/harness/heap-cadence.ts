@@ -13,7 +13,7 @@ export class HeapCadence {
   constructor(
     readonly connections: number,
     readonly every: number,
-    readonly budget = 0.25,
+    readonly budget = 1 / 3,
   ) {
     this.#nextAt = every;
   }

@@ -83,7 +83,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
       if (cadence.due(measured, performance.now())) {
         const start = performance.now();
         meters.timers.prune();
-        const heap = await sampleHeap();
+        const heap = await sampleHeap({ thorough: true });
         if (heap) points.push({ x: measured, y: heap.usedBytes });
         cadence.took(measured, start, performance.now());
       }

@@ -13,12 +13,18 @@ export interface ReferenceOptions {
   settleMs?: number;
   /** Keys the public route forwards. */
   publicKeys?: readonly string[];
+  /** retains-per-connection and bounded-cache: bytes kept per request. */
+  retainBytes?: number;
+  /** bounded-cache: entries kept before the oldest is evicted. */
+  cacheEntries?: number;
 }
 
 export const referenceDefaults = {
   keepaliveMs: 30_000,
   setupMs: 5,
   publicKeys: ['projects', 'pages', 'settings:public'],
+  retainBytes: 2048,
+  cacheEntries: 1000,
 } as const;
 
 export interface ReferenceApp {
@@ -61,7 +67,7 @@ export function createReferenceApp(variant: ReferenceVariant, options: Reference
   const onRequest = variant.onRequest;
   if (onRequest) {
     app.use('/api/:orgSlug/*', async (c, next) => {
-      onRequest(c);
+      onRequest(c, options);
       await next();
     });
   }

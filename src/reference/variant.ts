@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { ReferenceOptions } from './app.ts';
 import type { RouteContext } from './route-context.ts';
 
 /** A reference-server variant: one leak mechanism (or none), stated where it is defined. */
@@ -9,6 +10,6 @@ export interface ReferenceVariant {
   /** Where it leaks, per disconnect kind and @hono/node-server version. */
   leaks: string;
   /** What a middleware does for this variant before the awaited organisation lookup. */
-  onRequest?: (c: Context) => void;
+  onRequest?: (c: Context, options: ReferenceOptions) => void;
   respond(c: Context, route: RouteContext): Response;
 }

@@ -1,4 +1,5 @@
 import type { ReferenceVariant } from '../variant.ts';
+import { boundedCache } from './bounded-cache.ts';
 import { cancelOnly } from './cancel-only.ts';
 import { endWithoutCleanup } from './end-without-cleanup.ts';
 import { fixed } from './fixed.ts';
@@ -16,6 +17,7 @@ export const variants: readonly ReferenceVariant[] = [
   processListener,
   endWithoutCleanup,
   retainsPerConnection,
+  boundedCache,
 ];
 
 export function findVariant(name: string): ReferenceVariant | undefined {

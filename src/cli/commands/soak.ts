@@ -1,0 +1,91 @@
+import path from 'node:path';
+import { type Command, Option } from 'commander';
+import { scenarios } from '../../../scenarios/index.ts';
+import { writeFileAtomic } from '../../report/write-atomic.ts';
+import { writeReport } from '../../report/write-report.ts';
+import { adapterChoices, type AdapterChoice } from '../../server/resolve-adapter.ts';
+import { soakHtml } from '../../soak/html-report.ts';
+import { runSoakChurn } from '../../soak/run-soak-churn.ts';
+import { defaultSoakSettings, parseDuration, parseMix, type SoakSettings } from '../../soak/soak-options.ts';
+import { exitCodeFor } from '../../verdict/verdicts.ts';
+import { colourEnabled, painter } from '../colour.ts';
+import { formatRunLine, formatScenarioLine } from '../format-result.ts';
+import { type CliIo, consoleToStderr } from '../io.ts';
+import { integerIn } from '../parse-integer.ts';
+
+interface SoakFlags {
+  target: string;
+  duration?: string;
+  connections?: number;
+  mix?: string;
+  concurrency?: number;
+  open?: number;
+  sampleEvery?: number;
+  reportDir: string;
+  json?: boolean;
+  progress: boolean;
+  adapter?: AdapterChoice;
+}
+
+const kinds = scenarios.filter((s) => s.kind === 'connections').map((s) => s.name);
+
+export function registerSoak(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
+  program
+    .command('soak')
+    .description('continuous churn in a mix of disconnects while streams stay open; judge the heap trend; JSON + HTML report')
+    .option('--target <spec>', "'reference', 'reference:<variant>' or a target module", 'reference')
+    .option('--duration <time>', `stop after this long: 30s, 5m, 1h (default: ${defaultSoakSettings.durationMs / 1000}s)`)
+    .option('--connections <n>', 'stop after this many connections (whichever comes first)', integerIn(1))
+    .option('--mix <kinds>', `disconnect kinds and weights (default: ${Object.entries(defaultSoakSettings.mix).map(([k, v]) => `${k}=${v}`).join(',')})`)
+    .option('--concurrency <n>', `connections in flight (default: ${defaultSoakSettings.concurrency})`, integerIn(1, 10_000))
+    .option('--open <k>', `long-lived streams held open, receiving events (default: ${defaultSoakSettings.open})`, integerIn(0, 10_000))
+    .option('--sample-every <n>', `connections between samples (default: ${defaultSoakSettings.sampleEvery})`, integerIn(1))
+    .option('--report-dir <dir>', 'where the JSON and HTML reports go', 'reports')
+    .option('--json', 'print the report on stdout (and nothing else)')
+    .option('--no-progress', 'no progress line, even on a TTY')
+    .addOption(new Option('--adapter <which>', 'which @hono/node-server serves the target').choices(adapterChoices as string[]))
+    .addHelpText('after', `\nKinds: ${kinds.join(', ')}. Exit status: 0 no growth, 1 growth or a leak, 2 usage, 3 could not complete, 130 interrupted.`)
+    .action(async (flags: SoakFlags) => {
+      const settings: Partial<SoakSettings> = {
+        ...(flags.duration !== undefined ? { durationMs: parseDuration(flags.duration) } : {}),
+        ...(flags.connections !== undefined ? { connections: flags.connections } : {}),
+        // A count alone bounds the soak: the default duration then does not cut it short.
+        ...(flags.connections !== undefined && flags.duration === undefined ? { durationMs: Number.MAX_SAFE_INTEGER } : {}),
+        ...(flags.mix !== undefined ? { mix: parseMix(flags.mix, kinds) } : {}),
+        ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+        ...(flags.open !== undefined ? { open: flags.open } : {}),
+        ...(flags.sampleEvery !== undefined ? { sampleEvery: flags.sampleEvery } : {}),
+      };
+      const restoreConsole = consoleToStderr(io);
+      const controller = new AbortController();
+      const onSigint = () => {
+        io.stderr.write('\nsse-soak: interrupted; finishing the report\n');
+        controller.abort();
+      };
+      process.once('SIGINT', onSigint);
+      const tty = Boolean(io.stderr.isTTY) && flags.progress;
+      try {
+        const report = await runSoakChurn({
+          target: flags.target,
+          adapter: flags.adapter,
+          settings,
+          signal: controller.signal,
+          onSample: (s) => {
+            if (tty) io.stderr.write(`\r  soak ${s.connections} connections, heap ${(s.heapUsed / 1_048_576).toFixed(1)} MB, ${s.timers} timers\u001b[K`);
+          },
+        });
+        if (tty) io.stderr.write('\r\u001b[K');
+        io.stderr.write(`${formatScenarioLine(report.scenarios[0]!, painter(colourEnabled(io)))}\n`);
+        const file = await writeReport(flags.reportDir, report);
+        const html = file.replace(/\.json$/, '.html');
+        await writeFileAtomic(html, soakHtml(report));
+        const shown = path.relative(process.cwd(), file) || file;
+        io.stderr.write(`${formatRunLine(report, shown)}\nsse-soak: HTML report ${path.relative(process.cwd(), html) || html}\n`);
+        io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${shown}\n`);
+        setExitCode(exitCodeFor(report));
+      } finally {
+        process.off('SIGINT', onSigint);
+        restoreConsole();
+      }
+    });
+}

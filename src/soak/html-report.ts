@@ -1,0 +1,89 @@
+import { describeCheck } from '../report/describe-check.ts';
+import { median } from '../stats/theil-sen.ts';
+import type { SoakReport } from './run-soak-churn.ts';
+import { lineChart } from './svg-chart.ts';
+
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const mb = (v: number) => `${(v / 1_048_576).toFixed(1)} MB`;
+const palette = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2'];
+
+/**
+ * The soak as one self-contained HTML page (inline SVG, no script, no network): heap and
+ * timers against connections with the fitted line and the warm-up shaded, gauges and
+ * memory over time, and the verdict with its numbers.
+ */
+export function soakHtml(report: SoakReport): string {
+  const soak = report.scenarios[0]!;
+  const growth = soak.checks.find((c) => c.meter === 'heap-growth');
+  const s = report.series;
+  const details = growth?.details as { warmupEndsAtConnections?: number } | undefined;
+  const warm = details?.warmupEndsAtConnections;
+  let fit;
+  if (growth?.bytesPerConnection !== undefined && warm !== undefined) {
+    const after = s.filter((p) => p.connections >= warm);
+    const intercept = median(after.map((p) => p.heapUsed - growth.bytesPerConnection! * p.connections).sort((a, b) => a - b));
+    fit = {
+      slope: growth.bytesPerConnection,
+      intercept,
+      from: warm,
+      to: s[s.length - 1]!.connections,
+      label: `Theil-Sen: ${Math.round(growth.bytesPerConnection * 1000)} B / 1,000 conns`,
+    };
+  }
+  const gaugeNames = [...new Set(s.flatMap((p) => Object.keys(p.gauges)))];
+  const charts = [
+    lineChart({
+      title: 'Heap (object spaces, after GC) against connections',
+      xLabel: 'connections',
+      yLabel: 'heap',
+      series: [{ name: 'heap used', colour: palette[0]!, points: s.map((p) => [p.connections, p.heapUsed]) }],
+      fit,
+      warmupUntil: warm,
+      formatY: mb,
+    }),
+    lineChart({
+      title: "Target's live timers against connections",
+      xLabel: 'connections',
+      yLabel: 'timers',
+      series: [{ name: 'timers', colour: palette[1]!, points: s.map((p) => [p.connections, p.timers]) }],
+      warmupUntil: warm,
+    }),
+    lineChart({
+      title: 'Gauges and open sockets over time',
+      xLabel: 'seconds',
+      yLabel: 'count',
+      series: [
+        ...gaugeNames.map((g, i) => ({ name: `gauge ${g}`, colour: palette[(i + 2) % palette.length]!, points: s.map((p) => [p.t / 1000, p.gauges[g] ?? 0] as [number, number]) })),
+        { name: 'server sockets', colour: '#7f7f7f', points: s.map((p) => [p.t / 1000, p.sockets] as [number, number]) },
+      ],
+    }),
+    lineChart({
+      title: 'Process memory over time',
+      xLabel: 'seconds',
+      yLabel: 'bytes',
+      series: [
+        { name: 'rss', colour: palette[0]!, points: s.map((p) => [p.t / 1000, p.rss]) },
+        { name: 'external', colour: palette[2]!, points: s.map((p) => [p.t / 1000, p.external]) },
+        { name: 'code', colour: palette[3]!, points: s.map((p) => [p.t / 1000, p.code]) },
+      ],
+      formatY: mb,
+    }),
+  ];
+  const rows = soak.checks
+    .map((c) => `<tr><td>${esc(c.meter)}</td><td class="${c.verdict}">${c.verdict}</td><td>${esc(c.verdict === 'pass' ? (c.reason ?? '') : describeCheck(c))}</td></tr>`)
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>sse-soak soak: ${esc(report.target.name)}</title>
+<style>body{font-family:sans-serif;max-width:820px;margin:2em auto;color:#222}td,th{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left}
+.pass{color:#080}.fail{color:#c00;font-weight:bold}.error{color:#b60}.skipped{color:#888}svg{width:100%;height:auto;margin:1em 0}</style></head>
+<body>
+<h1>sse-soak soak: <span class="${report.verdict}">${report.verdict}</span></h1>
+<p>Target <code>${esc(report.target.name)}</code> on @hono/node-server ${esc(report.target.adapter?.version ?? '?')}, Node ${esc(report.environment.node)};
+${soak.connections} connections in ${(report.durationMs / 1000).toFixed(1)} s (${soak.stats?.connectionsPerSecond ?? '?'} per second), ${s.length} samples${report.interrupted ? ', <b>interrupted</b>' : ''}.</p>
+<table><tr><th>check</th><th>verdict</th><th>numbers</th></tr>
+${rows}
+</table>
+${charts.join('\n')}
+</body></html>
+`;
+}

@@ -1,0 +1,18 @@
+/** One point of the soak's time series, taken after a forced GC. Plain data. */
+export interface SoakSample {
+  /** ms since the soak started. */
+  t: number;
+  /** Churned connections completed so far. */
+  connections: number;
+  /** Object spaces after GC (what the growth verdict uses). */
+  heapUsed: number;
+  /** Compiled code (kept apart: JIT warm-up). */
+  code: number;
+  rss: number;
+  external: number;
+  arrayBuffers: number;
+  /** Live timers the target created. */
+  timers: number;
+  gauges: Record<string, number>;
+  sockets: number;
+}
