@@ -10,11 +10,11 @@ describe('HeapCadence', () => {
 
   it.each([
     // [sample cost ms, time since the last sample ended, due?]
-    [10, 29, false],
-    [10, 30, true],
-    [4, 12, true],
-    [40, 100, false],
-    [40, 120, true],
+    [10, 19, false],
+    [10, 20, true],
+    [4, 8, true],
+    [40, 79, false],
+    [40, 80, true],
   ])('a %i ms sample needs %i ms of churn after it: %s', (cost, gap, due) => {
     const c = HeapCadence.for(400, 20, 20);
     c.took(20, 0, cost);
@@ -26,6 +26,12 @@ describe('HeapCadence', () => {
     expect(c.due(10, 1_000)).toBe(false);
     c.took(20, 0, 1_000);
     expect(c.due(400, 1_001)).toBe(true);
+  });
+
+  it('yields the budget when the slope would be left with too few samples', () => {
+    const c = HeapCadence.for(400, 20, 40); // every 40: ten chances in all
+    c.took(40, 0, 30);
+    expect(c.due(80, 31)).toBe(true); // 1 taken + 8 left < 10: sample despite the budget
   });
 
   it('catches up on the count after a skipped sample without bunching', () => {

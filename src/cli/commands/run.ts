@@ -14,7 +14,8 @@ import { writeFileAtomic } from '../../report/write-atomic.ts';
 import { colourEnabled, painter } from '../colour.ts';
 import { chooseReporters, emitReporters, reporterNames } from '../emit-reporters.ts';
 import { formatRunLine, formatScenarioLine } from '../format-result.ts';
-import { type CliIo, consoleToStderr } from '../io.ts';
+import { interruptible } from '../interruptible.ts';
+import type { CliIo } from '../io.ts';
 import { integerIn } from '../parse-integer.ts';
 
 interface RunFlags {
@@ -88,16 +89,9 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
   const baseline = flags.baseline && !flags.updateBaseline ? readReport(path.resolve(cwd, flags.baseline), 'baseline') : undefined;
   const paint = painter(colourEnabled(io));
 
-  const restoreConsole = consoleToStderr(io);
-  const controller = new AbortController();
-  const onSigint = () => {
-    io.stderr.write('\nsse-soak: interrupted; finishing the report\n');
-    controller.abort();
-  };
-  process.once('SIGINT', onSigint);
   const tty = Boolean(io.stderr.isTTY) && flags.progress;
   let progressShown = false;
-  try {
+  return interruptible(io, async (signal) => {
     const report = await runSoak(scenarios, {
       target: flags.target ?? config.target ?? 'reference',
       scenarios: flags.scenario ?? config.scenarios,
@@ -105,7 +99,7 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
       reference: config.reference,
       settings,
       cwd,
-      signal: controller.signal,
+      signal,
       onProgress: (event) => {
         if (event.type === 'run-start') {
           io.stderr.write(
@@ -137,8 +131,5 @@ async function run(flags: RunFlags, io: CliIo): Promise<number> {
     const comparison = compareReports(baseline, report);
     io.stderr.write(`\nagainst baseline ${flags.baseline}:\n${formatComparison(comparison)}\n`);
     return comparison.regressions.length > 0 ? 1 : 0;
-  } finally {
-    process.off('SIGINT', onSigint);
-    restoreConsole();
-  }
+  });
 }

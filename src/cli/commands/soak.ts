@@ -10,7 +10,8 @@ import { defaultSoakSettings, parseDuration, parseMix, type SoakSettings } from 
 import { exitCodeFor } from '../../verdict/verdicts.ts';
 import { colourEnabled, painter } from '../colour.ts';
 import { formatRunLine, formatScenarioLine } from '../format-result.ts';
-import { type CliIo, consoleToStderr } from '../io.ts';
+import { interruptible } from '../interruptible.ts';
+import type { CliIo } from '../io.ts';
 import { integerIn } from '../parse-integer.ts';
 
 interface SoakFlags {
@@ -56,20 +57,13 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
         ...(flags.open !== undefined ? { open: flags.open } : {}),
         ...(flags.sampleEvery !== undefined ? { sampleEvery: flags.sampleEvery } : {}),
       };
-      const restoreConsole = consoleToStderr(io);
-      const controller = new AbortController();
-      const onSigint = () => {
-        io.stderr.write('\nsse-soak: interrupted; finishing the report\n');
-        controller.abort();
-      };
-      process.once('SIGINT', onSigint);
       const tty = Boolean(io.stderr.isTTY) && flags.progress;
-      try {
+      await interruptible(io, async (signal) => {
         const report = await runSoakChurn({
           target: flags.target,
           adapter: flags.adapter,
           settings,
-          signal: controller.signal,
+          signal,
           onSample: (s) => {
             if (tty) io.stderr.write(`\r  soak ${s.connections} connections, heap ${(s.heapUsed / 1_048_576).toFixed(1)} MB, ${s.timers} timers\u001b[K`);
           },
@@ -83,9 +77,6 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
         io.stderr.write(`${formatRunLine(report, shown)}\nsse-soak: HTML report ${path.relative(process.cwd(), html) || html}\n`);
         io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${shown}\n`);
         setExitCode(exitCodeFor(report));
-      } finally {
-        process.off('SIGINT', onSigint);
-        restoreConsole();
-      }
+      });
     });
 }
