@@ -175,21 +175,22 @@ function exitCheck(
   };
 }
 
+/** Delays (ms) at which the mix's raw clients leave: inside any setup of a few ms or more. */
+const EARLY_LEAVES = [0, 1, 2, 3, 4, 6, 8];
+
 async function mixConnection(ctx: ScenarioContext, i: number): Promise<void> {
-  const sweep = ctx.settings.sweepMs;
-  switch (i % 5) {
+  switch (i % 4) {
     case 0:
-      await fetchUntilEventThenAbort(ctx.url, ctx.pool, { firstEvent: ctx.target.firstEvent, timeoutMs: ctx.settings.connectionTimeoutMs });
-      ctx.count('mix.undiciAbort');
+      if (i % 8 === 0) {
+        await fetchUntilEventThenAbort(ctx.url, ctx.pool, { firstEvent: ctx.target.firstEvent, timeoutMs: ctx.settings.connectionTimeoutMs });
+        ctx.count('mix.undiciAbort');
+      } else {
+        const stream = await openEstablished(ctx);
+        stream.disconnect(i % 16 === 4 ? 'rst' : 'fin');
+        ctx.count(i % 16 === 4 ? 'mix.resetRst' : 'mix.destroyFin');
+      }
       return;
-    case 1:
-    case 2: {
-      const stream = await openEstablished(ctx);
-      stream.disconnect(i % 5 === 1 ? 'fin' : 'rst');
-      ctx.count(i % 5 === 1 ? 'mix.destroyFin' : 'mix.resetRst');
-      return;
-    }
-    case 3: {
+    case 1: {
       // Leaves as soon as the headers arrive, before the first event.
       const stream = await openHttpStream(ctx.url, { timeoutMs: ctx.settings.connectionTimeoutMs });
       stream.disconnect('fin');
@@ -197,7 +198,9 @@ async function mixConnection(ctx: ScenarioContext, i: number): Promise<void> {
       return;
     }
     default: {
-      const { responseStarted } = await requestThenLeave(ctx.origin, sweep[Math.floor(i / 5) % sweep.length]!, 'fin');
+      // Half the mix leaves during the handler's setup: the disconnect that leaks most.
+      const delay = EARLY_LEAVES[Math.floor(i / 2) % EARLY_LEAVES.length]!;
+      const { responseStarted } = await requestThenLeave(ctx.origin, delay, 'fin');
       ctx.count(responseStarted ? 'mix.leftAfterResponseStarted' : 'mix.leftBeforeResponse');
     }
   }
