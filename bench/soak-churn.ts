@@ -1,0 +1,69 @@
+/**
+ * Churn during `soak` against the same mix, clients and concurrency with no harness, in
+ * one process and one run.
+ *
+ *   npx tsx bench/soak-churn.ts [--connections 6000] [--rounds 3]
+ */
+import { parseArgs } from 'node:util';
+import { scenarios } from '../scenarios/index.ts';
+import { ClientPool } from '../src/clients/client-pool.ts';
+import { defaultSettings, referenceRunOptions } from '../src/harness/defaults.ts';
+import { createReferenceTarget } from '../src/reference/reference-target.ts';
+import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../src/scenario/scenario.ts';
+import { serveTarget } from '../src/server/serve-target.ts';
+import { runSoakChurn } from '../src/soak/run-soak-churn.ts';
+import { defaultSoakSettings, mixSchedule } from '../src/soak/soak-options.ts';
+
+const { values } = parseArgs({ options: { connections: { type: 'string', default: '6000' }, rounds: { type: 'string', default: '3' } } });
+const connections = Number(values.connections);
+const rounds = Number(values.rounds);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const kinds = scenarios.filter((s): s is ConnectionScenario => s.kind === 'connections');
+const schedule = mixSchedule(defaultSoakSettings.mix).map((n) => kinds.find((k) => k.name === n)!);
+
+async function bare(): Promise<number> {
+  const target = createReferenceTarget(referenceRunOptions);
+  const served = await serveTarget(target);
+  const pool = new ClientPool();
+  const url = served.url + target.path;
+  const origin = { host: '127.0.0.1', port: served.port, path: target.path, url };
+  const base = { origin, target, settings: defaultSettings, count: () => 0 };
+  const resources = new Map<string, ScenarioResources | undefined>();
+  for (const s of new Set(schedule)) resources.set(s.name, await s.setup?.(base));
+  const ctx = (s: ConnectionScenario): ScenarioContext => ({ ...base, pool, url: resources.get(s.name)?.url ? resources.get(s.name)!.url + target.path : url });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: defaultSoakSettings.concurrency }, async () => {
+      while (next < connections) {
+        const i = next++;
+        const s = schedule[i % schedule.length]!;
+        await s.connect(ctx(s), i);
+      }
+    }),
+  );
+  const rate = connections / ((performance.now() - started) / 1000);
+  await pool.close();
+  for (const r of resources.values()) await r?.close();
+  target.close();
+  await served.close();
+  return rate;
+}
+
+async function soak(): Promise<number> {
+  const report = await runSoakChurn({ settings: { connections, durationMs: Number.MAX_SAFE_INTEGER } });
+  const s = report.series;
+  const [a, b] = [s[0]!, s[s.length - 1]!];
+  return (b.connections - a.connections) / ((b.t - a.t) / 1000);
+}
+
+const b: number[] = [];
+const h: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  b.push(await bare());
+  h.push(await soak());
+}
+console.log(`soak churn: default mix, ${defaultSoakSettings.concurrency} in flight, ${connections} connections, medians of ${rounds}, node ${process.version}`);
+console.log('| no harness (conn/s) | soak, all meters and samples (conn/s) | ratio |');
+console.log('| --- | --- | --- |');
+console.log(`| ${Math.round(median(b))} | ${Math.round(median(h))} | ${(median(h) / median(b)).toFixed(2)} |`);
