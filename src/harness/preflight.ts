@@ -1,5 +1,6 @@
 import { openHttpStream } from '../clients/http-stream.ts';
 import { TargetError } from '../errors/soak-error.ts';
+import { sseProblem } from '../scenario/establish.ts';
 import type { Target } from '../target/target.ts';
 
 /**
@@ -18,12 +19,8 @@ export async function preflight(name: string, target: Target, url: string, timeo
     return fail(`got no response within ${timeoutMs} ms (${(error as Error).message})`, 'SSE_SOAK_NO_RESPONSE');
   }
   try {
-    if (stream.status !== 200) {
-      fail(`answered ${stream.status}, not 200${stream.status === 500 ? ' (the handler threw)' : ''}`, 'SSE_SOAK_BAD_STATUS');
-    }
-    if (!stream.contentType.toLowerCase().startsWith('text/event-stream')) {
-      fail(`answered content-type '${stream.contentType || 'none'}', not text/event-stream`, 'SSE_SOAK_NOT_SSE');
-    }
+    const problem = sseProblem(stream.status, stream.contentType);
+    if (problem) fail(problem.message, problem.code);
     await stream.events.next(target.firstEvent, timeoutMs).catch(() =>
       fail(`sent no ${target.firstEvent ? `'${target.firstEvent}' ` : ''}event within ${timeoutMs} ms`, 'SSE_SOAK_NO_EVENT'),
     );

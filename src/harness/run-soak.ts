@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { InterruptedError } from '../errors/scenario-error.ts';
 import path from 'node:path';
 import { TargetError, UsageError } from '../errors/soak-error.ts';
@@ -6,7 +5,7 @@ import { ProcessListenerMeter } from '../meters/process-listener-meter.ts';
 import { TimerMeter } from '../meters/timer-meter.ts';
 import { packageInfo, packageRoot } from '../package-info.ts';
 import type { ReferenceOptions } from '../reference/app.ts';
-import { resolvePackage } from '../report/package-versions.ts';
+import { reportEnvironment } from '../report/environment.ts';
 import { REPORT_SCHEMA_VERSION, type Report, type ScenarioResult } from '../report/report.ts';
 import { reportProblems } from '../report/validate-report.ts';
 import type { Scenario } from '../scenario/scenario.ts';
@@ -147,13 +146,7 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
     tool: { name: 'sse-soak', version: packageInfo.version },
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),
-    environment: {
-      node: process.version,
-      platform: process.platform,
-      arch: process.arch,
-      cpus: os.availableParallelism(),
-      packages: packageVersions(),
-    },
+    environment: reportEnvironment(),
     target: {
       name: loaded?.name ?? spec,
       source: spec,
@@ -196,13 +189,4 @@ export function selectScenarios(all: readonly Scenario[], names: readonly string
   }
   // Run order is the catalogue's, whatever order they were named in; duplicates run once.
   return all.filter((s) => names.includes(s.name));
-}
-
-function packageVersions(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of ['hono', '@hono/node-server', 'undici', 'eventsource']) {
-    const found = resolvePackage(name, packageRoot);
-    if (found) out[name] = found.version;
-  }
-  return out;
 }

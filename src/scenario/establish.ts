@@ -16,14 +16,20 @@ export async function openEstablished(ctx: ScenarioContext): Promise<HttpStream>
   return stream;
 }
 
+/** What is wrong with a response that should start an SSE stream, or undefined when nothing is. */
+export function sseProblem(status: number, contentType: string): { message: string; code: string } | undefined {
+  if (status !== 200) {
+    return { message: `answered ${status}, not 200${status === 500 ? ' (the handler threw)' : ''}`, code: 'SSE_SOAK_BAD_STATUS' };
+  }
+  if (!contentType.toLowerCase().startsWith('text/event-stream')) {
+    return { message: `answered content-type '${contentType || 'none'}', not text/event-stream`, code: 'SSE_SOAK_NOT_SSE' };
+  }
+  return undefined;
+}
+
 export function assertSse(ctx: ScenarioContext, status: number, contentType: string, release: () => void): void {
-  if (status === 200 && contentType.toLowerCase().startsWith('text/event-stream')) return;
+  const problem = sseProblem(status, contentType);
+  if (!problem) return;
   release();
-  throw new ScenarioError(
-    status !== 200
-      ? `GET ${ctx.origin.path} answered ${status}, not 200${status === 500 ? ' (the handler threw)' : ''}`
-      : `GET ${ctx.origin.path} answered content-type '${contentType || 'none'}', not text/event-stream`,
-    'measure',
-    { code: status !== 200 ? 'SSE_SOAK_BAD_STATUS' : 'SSE_SOAK_NOT_SSE' },
-  );
+  throw new ScenarioError(`GET ${ctx.origin.path} ${problem.message}`, 'measure', { code: problem.code });
 }

@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scenarios } from '../../scenarios/index.ts';
 import { ClientPool } from '../clients/client-pool.ts';
@@ -11,15 +10,15 @@ import { settle } from '../harness/settle.ts';
 import { sampleHeap } from '../meters/heap-meter.ts';
 import { ProcessListenerMeter } from '../meters/process-listener-meter.ts';
 import { TimerMeter } from '../meters/timer-meter.ts';
-import { packageInfo, packageRoot } from '../package-info.ts';
+import { packageInfo } from '../package-info.ts';
 import type { ReferenceOptions } from '../reference/app.ts';
-import { resolvePackage } from '../report/package-versions.ts';
+import { reportEnvironment } from '../report/environment.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from '../report/report.ts';
 import { openEstablished } from '../scenario/establish.ts';
 import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
 import { type AdapterChoice, resolveAdapter } from '../server/resolve-adapter.ts';
-import { serveTarget } from '../server/serve-target.ts';
-import { loadTarget, normaliseSpec } from '../target/load-target.ts';
+import { type ServedTarget, serveTarget } from '../server/serve-target.ts';
+import { type LoadedTarget, loadTarget, normaliseSpec } from '../target/load-target.ts';
 import { scenarioVerdict } from '../verdict/verdicts.ts';
 import { growthCheck } from './growth-verdict.ts';
 import { defaultSoakSettings, mixSchedule, type SoakSettings } from './soak-options.ts';
@@ -72,10 +71,13 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
   let publisher: NodeJS.Timeout | undefined;
   let interrupted = false;
   let failure: { message: string; kind: string } | undefined;
-  const loaded = await loadTarget(spec, { cwd, reference });
-  const adapter = await resolveAdapter(options.adapter ?? 'auto', loaded.modulePath);
-  const served = await serveTarget(loaded.target, { adapter: adapter.create });
+  let loaded: LoadedTarget | undefined;
+  let served: ServedTarget | undefined;
   try {
+    // Inside the try: a target that fails to load must not leave the meters hooked in.
+    loaded = await loadTarget(spec, { cwd, reference });
+    const adapter = await resolveAdapter(options.adapter ?? 'auto', loaded.modulePath);
+    served = await serveTarget(loaded.target, { adapter: adapter.create });
     await preflight(loaded.name, loaded.target, served.url + loaded.target.path, runSettings.connectionTimeoutMs);
     const meters = new MeterSet(timers, listeners, loaded.target.gauges, served.openSockets);
     const origin = { host: '127.0.0.1', port: served.port, path: loaded.target.path, url: served.url + loaded.target.path };
@@ -83,7 +85,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     for (const s of new Set(schedule)) resources.set(s.name, await s.setup?.(base));
     const ctxFor = (s: ConnectionScenario): ScenarioContext => ({
       ...base,
-      url: resources.get(s.name)?.url ? resources.get(s.name)!.url + loaded.target.path : origin.url,
+      url: resources.get(s.name)?.url ? resources.get(s.name)!.url + origin.path : origin.url,
       pool,
     });
     const contexts = new Map(connectionScenarios.map((s) => [s.name, ctxFor(s)]));
@@ -169,18 +171,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
       tool: { name: 'sse-soak', version: packageInfo.version },
       startedAt: startedAt.toISOString(),
       durationMs,
-      environment: {
-        node: process.version,
-        platform: process.platform,
-        arch: process.arch,
-        cpus: os.availableParallelism(),
-        packages: Object.fromEntries(
-          ['hono', '@hono/node-server', 'undici', 'eventsource'].flatMap((n) => {
-            const v = resolvePackage(n, packageRoot)?.version;
-            return v ? [[n, v]] : [];
-          }),
-        ),
-      },
+      environment: reportEnvironment(),
       target: { name: loaded.name, source: spec, adapter: { name: '@hono/node-server', version: adapter.version, origin: adapter.origin } },
       settings: { ...settings, connections: settings.connections === Number.MAX_SAFE_INTEGER ? null : settings.connections },
       verdict: interrupted ? 'error' : verdict,
@@ -211,11 +202,11 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     await pool.close();
     for (const r of resources.values()) await r?.close();
     try {
-      await loaded.target.close?.();
+      await loaded?.target.close?.();
     } catch {
       // Nothing left to judge.
     }
-    await served.close();
+    await served?.close();
     timers.clearTargetTimers();
     timers.disable();
     listeners.removeAddedSince(listenersBefore);
