@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,15 +25,62 @@ describe('sse-soak soak (the real binary)', () => {
     expect(html).toMatch(/<svg[^>]*aria-label="Heap \(object spaces, after GC\) against connections"/);
     expect(html).toContain('warm-up');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+    // Snapshots are on by default: both files next to the report, and no timer among what grew.
+    const snaps = report.snapshots!;
+    expect(snaps.error).toBeUndefined();
+    expect(snaps.dir).toBe(path.resolve(stdout.trim().replace(/\.json$/, '.snapshots')));
+    expect(readdirSync(snaps.dir).sort()).toEqual(['1-warmup.heapsnapshot', '2-end.heapsnapshot']);
+    expect(snaps.diff!.constructors.find((d) => d.name === 'Timeout')).toBeUndefined();
+    expect(html).toContain('What is retained');
+    expect(html).toContain(`href="${path.basename(snaps.dir)}/1-warmup.heapsnapshot"`);
+  });
+
+  it('cancel-only: a rising line, a failure, the retained constructors and the interval\'s creation line', async () => {
+    const dir = tempDir();
+    const snapshots = path.join(dir, 'snaps');
+    const { code, stdout, stderr } = await runBinary(
+      ['soak', '--target', 'reference:cancel-only', '--connections', '3000', '--report-dir', dir, '--snapshots', snapshots, '--json'],
+    );
+    expect(code, stderr).toBe(1);
+    const report = JSON.parse(stdout) as SoakReport;
+    const g = growth(report);
+    expect(g.verdict).toBe('fail');
+    expect(g.ci95![0]).toBeGreaterThan(g.limit!);
+    const timers = report.scenarios[0]!.checks.find((c) => c.meter === 'timers')!;
+    expect(timers.verdict).toBe('fail');
+    expect(timers.sites![0]).toMatchObject({ site: 'src/reference/stream-session.ts:49', kind: 'setInterval' });
+    expect(stderr).toMatch(/timers \+\d+ \(\d+ × setInterval at src\/reference\/stream-session\.ts:49 via src\/reference\/variants\/cancel-only\.ts:17/);
+
+    // Both snapshots in the folder asked for; the end one taken when the churn stopped.
+    const snaps = report.snapshots!;
+    expect(snaps.dir).toBe(snapshots);
+    expect(snaps.files.map((f) => [f.label, path.basename(f.file)])).toEqual([
+      ['warmup', '1-warmup.heapsnapshot'],
+      ['end', '2-end.heapsnapshot'],
+    ]);
+    expect(snaps.files[0]!.connections).toBeGreaterThanOrEqual(600);
+    expect(snaps.files[1]!.connections).toBe(3000);
+    // What grew is what a leaked session holds: its interval, its stream, the frames queued into it.
+    const grew = (name: string) => snaps.diff!.constructors.find((d) => d.name === name)?.countDelta ?? 0;
+    expect(grew('Timeout')).toBeGreaterThan(100);
+    expect(grew('ReadableStream')).toBeGreaterThan(100);
+    expect(grew('Uint8Array')).toBeGreaterThan(grew('Timeout'));
+    expect(snaps.diff!.constructors[0]!.sizeDelta).toBeGreaterThanOrEqual(snaps.diff!.constructors[1]!.sizeDelta);
+    expect(stderr).toMatch(/retained since the warm-up \(heap snapshots\): .*Uint8Array \+[\d,]+ \([\d.]+ [KM]B\)/);
+    expect(stderr).toContain(`heap snapshot (end, 3000 connections): ${path.relative(process.cwd(), path.join(snapshots, '2-end.heapsnapshot'))}`);
   });
 
   it('a 2 KiB-per-connection retention fails within 2,000 connections', async () => {
     const dir = tempDir();
     const { code, stdout, stderr } = await runBinary(
-      ['soak', '--target', 'reference:retains-per-connection', '--connections', '2000', '--report-dir', dir, '--json'],
+      ['soak', '--target', 'reference:retains-per-connection', '--connections', '2000', '--report-dir', dir, '--json', '--no-snapshots'],
     );
     expect(code, stderr).toBe(1);
-    const g = growth(JSON.parse(stdout) as SoakReport);
+    const report = JSON.parse(stdout) as SoakReport;
+    expect(report.snapshots).toBeUndefined();
+    expect(readdirSync(dir).filter((f) => f.endsWith('.snapshots'))).toEqual([]);
+    expect(existsSync(path.join(dir, 'snaps'))).toBe(false);
+    const g = growth(report);
     expect(g.verdict).toBe('fail');
     expect(g.ci95![0]).toBeGreaterThan(1024);
   });

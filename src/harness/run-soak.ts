@@ -7,7 +7,7 @@ import { packageInfo, packageRoot } from '../package-info.ts';
 import type { ReferenceOptions } from '../reference/app.ts';
 import { reportEnvironment } from '../report/environment.ts';
 import { REPORT_SCHEMA_VERSION, type Report, type ScenarioResult } from '../report/report.ts';
-import { reportProblems } from '../report/validate-report.ts';
+import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import { serveTarget } from '../server/serve-target.ts';
 import { type LoadedTarget, loadTarget, messageOf, normaliseSpec } from '../target/load-target.ts';
@@ -157,13 +157,7 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
     ...(interrupted ? { interrupted: true } : {}),
     scenarios: results,
   };
-  // The test suite sets this, so that every report any test produces, in-process or through
-  // the binary, is checked against the shipped schema.
-  if (process.env.SSE_SOAK_VALIDATE_REPORTS === '1') {
-    const problems = reportProblems(report);
-    if (problems.length) throw new Error(`the report does not match schema/report.schema.json: ${problems.join('; ')}`);
-  }
-  return report;
+  return checkAgainstSchemaUnderTest(report);
 }
 
 async function targetFromObject(value: Target | TargetFactory, modulePath: string | undefined): Promise<LoadedTarget> {

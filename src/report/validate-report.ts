@@ -25,3 +25,15 @@ export function reportProblems(report: unknown): string[] {
 export function isReport(value: unknown): value is Report {
   return reportProblems(value).length === 0;
 }
+
+/**
+ * The test suite sets SSE_SOAK_VALIDATE_REPORTS=1, so that every report any test produces,
+ * in-process or through the binary, is checked against the shipped schema.
+ */
+export function checkAgainstSchemaUnderTest<T extends Report>(report: T): T {
+  if (process.env.SSE_SOAK_VALIDATE_REPORTS === '1') {
+    const problems = reportProblems(report);
+    if (problems.length) throw new Error(`the report does not match schema/report.schema.json: ${problems.join('; ')}`);
+  }
+  return report;
+}

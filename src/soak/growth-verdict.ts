@@ -30,9 +30,11 @@ export const defaultGrowthOptions: GrowthOptions = {
  * the slope of the last half of the samples must still be above the limit and above half
  * the whole slope: memory that is still growing at the end. A bounded cache that fills and then stays flat passes (its late slope is flat);
  * steady growth fails. Reported per 1,000 connections.
+ * `run.judgeFrom` moves the start of the judged samples later, never earlier.
  */
-export function growthCheck(points: readonly Point[], options: GrowthOptions = defaultGrowthOptions): Check {
-  const warm = points.slice(Math.floor(points.length * options.warmupFraction));
+export function growthCheck(points: readonly Point[], options: GrowthOptions = defaultGrowthOptions, run: { judgeFrom?: number } = {}): Check {
+  // `judgeFrom`: the first sample after an event that shifts the heap once (a heap snapshot).
+  const warm = points.slice(Math.max(Math.floor(points.length * options.warmupFraction), run.judgeFrom ?? 0));
   const span = warm.length > 1 ? warm[warm.length - 1]!.x - warm[0]!.x : 0;
   const limit = Math.max(options.limitBytesPerConnection, span > 0 ? options.minimumGrowthBytes / span : Infinity);
   const limitPer1000 = Math.round(limit * 1000);

@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { describeCheck } from '../report/describe-check.ts';
 import { median } from '../stats/theil-sen.ts';
+import { internalConstructors } from './heap-snapshots.ts';
 import type { SoakReport } from './run-soak-churn.ts';
 import { lineChart } from './svg-chart.ts';
 
@@ -12,7 +14,7 @@ const palette = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2'];
  * timers against connections with the fitted line and the warm-up shaded, gauges and
  * memory over time, and the verdict with its numbers.
  */
-export function soakHtml(report: SoakReport): string {
+export function soakHtml(report: SoakReport, htmlFile?: string): string {
   const soak = report.scenarios[0]!;
   const growth = soak.checks.find((c) => c.meter === 'heap-growth');
   const s = report.series;
@@ -84,6 +86,42 @@ ${soak.connections} connections in ${(report.durationMs / 1000).toFixed(1)} s ($
 ${rows}
 </table>
 ${charts.join('\n')}
+${retainedSection(report, htmlFile)}
 </body></html>
 `;
+}
+
+const kb = (n: number) => `${n < 0 ? '-' : '+'}${Math.abs(n) >= 1_048_576 ? `${(Math.abs(n) / 1_048_576).toFixed(1)} MB` : `${(Math.abs(n) / 1024).toFixed(1)} KB`}`;
+
+/** The snapshot diff as a table, and where the snapshot files are (linked relative to the page). */
+function retainedSection(report: SoakReport, htmlFile?: string): string {
+  const snaps = report.snapshots;
+  if (!snaps) return '';
+  const link = (file: string) => {
+    const rel = htmlFile ? path.relative(path.dirname(htmlFile), file).split(path.sep).join('/') : file;
+    return `<a href="${esc(encodeURI(rel))}">${esc(rel)}</a>`;
+  };
+  const files = snaps.files
+    .map((f) => `<li>${f.label === 'warmup' ? 'End of the warm-up' : 'End'}, ${f.connections} connections: ${link(f.file)} (${mb(f.bytes)}, ${(f.ms / 1000).toFixed(1)} s)</li>`)
+    .join('\n');
+  const diff = snaps.diff;
+  const rows = (diff?.constructors ?? [])
+    .map(
+      (d) =>
+        `<tr${internalConstructors.has(d.name) ? ' class="skipped"' : ''}><td><code>${esc(d.name)}</code></td><td>${d.countDelta >= 0 ? '+' : ''}${d.countDelta}</td><td>${kb(d.sizeDelta)}</td><td>${d.addedCount}</td><td>${d.removedCount}</td></tr>`,
+    )
+    .join('\n');
+  return `<h2>What is retained</h2>
+<p>Heap snapshots, both taken with nothing in flight and the held streams open; open them in Chrome DevTools (Memory, Load, then Comparison) or memlab.</p>
+<ul>
+${files}
+</ul>
+${
+  diff
+    ? `<p>Objects alive at the end that were not at the end of the warm-up, by constructor, largest shallow size first (${diff.grewCount} grew; all together ${diff.totalCountDelta >= 0 ? '+' : ''}${diff.totalCountDelta} objects, ${kb(diff.totalSizeDelta)}). Grey rows are V8's own code and metadata.</p>
+<table><tr><th>constructor</th><th>count</th><th>shallow size</th><th>new</th><th>gone</th></tr>
+${rows}
+</table>`
+    : `<p>No diff: ${esc(snaps.error ?? 'unknown')}</p>`
+}`;
 }

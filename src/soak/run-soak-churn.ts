@@ -14,6 +14,7 @@ import { packageInfo } from '../package-info.ts';
 import type { ReferenceOptions } from '../reference/app.ts';
 import { reportEnvironment } from '../report/environment.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from '../report/report.ts';
+import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
 import { openEstablished } from '../scenario/establish.ts';
 import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
 import { type AdapterChoice, resolveAdapter } from '../server/resolve-adapter.ts';
@@ -21,6 +22,7 @@ import { type ServedTarget, serveTarget } from '../server/serve-target.ts';
 import { type LoadedTarget, loadTarget, normaliseSpec } from '../target/load-target.ts';
 import { scenarioVerdict } from '../verdict/verdicts.ts';
 import { growthCheck } from './growth-verdict.ts';
+import { diffSnapshots, type SnapshotDiff, type SnapshotFile, writeSnapshot } from './heap-snapshots.ts';
 import { defaultSoakSettings, mixSchedule, type SoakSettings } from './soak-options.ts';
 import type { SoakSample } from './soak-sample.ts';
 
@@ -32,12 +34,30 @@ export interface SoakRunOptions {
   settings?: Partial<SoakSettings>;
   signal?: AbortSignal;
   onSample?: (sample: SoakSample) => void;
+  /**
+   * Heap snapshots at the end of the warm-up and at the end, into `dir`, and their diff by
+   * constructor in the report. Off unless given.
+   */
+  snapshots?: { dir: string; onWrite?: (file: SnapshotFile) => void };
+  /** When the soak counts as started (the report's `startedAt`); now by default. */
+  startedAt?: Date;
+}
+
+/** The soak's heap snapshots and what grew between them. */
+export interface SoakSnapshots {
+  dir: string;
+  files: SnapshotFile[];
+  /** Present once both snapshots were written and read. */
+  diff?: SnapshotDiff;
+  /** Why there is no diff, in one line (a snapshot could not be written or read). */
+  error?: string;
 }
 
 /** A soak's report: the run report's shape (one scenario, `soak`) plus the time series. */
 export interface SoakReport extends Report {
   kind: 'soak';
   series: SoakSample[];
+  snapshots?: SoakSnapshots;
 }
 
 /**
@@ -53,7 +73,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     if (!connectionScenarios.some((s) => s.name === name)) throw new UsageError(`unknown disconnect kind '${name}'`, { code: 'SSE_SOAK_BAD_SETTING' });
   }
   const schedule = mixSchedule(settings.mix).map((name) => connectionScenarios.find((s) => s.name === name)!);
-  const startedAt = new Date();
+  const startedAt = options.startedAt ?? new Date();
   const started = performance.now();
   const cwd = options.cwd ?? process.cwd();
   const spec = normaliseSpec(options.target ?? 'reference');
@@ -73,6 +93,17 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
   let failure: { message: string; kind: string } | undefined;
   let loaded: LoadedTarget | undefined;
   let served: ServedTarget | undefined;
+  const snapshots: SoakSnapshots | undefined = options.snapshots ? { dir: options.snapshots.dir, files: [] } : undefined;
+  const snapshot = async (label: SnapshotFile['label'], connections: number) => {
+    if (!snapshots || snapshots.error) return;
+    try {
+      const file = await writeSnapshot(snapshots.dir, label, connections);
+      snapshots.files.push(file);
+      options.snapshots?.onWrite?.(file);
+    } catch (error) {
+      snapshots.error = `the ${label} heap snapshot could not be written: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  };
   try {
     // Inside the try: a target that fails to load must not leave the meters hooked in.
     loaded = await loadTarget(spec, { cwd, reference });
@@ -100,9 +131,20 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
 
     let next = 0;
     let done = 0;
+    let inFlight = 0;
     let sampling: Promise<void> | undefined;
     let nextSample = 0;
-    const deadline = started + settings.durationMs;
+    // While `paused` is set no connection starts: the warm-up snapshot waits for the ones
+    // in flight to finish, so that it and the end snapshot see the same quiet state.
+    let paused: Promise<void> | undefined;
+    let drained: (() => void) | undefined;
+    let warmupSnapshotAt: number | undefined;
+    // `let`: the warm-up snapshot's pause does not count against the duration.
+    let deadline = started + settings.durationMs;
+    const warmupEnds = {
+      connections: settings.connections * settings.growth.warmupFraction,
+      at: started + settings.durationMs * settings.growth.warmupFraction,
+    };
     const stop = () => interrupted || failure !== undefined || next >= settings.connections || performance.now() >= deadline;
     const sample = async () => {
       timers.prune();
@@ -124,6 +166,21 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
       series.push(point);
       options.onSample?.(point);
     };
+    const warmupSnapshot = async () => {
+      const pausedAt = performance.now();
+      let resume!: () => void;
+      paused = new Promise<void>((r) => (resume = r));
+      if (inFlight > 0) await new Promise<void>((r) => (drained = r));
+      drained = undefined;
+      await sampling;
+      await snapshot('warmup', done);
+      // The growth verdict judges from the first sample after this one: writing a
+      // snapshot makes V8 keep source positions it did not need before, a step in the heap.
+      warmupSnapshotAt = series.length;
+      deadline += performance.now() - pausedAt;
+      paused = undefined;
+      resume();
+    };
     const onAbort = () => (interrupted = true);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) interrupted = true;
@@ -132,15 +189,25 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     await Promise.all(
       Array.from({ length: settings.concurrency }, async () => {
         while (!stop()) {
+          if (paused) {
+            await paused;
+            continue;
+          }
           const i = next++;
           const scenario = schedule[i % schedule.length]!;
+          inFlight++;
           try {
             await scenario.connect(contexts.get(scenario.name)!, i);
           } catch (error) {
             failure ??= { message: error instanceof Error ? error.message : String(error), kind: scenario.name };
             return;
+          } finally {
+            if (--inFlight === 0) drained?.();
           }
           done++;
+          if (snapshots && warmupSnapshotAt === undefined && !paused && (done >= warmupEnds.connections || performance.now() >= warmupEnds.at)) {
+            await warmupSnapshot();
+          }
           if (done >= nextSample && !sampling) {
             nextSample += settings.sampleEvery;
             sampling = sample().finally(() => (sampling = undefined));
@@ -153,19 +220,35 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     await sampling;
     // No sample after the churn stops: with nothing in flight the heap is lower, a step
     // the trend would read as a plateau.
+    // The end snapshot: churn over, nothing in flight, the held streams still open, as at
+    // the warm-up snapshot; what grew between the two is what the churn left behind.
+    if (warmupSnapshotAt !== undefined) await snapshot('end', done);
     clearInterval(publisher);
     for (const s of held) s.disconnect('fin');
     await pool.close();
     const settled = await settle(() => meters.snapshot(), baseline, runSettings);
+    if (snapshots && !snapshots.error) {
+      const [warm, end] = snapshots.files;
+      if (warm && end) {
+        try {
+          snapshots.diff = await diffSnapshots(warm.file, end.file);
+        } catch (error) {
+          snapshots.error = `the heap snapshots could not be read: ${error instanceof Error ? error.message : String(error)}`;
+        }
+      } else {
+        snapshots.error = `the soak ended after ${done} connections, before the end of its warm-up: no snapshots to compare`;
+      }
+    }
 
     const growth = growthCheck(
       series.map((s) => ({ x: s.connections, y: s.heapUsed })),
       settings.growth,
+      { judgeFrom: warmupSnapshotAt },
     );
     const checks = [growth, ...meters.checks(baseline, settled.snapshot)];
     const verdict = failure ? 'error' : scenarioVerdict(checks, false);
     const durationMs = Math.round(performance.now() - started);
-    return {
+    return checkAgainstSchemaUnderTest<SoakReport>({
       schemaVersion: REPORT_SCHEMA_VERSION,
       kind: 'soak',
       tool: { name: 'sse-soak', version: packageInfo.version },
@@ -195,7 +278,8 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
         },
       ],
       series,
-    };
+      ...(snapshots ? { snapshots } : {}),
+    });
   } finally {
     clearInterval(publisher);
     for (const s of held) s.disconnect('fin');

@@ -2,8 +2,9 @@ import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { scenarios } from '../../../scenarios/index.ts';
 import { writeFileAtomic } from '../../report/write-atomic.ts';
-import { writeReport } from '../../report/write-report.ts';
+import { reportBaseName, writeReport } from '../../report/write-report.ts';
 import { adapterChoices, type AdapterChoice } from '../../server/resolve-adapter.ts';
+import { describeRetained } from '../../soak/heap-snapshots.ts';
 import { soakHtml } from '../../soak/html-report.ts';
 import { runSoakChurn } from '../../soak/run-soak-churn.ts';
 import { defaultSoakSettings, parseDuration, parseMix, type SoakSettings } from '../../soak/soak-options.ts';
@@ -26,7 +27,11 @@ interface SoakFlags {
   json?: boolean;
   progress: boolean;
   adapter?: AdapterChoice;
+  /** A folder, true (the default folder) or false (`--no-snapshots`). */
+  snapshots?: string | boolean;
 }
+
+const mb = (n: number) => `${(n / 1_048_576).toFixed(1)} MB`;
 
 const kinds = scenarios.filter((s) => s.kind === 'connections').map((s) => s.name);
 
@@ -42,6 +47,8 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
     .option('--open <k>', `long-lived streams held open, receiving events (default: ${defaultSoakSettings.open})`, integerIn(0, 10_000))
     .option('--sample-every <n>', `connections between samples (default: ${defaultSoakSettings.sampleEvery})`, integerIn(1))
     .option('--report-dir <dir>', 'where the JSON and HTML reports go', 'reports')
+    .option('--snapshots [dir]', 'heap snapshots at the end of the warm-up and at the end, diffed by constructor (default: on, into <report-dir>/<report name>.snapshots)')
+    .option('--no-snapshots', 'no heap snapshots (each one stops the process for about a second per 15 MB of heap)')
     .option('--json', 'print the report on stdout (and nothing else)')
     .option('--no-progress', 'no progress line, even on a TTY')
     .addOption(new Option('--adapter <which>', 'which @hono/node-server serves the target').choices(adapterChoices as string[]))
@@ -58,24 +65,45 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
         ...(flags.sampleEvery !== undefined ? { sampleEvery: flags.sampleEvery } : {}),
       };
       const tty = Boolean(io.stderr.isTTY) && flags.progress;
+      const startedAt = new Date();
+      const snapshotDir =
+        flags.snapshots === false
+          ? undefined
+          : typeof flags.snapshots === 'string'
+            ? path.resolve(flags.snapshots)
+            : path.resolve(flags.reportDir, `${reportBaseName(startedAt.toISOString())}.snapshots`);
+      const shown = (file: string) => path.relative(process.cwd(), file) || file;
       await interruptible(io, async (signal) => {
         const report = await runSoakChurn({
           target: flags.target,
           adapter: flags.adapter,
           settings,
           signal,
+          startedAt,
+          ...(snapshotDir
+            ? {
+                snapshots: {
+                  dir: snapshotDir,
+                  onWrite: (f) => {
+                    if (tty) io.stderr.write('\r\u001b[K');
+                    io.stderr.write(`  heap snapshot (${f.label}, ${f.connections} connections): ${shown(f.file)}, ${mb(f.bytes)} in ${(f.ms / 1000).toFixed(1)} s\n`);
+                  },
+                },
+              }
+            : {}),
           onSample: (s) => {
             if (tty) io.stderr.write(`\r  soak ${s.connections} connections, heap ${(s.heapUsed / 1_048_576).toFixed(1)} MB, ${s.timers} timers\u001b[K`);
           },
         });
         if (tty) io.stderr.write('\r\u001b[K');
         io.stderr.write(`${formatScenarioLine(report.scenarios[0]!, painter(colourEnabled(io)))}\n`);
+        if (report.snapshots?.diff) io.stderr.write(`  retained since the warm-up (heap snapshots): ${describeRetained(report.snapshots.diff)}\n`);
+        else if (report.snapshots?.error) io.stderr.write(`  no snapshot diff: ${report.snapshots.error}\n`);
         const file = await writeReport(flags.reportDir, report);
         const html = file.replace(/\.json$/, '.html');
-        await writeFileAtomic(html, soakHtml(report));
-        const shown = path.relative(process.cwd(), file) || file;
-        io.stderr.write(`${formatRunLine(report, shown)}\nsse-soak: HTML report ${path.relative(process.cwd(), html) || html}\n`);
-        io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${shown}\n`);
+        await writeFileAtomic(html, soakHtml(report, html));
+        io.stderr.write(`${formatRunLine(report, shown(file))}\nsse-soak: HTML report ${shown(html)}\n`);
+        io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${shown(file)}\n`);
         setExitCode(exitCodeFor(report));
       });
     });

@@ -1,0 +1,59 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeRetained, diffSnapshots, summariseDiff, writeSnapshot } from './heap-snapshots.ts';
+
+class KeptForTheTest {
+  readonly payload = Array.from({ length: 16 }, (_, i) => i);
+}
+class DroppedForTheTest {
+  readonly payload = Array.from({ length: 16 }, (_, i) => i);
+}
+
+describe('heap snapshots of this process, diffed by constructor', () => {
+  it('counts what was kept between two snapshots and not what was dropped', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sse-soak-snap-'));
+    const kept: KeptForTheTest[] = [new KeptForTheTest()];
+    let dropped: DroppedForTheTest[] = Array.from({ length: 300 }, () => new DroppedForTheTest());
+    const warm = await writeSnapshot(dir, 'warmup', 100);
+    for (let i = 0; i < 700; i++) kept.push(new KeptForTheTest());
+    dropped = [];
+    const end = await writeSnapshot(dir, 'end', 800);
+
+    expect(readdirSync(dir).sort()).toEqual(['1-warmup.heapsnapshot', '2-end.heapsnapshot']);
+    expect(warm).toMatchObject({ label: 'warmup', connections: 100, file: path.join(dir, '1-warmup.heapsnapshot') });
+    expect(end.bytes).toBeGreaterThan(1_000_000);
+    // The format DevTools and memlab read: one JSON document that opens with its meta.
+    expect(readFileSync(end.file, 'utf8').slice(0, 40)).toMatch(/^\{"snapshot":\{"meta":/);
+
+    const diff = await diffSnapshots(warm.file, end.file, { top: 1000 });
+    const keptDelta = diff.constructors.find((d) => d.name === 'KeptForTheTest');
+    expect(keptDelta).toMatchObject({ countDelta: 700, addedCount: 700, removedCount: 0 });
+    expect(keptDelta!.sizeDelta).toBeGreaterThan(0);
+    expect(diff.constructors.find((d) => d.name === 'DroppedForTheTest')).toBeUndefined();
+    expect(kept.length + dropped.length).toBe(701);
+  }, 120_000);
+
+  it('leaves no half-written file behind when it cannot write', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sse-soak-snap-'));
+    const blocker = path.join(dir, 'not-a-folder');
+    writeFileSync(blocker, '');
+    await expect(writeSnapshot(blocker, 'warmup', 0)).rejects.toThrow(/EEXIST|ENOTDIR/);
+    expect(existsSync(path.join(blocker, '1-warmup.heapsnapshot.partial'))).toBe(false);
+  });
+
+  it('sums constructors of one name, largest growth first, and leaves V8 internals out of the summary', () => {
+    const raw = (name: string, addedCount: number, addedSize: number, removedCount = 0, removedSize = 0) => ({ name, addedCount, addedSize, removedCount, removedSize });
+    const diff = summariseDiff(
+      [raw('Timeout', 10, 1200), raw('Timeout', 5, 600), raw('(compiled code)', 50, 90_000), raw('Shrunk', 1, 10, 9, 900), raw('Uint8Array', 100, 9600)],
+      2,
+    );
+    expect(diff.constructors.map((d) => [d.name, d.countDelta, d.sizeDelta])).toEqual([
+      ['(compiled code)', 50, 90_000],
+      ['Uint8Array', 100, 9600],
+    ]);
+    expect(diff).toMatchObject({ grewCount: 3, totalCountDelta: 50 + 100 + 15 - 8, totalSizeDelta: 90_000 + 9600 + 1800 - 890 });
+    expect(describeRetained(summariseDiff([raw('(compiled code)', 50, 90_000), raw('Timeout', 1070, 128_400)], 10))).toBe('Timeout +1,070 (125 KB)');
+  });
+});
