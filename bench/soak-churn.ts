@@ -1,9 +1,14 @@
 /**
  * Churn during `soak` against the same mix, clients and concurrency with no harness, in
- * one process and one run.
+ * one process and one run; the soak with its heap snapshots (the CLI's default) and
+ * without. The soak's rate is over its churn only (stats.connectionsPerSecond): not the
+ * warm-up snapshot's pause, the settle or the diff, which are reported apart.
  *
  *   npx tsx bench/soak-churn.ts [--connections 6000] [--rounds 3]
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { scenarios } from '../scenarios/index.ts';
 import { ClientPool } from '../src/clients/client-pool.ts';
@@ -50,20 +55,35 @@ async function bare(): Promise<number> {
   return rate;
 }
 
-async function soak(): Promise<number> {
-  const report = await runSoakChurn({ settings: { connections, durationMs: Number.MAX_SAFE_INTEGER } });
-  const s = report.series;
-  const [a, b] = [s[0]!, s[s.length - 1]!];
-  return (b.connections - a.connections) / ((b.t - a.t) / 1000);
+async function soak(snapshots: boolean): Promise<{ rate: number; pauseMs: number }> {
+  const dir = snapshots ? mkdtempSync(path.join(os.tmpdir(), 'sse-soak-bench-')) : undefined;
+  try {
+    const report = await runSoakChurn({
+      settings: { connections, durationMs: Number.MAX_SAFE_INTEGER },
+      ...(dir ? { snapshots: { dir } } : {}),
+    });
+    return {
+      rate: report.scenarios[0]!.stats!.connectionsPerSecond!,
+      pauseMs: (report.snapshots?.files.reduce((a, f) => a + f.ms, 0) ?? 0) + (report.snapshots?.diff?.ms ?? 0),
+    };
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const b: number[] = [];
-const h: number[] = [];
+const off: number[] = [];
+const on: number[] = [];
+const extra: number[] = [];
 for (let r = 0; r < rounds; r++) {
   b.push(await bare());
-  h.push(await soak());
+  off.push((await soak(false)).rate);
+  const s = await soak(true);
+  on.push(s.rate);
+  extra.push(s.pauseMs);
 }
 console.log(`soak churn: default mix, ${defaultSoakSettings.concurrency} in flight, ${connections} connections, medians of ${rounds}, node ${process.version}`);
-console.log('| no harness (conn/s) | soak, all meters and samples (conn/s) | ratio |');
-console.log('| --- | --- | --- |');
-console.log(`| ${Math.round(median(b))} | ${Math.round(median(h))} | ${(median(h) / median(b)).toFixed(2)} |`);
+console.log('| no harness (conn/s) | soak, no snapshots (conn/s) | ratio | soak, snapshots (conn/s) | ratio | snapshots + diff (s) |');
+console.log('| --- | --- | --- | --- | --- | --- |');
+const ratio = (x: number[]) => (median(x) / median(b)).toFixed(2);
+console.log(`| ${Math.round(median(b))} | ${Math.round(median(off))} | ${ratio(off)} | ${Math.round(median(on))} | ${ratio(on)} | ${(median(extra) / 1000).toFixed(1)} |`);

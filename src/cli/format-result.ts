@@ -9,7 +9,7 @@ export function formatScenarioLine(result: ScenarioResult, paint: Paint = (t) =>
   const head = `  ${mark} ${result.name.padEnd(15)} ${String(result.connections).padStart(5)} conns ${(result.durationMs / 1000).toFixed(1).padStart(5)} s`;
   if (result.error) return `${head}  ${result.error.phase}: ${result.error.message}`;
   const failed = result.checks.filter((c) => c.verdict === 'fail' || c.verdict === 'error');
-  const heap = result.checks.find((c) => c.meter === 'heap' && c.bytesPerConnection !== undefined);
+  const heap = result.checks.find((c) => (c.meter === 'heap' || c.meter === 'heap-growth') && c.bytesPerConnection !== undefined);
   const tail = failed.length ? failed.map(describeCheck).join('; ') : heap ? `heap ${signed(heap.bytesPerConnection!)} B/conn` : '';
   return tail ? `${head}  ${tail}` : head;
 }

@@ -68,10 +68,11 @@ export function growthCheck(points: readonly Point[], options: GrowthOptions = d
       warmupEndsAtConnections: warm[0]!.x,
     },
   };
+  const bytes = (v: number) => `${per1000(v).toLocaleString('en-US')} B`;
   if (failed) {
-    check.reason = `heap grows ${per1000(all.slope)} B per 1,000 connections (95 % CI ${per1000(all.lower)} to ${per1000(all.upper)}) and was still growing at the end (${per1000(late.slope)} B per 1,000 over the last half)`;
+    check.reason = `heap grows ${bytes(all.slope)} per 1,000 connections (95 % CI ${bytes(all.lower)} to ${bytes(all.upper)}) and was still growing at the end (${bytes(late.slope)} per 1,000 over the last half)`;
   } else if (growing) {
-    check.reason = `heap grew ${per1000(all.slope)} B per 1,000 connections but levelled off (last half: ${per1000(late.slope)} B per 1,000): a bounded cache, not a leak`;
+    check.reason = `heap grew ${bytes(all.slope)} per 1,000 connections but levelled off (last half: ${bytes(late.slope)} per 1,000): a bounded cache, not a leak`;
   }
   return check;
 }

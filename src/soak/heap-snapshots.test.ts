@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +24,8 @@ describe('heap snapshots of this process, diffed by constructor', () => {
     expect(readdirSync(dir).sort()).toEqual(['1-warmup.heapsnapshot', '2-end.heapsnapshot']);
     expect(warm).toMatchObject({ label: 'warmup', connections: 100, file: path.join(dir, '1-warmup.heapsnapshot') });
     expect(end.bytes).toBeGreaterThan(1_000_000);
+    // Everything in the heap is in the file: readable by its owner only.
+    expect(statSync(end.file).mode & 0o777).toBe(0o600);
     // The format DevTools and memlab read: one JSON document that opens with its meta.
     expect(readFileSync(end.file, 'utf8').slice(0, 40)).toMatch(/^\{"snapshot":\{"meta":/);
 

@@ -29,7 +29,7 @@ export function soakHtml(report: SoakReport, htmlFile?: string): string {
       intercept,
       from: warm,
       to: s[s.length - 1]!.connections,
-      label: `Theil-Sen: ${Math.round(growth.bytesPerConnection * 1000)} B / 1,000 conns`,
+      label: `Theil-Sen: ${Math.round(growth.bytesPerConnection * 1000).toLocaleString('en-US')} B / 1,000 conns`,
     };
   }
   const gaugeNames = [...new Set(s.flatMap((p) => Object.keys(p.gauges)))];

@@ -139,6 +139,8 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     let paused: Promise<void> | undefined;
     let drained: (() => void) | undefined;
     let warmupSnapshotAt: number | undefined;
+    let pausedMs = 0;
+    let warmupMeters: ReturnType<MeterSet['snapshot']> | undefined;
     // `let`: the warm-up snapshot's pause does not count against the duration.
     let deadline = started + settings.durationMs;
     const warmupEnds = {
@@ -173,10 +175,12 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
       if (inFlight > 0) await new Promise<void>((r) => (drained = r));
       drained = undefined;
       await sampling;
+      warmupMeters = meters.snapshot();
       await snapshot('warmup', done);
       // The growth verdict judges from the first sample after this one: writing a
       // snapshot makes V8 keep source positions it did not need before, a step in the heap.
       warmupSnapshotAt = series.length;
+      pausedMs += performance.now() - pausedAt;
       deadline += performance.now() - pausedAt;
       paused = undefined;
       resume();
@@ -186,6 +190,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     if (options.signal?.aborted) interrupted = true;
     await sample();
     nextSample = settings.sampleEvery;
+    const churnStarted = performance.now();
     await Promise.all(
       Array.from({ length: settings.concurrency }, async () => {
         while (!stop()) {
@@ -208,7 +213,8 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
           if (snapshots && warmupSnapshotAt === undefined && !paused && (done >= warmupEnds.connections || performance.now() >= warmupEnds.at)) {
             await warmupSnapshot();
           }
-          if (done >= nextSample && !sampling) {
+          // Not once the churn is winding down: with fewer in flight the heap is lower.
+          if (done >= nextSample && !sampling && !stop()) {
             nextSample += settings.sampleEvery;
             sampling = sample().finally(() => (sampling = undefined));
             await sampling;
@@ -216,13 +222,19 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
         }
       }),
     );
+    const churnMs = performance.now() - churnStarted - pausedMs;
     options.signal?.removeEventListener('abort', onAbort);
     await sampling;
     // No sample after the churn stops: with nothing in flight the heap is lower, a step
     // the trend would read as a plateau.
     // The end snapshot: churn over, nothing in flight, the held streams still open, as at
     // the warm-up snapshot; what grew between the two is what the churn left behind.
-    if (warmupSnapshotAt !== undefined) await snapshot('end', done);
+    // First, up to `settleMs`, for the sessions of the last clients to go to end, as the
+    // warm-up snapshot's had time to: down to the warm-up's timers, sockets and gauges.
+    if (warmupSnapshotAt !== undefined) {
+      if (warmupMeters) await settle(() => meters.snapshot(), warmupMeters, { settleMs: runSettings.settleMs, settleMaxMs: runSettings.settleMs });
+      await snapshot('end', done);
+    }
     clearInterval(publisher);
     for (const s of held) s.disconnect('fin');
     await pool.close();
@@ -268,7 +280,8 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
           checks,
           stats: {
             ...counts,
-            connectionsPerSecond: Math.round(done / (durationMs / 1000)),
+            // Over the churn itself: not the setup, the warm-up snapshot's pause, the settle or the diff.
+            connectionsPerSecond: Math.round(done / (churnMs / 1000)),
             heldStreams: held.length,
             heldStreamEvents: held.reduce((a, s) => a + s.events.count, 0),
             samples: series.length,

@@ -42,7 +42,7 @@ export function lineChart(o: ChartOptions): string {
   if (o.warmupUntil !== undefined && o.warmupUntil > x0) {
     const w = sx(Math.min(o.warmupUntil, x1)) - sx(x0);
     parts.push(`<rect x="${sx(x0)}" y="${M.top}" width="${w}" height="${H - M.top - M.bottom}" fill="#eee"/>`);
-    parts.push(`<text x="${sx(x0) + 4}" y="${M.top + 12}" fill="#888">warm-up</text>`);
+    parts.push(`<text x="${sx(x0) + 4}" y="${H - M.bottom - 6}" fill="#888">warm-up</text>`);
   }
   for (let i = 0; i <= 4; i++) {
     const y = y0 + ((y1 - y0) * i) / 4;

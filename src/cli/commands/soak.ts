@@ -97,7 +97,10 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
         });
         if (tty) io.stderr.write('\r\u001b[K');
         io.stderr.write(`${formatScenarioLine(report.scenarios[0]!, painter(colourEnabled(io)))}\n`);
-        if (report.snapshots?.diff) io.stderr.write(`  retained since the warm-up (heap snapshots): ${describeRetained(report.snapshots.diff)}\n`);
+        if (report.snapshots?.diff) {
+          const label = report.verdict === 'fail' ? 'retained since the warm-up' : 'largest growth since the warm-up, no leak judged';
+          io.stderr.write(`  ${label} (heap snapshots): ${describeRetained(report.snapshots.diff)}\n`);
+        }
         else if (report.snapshots?.error) io.stderr.write(`  no snapshot diff: ${report.snapshots.error}\n`);
         const file = await writeReport(flags.reportDir, report);
         const html = file.replace(/\.json$/, '.html');
