@@ -48,7 +48,7 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
     .option('--sample-every <n>', `connections between samples (default: ${defaultSoakSettings.sampleEvery})`, integerIn(1))
     .option('--report-dir <dir>', 'where the JSON and HTML reports go', 'reports')
     .option('--snapshots [dir]', 'heap snapshots at the end of the warm-up and at the end, diffed by constructor (default: on, into <report-dir>/<report name>.snapshots)')
-    .option('--no-snapshots', 'no heap snapshots (each one stops the process for about a second per 15 MB of heap)')
+    .option('--no-snapshots', 'no heap snapshots (each one stops the process for about a second per 10 to 15 MB of heap)')
     .option('--json', 'print the report on stdout (and nothing else)')
     .option('--no-progress', 'no progress line, even on a TTY')
     .addOption(new Option('--adapter <which>', 'which @hono/node-server serves the target').choices(adapterChoices as string[]))
