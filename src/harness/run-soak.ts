@@ -8,6 +8,7 @@ import type { ReferenceOptions } from '../reference/app.ts';
 import { reportEnvironment } from '../report/environment.ts';
 import { REPORT_SCHEMA_VERSION, type Report, type ScenarioResult } from '../report/report.ts';
 import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
+import { releaseTarget } from './release-target.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import { serveTarget } from '../server/serve-target.ts';
 import { type LoadedTarget, loadTarget, messageOf, normaliseSpec } from '../target/load-target.ts';
@@ -129,16 +130,7 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
       options.onProgress?.({ type: 'scenario-end', result });
     }
   } finally {
-    try {
-      await loaded?.target.close?.();
-    } catch {
-      // The target's close() failing after the run changes no verdict already taken.
-    }
-    await served?.close();
-    timers.clearTargetTimers();
-    timers.disable();
-    listeners.removeAddedSince(listenersBefore);
-    listeners.disable();
+    await releaseTarget({ loaded, served, timers, listeners, listenersBefore });
   }
 
   const report: Report = {

@@ -6,6 +6,7 @@ import { UsageError } from '../errors/soak-error.ts';
 import { defaultSettings, referenceRunOptions } from '../harness/defaults.ts';
 import { MeterSet } from '../harness/meter-set.ts';
 import { preflight } from '../harness/preflight.ts';
+import { releaseTarget } from '../harness/release-target.ts';
 import { settle } from '../harness/settle.ts';
 import { sampleHeap } from '../meters/heap-meter.ts';
 import { ProcessListenerMeter } from '../meters/process-listener-meter.ts';
@@ -177,8 +178,8 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
       await sampling;
       warmupMeters = meters.snapshot();
       await snapshot('warmup', done);
-      // The growth verdict judges from the first sample after this one: writing a
-      // snapshot makes V8 keep source positions it did not need before, a step in the heap.
+      // The growth verdict judges from the first sample after this point, so that the drain
+      // and the snapshot, which may shift the heap once, fall in the warm-up.
       warmupSnapshotAt = series.length;
       pausedMs += performance.now() - pausedAt;
       deadline += performance.now() - pausedAt;
@@ -228,11 +229,11 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     // No sample after the churn stops: with nothing in flight the heap is lower, a step
     // the trend would read as a plateau.
     // The end snapshot: churn over, nothing in flight, the held streams still open, as at
-    // the warm-up snapshot; what grew between the two is what the churn left behind.
-    // First, up to `settleMs`, for the sessions of the last clients to go to end, as the
-    // warm-up snapshot's had time to: down to the warm-up's timers, sockets and gauges.
-    if (warmupSnapshotAt !== undefined) {
-      if (warmupMeters) await settle(() => meters.snapshot(), warmupMeters, { settleMs: runSettings.settleMs, settleMaxMs: runSettings.settleMs });
+    // the warm-up snapshot; what grew between the two is what the churn left behind. It
+    // waits first, up to `settleMs`, for the last clients' sessions to end: down to the
+    // warm-up's timers, sockets and gauges.
+    if (warmupMeters && !snapshots?.error) {
+      await settle(() => meters.snapshot(), warmupMeters, { settleMs: runSettings.settleMs, settleMaxMs: runSettings.settleMs });
       await snapshot('end', done);
     }
     clearInterval(publisher);
@@ -298,16 +299,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     for (const s of held) s.disconnect('fin');
     await pool.close();
     for (const r of resources.values()) await r?.close();
-    try {
-      await loaded?.target.close?.();
-    } catch {
-      // Nothing left to judge.
-    }
-    await served?.close();
-    timers.clearTargetTimers();
-    timers.disable();
-    listeners.removeAddedSince(listenersBefore);
-    listeners.disable();
+    await releaseTarget({ loaded, served, timers, listeners, listenersBefore });
     await sleep(0);
   }
 }
