@@ -3,6 +3,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { diffFromStreams } from 'heap-snapshot-toolkit';
+import { size } from '../report/format-bytes.ts';
 
 /** One heap snapshot the soak wrote. */
 export interface SnapshotFile {
@@ -120,11 +121,9 @@ export function summariseDiff(raw: readonly RawDelta[], top: number, ms = 0): Sn
   };
 }
 
-const kb = (n: number) => (Math.abs(n) >= 1_048_576 ? `${(n / 1_048_576).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`);
-
 /** The constructors that grew most, in one line: `Uint8Array +21,359 (2.0 MB), Timeout +831 (97 KB)`. */
 export function describeRetained(diff: SnapshotDiff, count = 6): string {
   const shown = diff.constructors.filter((d) => !internalConstructors.has(d.name)).slice(0, count);
   if (shown.length === 0) return 'nothing grew';
-  return shown.map((d) => `${d.name.length > 48 ? `${d.name.slice(0, 47)}…` : d.name} ${d.countDelta >= 0 ? '+' : ''}${d.countDelta.toLocaleString('en-US')} (${kb(d.sizeDelta)})`).join(', ');
+  return shown.map((d) => `${d.name.length > 48 ? `${d.name.slice(0, 47)}…` : d.name} ${d.countDelta >= 0 ? '+' : ''}${d.countDelta.toLocaleString('en-US')} (${size(d.sizeDelta)})`).join(', ');
 }

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { describeCheck } from '../report/describe-check.ts';
+import { megabytes, size } from '../report/format-bytes.ts';
 import { median } from '../stats/theil-sen.ts';
 import { internalConstructors } from './heap-snapshots.ts';
 import type { SoakReport } from './run-soak-churn.ts';
 import { lineChart } from './svg-chart.ts';
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-const mb = (v: number) => `${(v / 1_048_576).toFixed(1)} MB`;
 const palette = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2'];
 
 /**
@@ -41,7 +41,7 @@ export function soakHtml(report: SoakReport, htmlFile?: string): string {
       series: [{ name: 'heap used', colour: palette[0]!, points: s.map((p) => [p.connections, p.heapUsed]) }],
       fit,
       warmupUntil: warm,
-      formatY: mb,
+      formatY: megabytes,
     }),
     lineChart({
       title: "Target's live timers against connections",
@@ -68,7 +68,7 @@ export function soakHtml(report: SoakReport, htmlFile?: string): string {
         { name: 'external', colour: palette[2]!, points: s.map((p) => [p.t / 1000, p.external]) },
         { name: 'code', colour: palette[3]!, points: s.map((p) => [p.t / 1000, p.code]) },
       ],
-      formatY: mb,
+      formatY: megabytes,
     }),
   ];
   const rows = soak.checks
@@ -91,7 +91,7 @@ ${retainedSection(report, htmlFile)}
 `;
 }
 
-const kb = (n: number) => `${n < 0 ? '-' : '+'}${Math.abs(n) >= 1_048_576 ? `${(Math.abs(n) / 1_048_576).toFixed(1)} MB` : `${(Math.abs(n) / 1024).toFixed(1)} KB`}`;
+const signedSize = (n: number) => `${n >= 0 ? '+' : ''}${size(n)}`;
 
 /** The snapshot diff as a table, and where the snapshot files are (linked relative to the page). */
 function retainedSection(report: SoakReport, htmlFile?: string): string {
@@ -102,13 +102,13 @@ function retainedSection(report: SoakReport, htmlFile?: string): string {
     return `<a href="${esc(encodeURI(rel))}">${esc(rel)}</a>`;
   };
   const files = snaps.files
-    .map((f) => `<li>${f.label === 'warmup' ? 'End of the warm-up' : 'End'}, ${f.connections} connections: ${link(f.file)} (${mb(f.bytes)}, ${(f.ms / 1000).toFixed(1)} s)</li>`)
+    .map((f) => `<li>${f.label === 'warmup' ? 'End of the warm-up' : 'End'}, ${f.connections} connections: ${link(f.file)} (${megabytes(f.bytes)}, ${(f.ms / 1000).toFixed(1)} s)</li>`)
     .join('\n');
   const diff = snaps.diff;
   const rows = (diff?.constructors ?? [])
     .map(
       (d) =>
-        `<tr${internalConstructors.has(d.name) ? ' class="skipped"' : ''}><td><code>${esc(d.name)}</code></td><td>${d.countDelta >= 0 ? '+' : ''}${d.countDelta}</td><td>${kb(d.sizeDelta)}</td><td>${d.addedCount}</td><td>${d.removedCount}</td></tr>`,
+        `<tr${internalConstructors.has(d.name) ? ' class="skipped"' : ''}><td><code>${esc(d.name)}</code></td><td>${d.countDelta >= 0 ? '+' : ''}${d.countDelta}</td><td>${signedSize(d.sizeDelta)}</td><td>${d.addedCount}</td><td>${d.removedCount}</td></tr>`,
     )
     .join('\n');
   return `<h2>What is retained</h2>
@@ -118,7 +118,7 @@ ${files}
 </ul>
 ${
   diff
-    ? `<p>Objects alive at the end that were not at the end of the warm-up, by constructor, largest shallow size first (${diff.grewCount} grew; all together ${diff.totalCountDelta >= 0 ? '+' : ''}${diff.totalCountDelta} objects, ${kb(diff.totalSizeDelta)}). Grey rows are V8's own code and metadata.</p>
+    ? `<p>Objects alive at the end that were not at the end of the warm-up, by constructor, largest shallow size first (${diff.grewCount} grew; all together ${diff.totalCountDelta >= 0 ? '+' : ''}${diff.totalCountDelta} objects, ${signedSize(diff.totalSizeDelta)}). Grey rows are V8's own code and metadata.</p>
 <table><tr><th>constructor</th><th>count</th><th>shallow size</th><th>new</th><th>gone</th></tr>
 ${rows}
 </table>`

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { scenarios } from '../../../scenarios/index.ts';
+import { megabytes } from '../../report/format-bytes.ts';
 import { writeFileAtomic } from '../../report/write-atomic.ts';
 import { reportBaseName, writeReport } from '../../report/write-report.ts';
 import { adapterChoices, type AdapterChoice } from '../../server/resolve-adapter.ts';
@@ -30,8 +31,6 @@ interface SoakFlags {
   /** A folder, true (the default folder) or false (`--no-snapshots`). */
   snapshots?: string | boolean;
 }
-
-const mb = (n: number) => `${(n / 1_048_576).toFixed(1)} MB`;
 
 const kinds = scenarios.filter((s) => s.kind === 'connections').map((s) => s.name);
 
@@ -86,13 +85,13 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
                   dir: snapshotDir,
                   onWrite: (f) => {
                     if (tty) io.stderr.write('\r\u001b[K');
-                    io.stderr.write(`  heap snapshot (${f.label}, ${f.connections} connections): ${shown(f.file)}, ${mb(f.bytes)} in ${(f.ms / 1000).toFixed(1)} s\n`);
+                    io.stderr.write(`  heap snapshot (${f.label}, ${f.connections} connections): ${shown(f.file)}, ${megabytes(f.bytes)} in ${(f.ms / 1000).toFixed(1)} s\n`);
                   },
                 },
               }
             : {}),
           onSample: (s) => {
-            if (tty) io.stderr.write(`\r  soak ${s.connections} connections, heap ${(s.heapUsed / 1_048_576).toFixed(1)} MB, ${s.timers} timers\u001b[K`);
+            if (tty) io.stderr.write(`\r  soak ${s.connections} connections, heap ${megabytes(s.heapUsed)}, ${s.timers} timers\u001b[K`);
           },
         });
         if (tty) io.stderr.write('\r\u001b[K');
