@@ -9,8 +9,18 @@ try {
 } catch (error) {
   if (error && error.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist')) {
     process.stderr.write('sse-soak: error: the package is not built; run `npm ci` (or `npm run build`) in its folder\n');
-    process.exit(3);
+    process.exitCode = 3;
+  } else {
+    throw error;
   }
-  throw error;
 }
-process.exit(await cli.main(process.argv.slice(2)));
+if (cli) {
+  // exitCode, not exit(): a large --json report piped into another program is written in
+  // full before the process ends. Something the target left open (a database pool, a
+  // server of its own) must not hold the CLI, so once stdout and stderr have flushed, an
+  // unref'd timer ends the process if nothing else does.
+  process.exitCode = await cli.main(process.argv.slice(2));
+  const flushed = (stream) => new Promise((resolve) => stream.write('', resolve));
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  setTimeout(() => process.exit(), 1_000).unref();
+}

@@ -1,14 +1,16 @@
-import { StreamOpenError } from '../src/clients/http-stream.ts';
+import { openHttpStream, StreamOpenError } from '../src/clients/http-stream.ts';
 import { ScenarioError } from '../src/errors/scenario-error.ts';
 import { startFaultProxy } from '../src/harness/fault-proxy.ts';
 import { defineScenario } from '../src/scenario/scenario.ts';
-import { openEstablished } from '../src/scenario/establish.ts';
+import { assertSse } from '../src/scenario/establish.ts';
+import { idleKillCheck } from '../src/verdict/idle-kill-check.ts';
 
 /**
  * A load balancer between client and server closes both sides of a stream that has been
- * silent for longer than its idle timeout (nginx proxy_read_timeout, an AWS ALB). The
- * target must be quieter than the timeout for this to happen: its keepalive has to be
- * longer than --idle-timeout, or nothing is ever killed and the scenario says so.
+ * silent for longer than its idle timeout (nginx proxy_read_timeout, an AWS ALB). Each kill
+ * is counted by where it landed: before the response, after it started but before the first
+ * event, or mid-stream. A run in which no kill landed after a response started has not
+ * exercised the target's cleanup at all, and says so as an error.
  */
 export default defineScenario({
   kind: 'connections',
@@ -21,22 +23,37 @@ export default defineScenario({
     return {
       url: proxy.url,
       stats: () => ({ 'proxy.accepted': proxy.stats.accepted, 'proxy.idleKills': proxy.stats.idleKills }),
+      checks: ({ stats }) => [idleKillCheck(stats, ctx.settings.idleTimeoutMs)],
       close: () => proxy.close(),
     };
   },
   async connect(ctx) {
     let stream;
     try {
-      stream = await openEstablished(ctx);
+      stream = await openHttpStream(ctx.url, { timeoutMs: ctx.settings.connectionTimeoutMs });
     } catch (error) {
-      // proxy_read_timeout also runs while the proxy waits for the response headers: under
-      // load (GC pauses, a slow setup) the proxy may kill a request before it is answered.
-      // The preflight has shown that the target answers, so this is the proxy's doing.
+      // proxy_read_timeout also runs while the proxy waits for the response headers: a slow
+      // setup is killed before it answers. The preflight has shown that the target answers.
       if (error instanceof StreamOpenError && /socket hang up|ECONNRESET/.test(error.message)) {
         ctx.count('killedBeforeResponse');
         return;
       }
       throw error;
+    }
+    assertSse(ctx, stream.status, stream.contentType, () => stream.disconnect('fin'));
+    const first = await stream.events.next(ctx.target.firstEvent, ctx.settings.connectionTimeoutMs).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    if (first) {
+      const how = await Promise.race([stream.ended, Promise.resolve('open' as const)]);
+      if (how === 'cut') {
+        // A stream quiet for the idle timeout before its first event: killed all the same.
+        ctx.count('killedBeforeFirstEvent');
+        return;
+      }
+      stream.disconnect('fin');
+      throw new ScenarioError(`GET ${ctx.origin.path}: ${first.message}`, 'measure', { code: 'SSE_SOAK_NO_EVENT', cause: first });
     }
     const deadline = ctx.settings.idleTimeoutMs * 10 + 1_000;
     let timer: NodeJS.Timeout | undefined;

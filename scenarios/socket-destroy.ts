@@ -1,3 +1,4 @@
+import { inTarget } from '../src/meters/async-owner.ts';
 import { defineScenario } from '../src/scenario/scenario.ts';
 import { openEstablished } from '../src/scenario/establish.ts';
 
@@ -13,7 +14,8 @@ export default defineScenario({
   async connect(ctx, i) {
     const stream = await openEstablished(ctx);
     if (i % 4 === 3 && ctx.target.publish) {
-      await ctx.target.publish();
+      const publish = ctx.target.publish;
+      await inTarget('publish', () => publish());
       await stream.events.next(undefined, ctx.settings.connectionTimeoutMs);
       ctx.count('afterPublish');
     }

@@ -25,7 +25,7 @@ export { exitCodeFor } from './verdict/verdicts.ts';
 export { SoakError, TargetError, UsageError } from './errors/soak-error.ts';
 
 /** The scenario names, in the order a run takes them. */
-export const scenarioNames: readonly string[] = ['clean-close', 'socket-destroy', 'idle-kill', 'pre-aborted', 'sigterm'];
+export const scenarioNames: readonly string[] = ['clean-close', 'socket-destroy', 'idle-kill', 'pre-aborted', 'aborted-request', 'sigterm'];
 
 /**
  * Runs the disconnect scenarios against a target (a target object, a factory, a module

@@ -27,7 +27,7 @@ describe('sse-soak (the real binary)', () => {
 
   it('exit 0 on a clean target: the report path on stdout, the summary on stderr', async () => {
     const dir = tempDir();
-    const { code, stdout, stderr } = await runBinary(['run', '--scenario', 'socket-destroy', '--connections', '40', '--report-dir', dir]);
+    const { code, stdout, stderr } = await runBinary(['run', '--scenario', 'socket-destroy', '--connections', '40', '--skip-check', 'heap', '--report-dir', dir]);
     expect(code, stderr).toBe(0);
     const file = stdout.trim();
     expect(stdout.split('\n')).toHaveLength(2); // one line and its newline
@@ -48,6 +48,8 @@ describe('sse-soak (the real binary)', () => {
       'pre-aborted',
       '--connections',
       '60',
+      '--skip-check',
+      'heap',
       '--report-dir',
       dir,
       '--json',
@@ -68,6 +70,8 @@ describe('sse-soak (the real binary)', () => {
     [['run', '--target', 'http://example.com'], /neither 'reference\[:<variant>\]' nor a module path/],
     [['run', '--bogus'], /unknown option '--bogus'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    [['run', '--connections', '100'], /--connections 100 is too few for a heap slope: idle-kill runs 50 connections a wave .*use --connections 350 or more, or --skip-check heap/],
+    [['run', '--skip-check', 'heep'], /--skip-check: unknown check 'heep'/],
   ])('exit 2 and one clear line for %j, no report written', async (args, message) => {
     const dir = tempDir();
     const { code, stdout, stderr } = await runBinary([...args, ...(args[0] === 'run' ? ['--report-dir', dir] : [])]);
@@ -96,5 +100,23 @@ describe('sse-soak (the real binary)', () => {
     expect(report.verdict).toBe('error');
     expect(report.scenarios.length).toBeGreaterThanOrEqual(1);
     expect(report.scenarios.length).toBeLessThan(5);
+  });
+
+  it("idle-kill that never killed a stream is an error that says why; the target's output goes to its log, or live with --verbose", async () => {
+    const dir = tempDir();
+    const args = ['run', '--target', 'test/fixtures/slow-setup.ts', '--scenario', 'idle-kill', '--connections', '50', '--skip-check', 'heap', '--report-dir', dir, '--json'];
+    const { code, stdout, stderr } = await runBinary(args);
+    expect(code, stderr).toBe(3);
+    const report = JSON.parse(stdout) as Report; // stdout is the report alone, whatever the target logs
+    const kills = report.scenarios[0]!.checks.find((c) => c.meter === 'idle-kills')!;
+    expect(kills).toMatchObject({ verdict: 'error', details: { killedBeforeResponse: 50, killedBeforeFirstEvent: 0, killedMidStream: 0 } });
+    expect(stderr).toMatch(/ERROR idle-kill .*idle-kills: could not measure: every kill \(50\) landed before the response started: the target's setup takes longer than the 150 ms idle timeout/);
+    const log = readdirSync(dir).find((f) => f.endsWith('.target.log'))!;
+    expect(readFileSync(path.join(dir, log), 'utf8')).toMatch(/^GET \/events from /);
+    expect(stderr).toMatch(new RegExp(`the target wrote \\d+ lines of output: .*${log.replaceAll('.', '\\.')}`));
+    expect(stderr).not.toMatch(/GET \/events from/);
+
+    const verbose = await runBinary([...args, '--verbose']);
+    expect(verbose.stderr).toMatch(/GET \/events from/);
   });
 });

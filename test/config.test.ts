@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ function project(config: string, name = 'sse-soak.config.mjs'): string {
 describe('config file', () => {
   it('is found in the current directory; its paths resolve from its folder; flags override it', async () => {
     const dir = project(
-      "export default { target: 'reference:fixed', scenarios: ['socket-destroy'], connections: 40, reportDir: 'out', thresholds: { heapBytesPerConnection: 2048 } };\n",
+      "export default { target: 'reference:fixed', scenarios: ['socket-destroy'], connections: 40, skipChecks: ['heap'], reportDir: 'out', thresholds: { heapBytesPerConnection: 2048 } };\n",
     );
     const first = await runBinary(['run'], { cwd: dir });
     expect(first.code, first.stderr).toBe(0);
@@ -30,7 +30,7 @@ describe('config file', () => {
 
   it('loads a TypeScript config with defineConfig given by --config', async () => {
     const dir = project(
-      "import { defineConfig } from 'sse-soak';\nexport default defineConfig({ scenarios: ['clean-close'], connections: 20 });\n",
+      "import { defineConfig } from 'sse-soak';\nexport default defineConfig({ scenarios: ['clean-close'], connections: 20, skipChecks: ['heap'] });\n",
       'soak.config.ts',
     );
     // As in a user's project, where sse-soak is installed.
@@ -44,7 +44,7 @@ describe('config file', () => {
   it.each([
     ["export default { conections: 10 };\n", /unknown key 'conections'/],
     ["export default { connections: 'many' };\n", /'connections' must be integer/],
-    ["export default { settings: { idleTimeoutMs: -1 } };\n", /'settings.idleTimeoutMs' must be >= 0/],
+    ["export default { settings: { idleTimeoutMs: -1 } };\n", /'settings.idleTimeoutMs' must be >= 1/],
     ["export default { adapter: 'newest' };\n", /'adapter' must be one of auto, project, bundled/],
     ["export default { thresholds: { heap: 1 } };\n", /unknown key 'thresholds.heap'/],
     ['export const x = 1;\n', /has no default export/],
@@ -54,6 +54,16 @@ describe('config file', () => {
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(message);
+  });
+
+  it('soak reads the same config file and prints the same target line', async () => {
+    const dir = project("export default { target: 'reference:cancel-only', reportDir: 'out' };\n");
+    const { code, stdout, stderr } = await runBinary(['soak', '--connections', '600', '--sample-every', '40', '--no-snapshots', '--json'], { cwd: dir });
+    expect(code, stderr).toBe(1);
+    const report = JSON.parse(stdout) as Report;
+    expect(report.target.name).toBe('reference:cancel-only');
+    expect(stderr).toMatch(/^sse-soak: reference:cancel-only on @hono\/node-server 1\.19\.19, node v\d+.*: soak \(.*\) \(config sse-soak\.config\.mjs\)$/m);
+    expect(readdirSync(path.join(dir, 'out')).some((f) => f.endsWith('.html'))).toBe(true);
   });
 
   it('a --config that does not exist is a usage error', async () => {

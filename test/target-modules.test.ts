@@ -17,6 +17,9 @@ describe('bad targets get one clear line and the documented exit code', () => {
     ['bad/not-found.ts', 3, /target .*: preflight: GET \/evnts answered 404, not 200/],
     ['bad/not-sse.ts', 3, /preflight: GET \/events answered content-type 'application\/json', not text\/event-stream/],
     ['bad/handler-throws.ts', 3, /preflight: GET \/events answered 500, not 200 \(the handler threw\)/],
+    ['bad/handler-throws-logged.ts', 3, /preflight: GET \/events answered 500, not 200: the handler threw Error: DATABASE_URL is not set at test\/fixtures\/bad\/handler-throws-logged\.ts:5; the target's output \(\d+ lines\): .*\.target\.log/],
+    ['bad/syntax-error.ts', 2, /load: syntax error at test\/fixtures\/bad\/syntax-error\.ts:4:51: Expected "}" but found ";"/],
+    ['bad/syntax-error.mjs', 2, /load: syntax error at test\/fixtures\/bad\/syntax-error\.mjs:2:52: Unexpected token ';'/],
     ['bad/never-answers.ts', 3, /preflight: GET \/events got no response within 800 ms/],
     ['bad/missing.ts', 2, /target module not found: .*missing\.ts/],
   ])('%s exits %i', async (file, code, message) => {
@@ -73,23 +76,30 @@ describe('target modules', () => {
     expect(sigterm!.checks.find((c) => c.meter === 'exit')!.reason).toContain(`setInterval at ${site}`);
   });
 
-  it("serves a target module with its project's own @hono/node-server, or ours when forced", async () => {
-    // A user project whose node_modules has @hono/node-server 2.1.9, which rescues late disconnects.
+  it("serves a target module with its project's own @hono/node-server, or ours when forced; a leak left only in-process is told as such", async () => {
+    // A user project whose node_modules has @hono/node-server 2.1.9, which rescues late
+    // disconnects on the wire by cancelling the unread body; the in-process contract still leaks.
     const project = tempDir();
     mkdirSync(path.join(project, 'node_modules', '@hono'), { recursive: true });
     symlinkSync(path.join(packageRoot, 'node_modules', 'node-server-2'), path.join(project, 'node_modules', '@hono', 'node-server'));
     symlinkSync(path.join(packageRoot, 'node_modules', 'hono'), path.join(project, 'node_modules', 'hono'));
     symlinkSync(packageRoot, path.join(project, 'node_modules', 'sse-soak'));
     writeFileSync(path.join(project, 'package.json'), '{ "type": "module" }\n');
-    copyFileSync(path.join(packageRoot, fixture('late-signal-app.ts')), path.join(project, 'soak.target.ts'));
-    const args = ['run', '--target', 'soak.target.ts', '--scenario', 'pre-aborted', '--connections', '200', '--json'];
+    copyFileSync(path.join(packageRoot, fixture('cancel-only-app.ts')), path.join(project, 'soak.target.ts'));
+    const args = ['run', '--target', 'soak.target.ts', '--scenario', 'pre-aborted', 'aborted-request', '--connections', '100', '--skip-check', 'heap', '--json'];
 
     const own = await runBinary(args, { cwd: project });
-    expect(own.code, own.stderr).toBe(0);
-    expect((JSON.parse(own.stdout) as Report).target.adapter).toEqual({ name: '@hono/node-server', version: '2.1.9', origin: 'project' });
+    expect(own.code, own.stderr).toBe(1);
+    const ownReport = JSON.parse(own.stdout) as Report;
+    expect(ownReport.target.adapter).toEqual({ name: '@hono/node-server', version: '2.1.9', origin: 'project' });
+    expect(ownReport.scenarios.map((s) => [s.name, s.verdict])).toEqual([['pre-aborted', 'pass'], ['aborted-request', 'fail']]);
+    expect(ownReport.scenarios[1]!.notes![0]).toMatch(/^only the in-process contract leaks: none of the 100 wire disconnects of pre-aborted leaked on @hono\/node-server 2\.1\.9/);
+    expect(own.stderr).toMatch(/FAIL\s+aborted-request .*timers \+100.*\n\s+note: only the in-process contract leaks/);
 
     const bundled = await runBinary([...args, '--adapter', 'bundled'], { cwd: project });
     expect(bundled.code, bundled.stderr).toBe(1);
-    expect((JSON.parse(bundled.stdout) as Report).target.adapter).toEqual({ name: '@hono/node-server', version: '1.19.19', origin: 'bundled' });
+    const bundledReport = JSON.parse(bundled.stdout) as Report;
+    expect(bundledReport.target.adapter).toEqual({ name: '@hono/node-server', version: '1.19.19', origin: 'bundled' });
+    expect(bundledReport.scenarios.map((s) => [s.name, s.verdict, s.notes])).toEqual([['pre-aborted', 'fail', undefined], ['aborted-request', 'fail', undefined]]);
   });
 });

@@ -1,4 +1,4 @@
-import { describeCheck } from '../report/describe-check.ts';
+import { scenarioFindings } from '../report/describe-scenario.ts';
 import type { Report, ScenarioResult } from '../report/report.ts';
 import type { Paint } from './colour.ts';
 
@@ -7,11 +7,12 @@ export function formatScenarioLine(result: ScenarioResult, paint: Paint = (t) =>
   const mark =
     result.verdict === 'pass' ? paint('PASS ', 'green') : result.verdict === 'fail' ? paint('FAIL ', 'red') : paint('ERROR', 'yellow');
   const head = `  ${mark} ${result.name.padEnd(15)} ${String(result.connections).padStart(5)} conns ${(result.durationMs / 1000).toFixed(1).padStart(5)} s`;
-  if (result.error) return `${head}  ${result.error.phase}: ${result.error.message}`;
-  const failed = result.checks.filter((c) => c.verdict === 'fail' || c.verdict === 'error');
+  const { problems, skipped } = scenarioFindings(result);
   const heap = result.checks.find((c) => (c.meter === 'heap' || c.meter === 'heap-growth') && c.bytesPerConnection !== undefined);
-  const tail = failed.length ? failed.map(describeCheck).join('; ') : heap ? `heap ${signed(heap.bytesPerConnection!)} B/conn` : '';
-  return tail ? `${head}  ${tail}` : head;
+  const parts = problems.length ? problems : heap ? [`heap ${signed(heap.bytesPerConnection!)} B/conn`] : [];
+  if (skipped.length) parts.push(paint(`skipped: ${skipped.join(', ')} (--skip-check)`, 'yellow'));
+  const notes = (result.notes ?? []).map((n) => `\n        note: ${n}`).join('');
+  return `${parts.length ? `${head}  ${parts.join('; ')}` : head}${notes}`;
 }
 
 export function formatRunLine(report: Report, reportPath: string): string {

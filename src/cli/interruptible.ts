@@ -1,12 +1,11 @@
-import { type CliIo, consoleToStderr } from './io.ts';
+import type { CliIo } from './io.ts';
 
 /**
- * Runs a measuring command: the target's console output goes to stderr (stdout is the
- * report's), and the first Ctrl-C aborts the signal so that the command stops and still
- * writes its report (exit 130).
+ * Runs a measuring command: the first Ctrl-C aborts the signal so that the command stops and
+ * still writes its report (exit 130). The target's console output goes to its log
+ * (run-soak's `output`), never to stdout, which is the report's.
  */
 export async function interruptible<T>(io: CliIo, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const restoreConsole = consoleToStderr(io);
   const controller = new AbortController();
   const onSigint = () => {
     io.stderr.write('\nsse-soak: interrupted; finishing the report\n');
@@ -17,6 +16,5 @@ export async function interruptible<T>(io: CliIo, work: (signal: AbortSignal) =>
     return await work(controller.signal);
   } finally {
     process.off('SIGINT', onSigint);
-    restoreConsole();
   }
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../package-info.ts';
 import type { Report } from '../report/report.ts';
-import { compareReports, formatComparison } from './compare-reports.ts';
+import { compareReports, countRose, formatComparison } from './compare-reports.ts';
 
 const load = (name: string) =>
   JSON.parse(readFileSync(path.join(packageRoot, 'test', 'fixtures', 'reports', `${name}.json`), 'utf8')) as Report;
@@ -58,5 +58,47 @@ describe('compareReports (fixtures from real runs of fixed and cancel-only)', ()
       [removed.name, '(scenario)', 'missing-in-head'],
     ]);
     expect(compareReports(head, load('fixed')).rows.filter((r) => r.status === 'new-in-head')).toHaveLength(2);
+  });
+
+  const check = (r: Report, scenario: string, meter: string) => r.scenarios.find((s) => s.name === scenario)!.checks.find((c) => c.meter === meter)!;
+
+  it.each([
+    [
+      'a new failing scenario',
+      (h: Report) => h.scenarios.push({ ...structuredClone(h.scenarios[0]!), name: 'aborted-request', verdict: 'fail', checks: [{ meter: 'timers', verdict: 'fail', leaked: 50 }] }),
+      ['aborted-request/(scenario)/regressed'],
+    ],
+    ['a new failing check', (h: Report) => h.scenarios[0]!.checks.push({ meter: 'gauge:sessions', verdict: 'fail', leaked: 4 }), ['clean-close/gauge:sessions/regressed']],
+    ['pass to skipped', (h: Report) => Object.assign(check(h, 'clean-close', 'heap'), { verdict: 'skipped', skippedBy: 'user', reason: 'turned off' }), ['clean-close/heap/regressed']],
+    ['pass to error', (h: Report) => Object.assign(check(h, 'clean-close', 'timers'), { verdict: 'error', reason: 'could not measure' }), ['clean-close/timers/regressed']],
+  ] as const)('%s is a regression', (_name, change, expected) => {
+    const head = clone(load('fixed'));
+    change(head);
+    const c = compareReports(load('fixed'), head);
+    expect(c.regressions.map((r) => `${r.scenario}/${r.meter}/${r.status}`)).toEqual(expected);
+    expect(formatComparison(c)).not.toMatch(/No regressions/);
+  });
+
+  it('a failing count that grew beyond noise is a regression; one within noise is a known failure, always listed', () => {
+    const base = load('cancel-only');
+    const timers = check(base, 'pre-aborted', 'timers');
+    const grown = clone(base);
+    check(grown, 'pre-aborted', 'timers').leaked = timers.leaked! * 100;
+    expect(compareReports(base, grown).regressions.map((r) => `${r.meter}/${r.status}`)).toContain('timers/count-rose');
+
+    const same = clone(base);
+    check(same, 'pre-aborted', 'timers').leaked = timers.leaked! + 3;
+    const c = compareReports(base, same);
+    expect(c.regressions).toEqual([]);
+    expect(c.knownFailures.map((r) => `${r.scenario}/${r.meter}`)).toContain('pre-aborted/timers');
+    const text = formatComparison(c);
+    expect(text).not.toMatch(/No regressions\./);
+    expect(text).toMatch(/No new regressions\.\nStill failing, accepted in the baseline \(not fixed\): .*pre-aborted\/timers/);
+  });
+
+  it('scales counts to the connections each run made', () => {
+    expect(countRose(5, 400, 500, 400)).toBe(true);
+    expect(countRose(208, 400, 230, 400)).toBe(false);
+    expect(countRose(200, 400, 400, 800)).toBe(false);
   });
 });

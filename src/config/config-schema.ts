@@ -1,8 +1,9 @@
-import { defaultSettings } from '../harness/defaults.ts';
+import { settingSchema, settingsTable } from '../settings/settings-table.ts';
+import { skippableMeters } from '../verdict/check-policy.ts';
 
 const wholeNumber = (minimum: number) => ({ type: 'integer', minimum });
 
-/** JSON Schema of a config file's default export, checked with ajv before anything starts. */
+/** JSON Schema of a config file's default export, checked with ajv before anything starts; `settings` from settings-table.ts. */
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
@@ -17,15 +18,11 @@ export const configSchema = {
       additionalProperties: false,
       properties: { heapBytesPerConnection: { type: 'number', minimum: 0 } },
     },
+    skipChecks: { type: 'array', items: { anyOf: [{ enum: [...skippableMeters] }, { type: 'string', pattern: '^gauge:.+' }] } },
     settings: {
       type: 'object',
       additionalProperties: false,
-      properties: Object.fromEntries(
-        Object.keys(defaultSettings).map((key) => [
-          key,
-          key === 'sweepMs' ? { type: 'array', items: { type: 'number', minimum: 0 }, minItems: 1 } : wholeNumber(0),
-        ]),
-      ),
+      properties: Object.fromEntries(settingsTable.map((spec) => [spec.key, settingSchema(spec)])),
     },
     reference: {
       type: 'object',

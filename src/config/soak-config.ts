@@ -16,6 +16,8 @@ export interface SoakConfig {
     /** Heap growth per connection above which the heap check fails. */
     heapBytesPerConnection?: number;
   };
+  /** Checks turned off on purpose (`--skip-check`): reported as skipped everywhere. */
+  skipChecks?: string[];
   /** Any other run setting (see src/harness/defaults.ts). */
   settings?: Partial<RunSettings>;
   /** Options of the reference server when it is the target. */

@@ -23,8 +23,6 @@ export interface RunSettings {
   idleTimeoutMs: number;
   /** pre-aborted: disconnect delays after the request was written, swept per connection. */
   sweepMs: readonly number[];
-  /** pre-aborted: one connection in this many is an in-process request already aborted. */
-  inProcessEvery: number;
   /** sigterm: connections of the mixed disconnect kinds served before the SIGTERM. */
   sigtermMix: number;
   /** sigterm: streams held open when SIGTERM arrives. */
@@ -46,7 +44,6 @@ export const defaultSettings: RunSettings = {
   settleMaxMs: 35_000,
   idleTimeoutMs: 150,
   sweepMs: [0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 35, 50, 70],
-  inProcessEvery: 8,
   sigtermMix: 60,
   sigtermOpen: 20,
   sigtermGraceMs: 5_000,

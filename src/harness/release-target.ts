@@ -1,3 +1,4 @@
+import { inTarget } from '../meters/async-owner.ts';
 import type { ListenerSample, ProcessListenerMeter } from '../meters/process-listener-meter.ts';
 import type { TimerMeter } from '../meters/timer-meter.ts';
 import type { ServedTarget } from '../server/serve-target.ts';
@@ -16,7 +17,8 @@ export async function releaseTarget(parts: {
   listenersBefore: ListenerSample;
 }): Promise<void> {
   try {
-    await parts.loaded?.target.close?.();
+    const close = parts.loaded?.target.close;
+    if (close) await inTarget('close', () => close());
   } catch {
     // Nothing left to judge.
   }

@@ -2,12 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientPool } from '../clients/client-pool.ts';
 import { InterruptedError, type Phase, ScenarioError } from '../errors/scenario-error.ts';
 import { SoakError } from '../errors/soak-error.ts';
+import { inHarness } from '../meters/async-owner.ts';
 import { sampleHeap } from '../meters/heap-meter.ts';
 import type { Check, ScenarioResult } from '../report/report.ts';
 import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
 import type { ServedTarget } from '../server/serve-target.ts';
 import type { Point } from '../stats/theil-sen.ts';
 import type { Target } from '../target/target.ts';
+import { unmeasured } from '../verdict/count-check.ts';
 import { heapCheck } from '../verdict/heap-check.ts';
 import { scenarioVerdict } from '../verdict/verdicts.ts';
 import type { RunSettings } from './defaults.ts';
@@ -105,10 +107,10 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
       ...meters.checks(baseline, settled.snapshot),
       points.length > 0
         ? heapCheck(points, settings.heapLimitBytesPerConnection, settledHeap && { x: measured, y: settledHeap.usedBytes })
-        : heapSkipped(),
+        : heapUnmeasured(),
       ...(resources?.checks?.({ connections: measured, stats }) ?? []),
     ];
-    meters.timers.clearTargetTimers(new Set(baseline.timers.map((t) => t.asyncId)));
+    meters.clearLeakedTimers(baseline);
     return result(scenarioVerdict(checks, false), checks, { stats });
   } catch (error) {
     if (error instanceof InterruptedError) throw error;
@@ -126,8 +128,8 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
   }
 }
 
-function heapSkipped(): Check {
-  return { meter: 'heap', verdict: 'skipped', reason: 'a full GC cannot be forced in this runtime' };
+function heapUnmeasured(): Check {
+  return unmeasured('heap', 'a full GC cannot be forced in this runtime');
 }
 
 async function runWaves(
@@ -154,7 +156,9 @@ async function runWave(
 ): Promise<void> {
   if (signal?.aborted) throw new InterruptedError();
   const runs: Promise<void>[] = [];
-  for (let i = first; i < first + size; i++) runs.push(withDeadline(scenario.connect(ctx, i), settings.connectionTimeoutMs, i));
+  for (let i = first; i < first + size; i++) {
+    runs.push(withDeadline(inHarness(() => scenario.connect(ctx, i)), settings.connectionTimeoutMs, i));
+  }
   const outcomes = await Promise.allSettled(runs);
   const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failed) {

@@ -1,4 +1,5 @@
 import { InterruptedError } from '../errors/scenario-error.ts';
+import { inTarget } from '../meters/async-owner.ts';
 import path from 'node:path';
 import { TargetError, UsageError } from '../errors/soak-error.ts';
 import { ProcessListenerMeter } from '../meters/process-listener-meter.ts';
@@ -16,6 +17,10 @@ import type { Target, TargetFactory } from '../target/target.ts';
 import { validateTarget } from '../target/validate-target.ts';
 import { type AdapterChoice, adapterChoices, type ResolvedAdapter, resolveAdapter } from '../server/resolve-adapter.ts';
 import { preflight } from './preflight.ts';
+import { TargetConsole } from './target-console.ts';
+import { assertMeasurable } from './measurable.ts';
+import { coreMeters, finalizeScenario, validateSkipChecks } from '../verdict/check-policy.ts';
+import { addCrossScenarioNotes } from '../verdict/cross-scenario-notes.ts';
 import { runVerdict } from '../verdict/verdicts.ts';
 import { type RunSettings, referenceRunOptions } from './defaults.ts';
 import { MeterSet } from './meter-set.ts';
@@ -46,6 +51,18 @@ export interface RunOptions {
   /** Abort to stop between waves; the report then says `interrupted`. */
   signal?: AbortSignal;
   onProgress?: (event: RunProgress) => void;
+  /**
+   * Checks turned off on purpose (`timers`, `process-listeners`, `sockets`, `heap`,
+   * `gauges` or `gauge:<name>`, `exit`, `streams-ended`): reported as skipped everywhere.
+   */
+  skipChecks?: readonly string[];
+  /**
+   * Where the target's console output goes while it runs (and the sigterm child's output).
+   * Without it, the console is left as it is.
+   */
+  output?: (text: string) => void;
+  /** When the run counts as started (the report's `startedAt`); now by default. */
+  startedAt?: Date;
 }
 
 /**
@@ -54,9 +71,10 @@ export interface RunOptions {
  * invalid target module) are thrown before anything starts.
  */
 export async function runSoak(all: readonly Scenario[], options: RunOptions = {}): Promise<Report> {
-  const startedAt = new Date();
+  const startedAt = options.startedAt ?? new Date();
   const started = performance.now();
   const settings = resolveSettings(options.settings);
+  const skip = new Set(validateSkipChecks(options.skipChecks ?? []));
   const cwd = options.cwd ?? process.cwd();
   const given = options.target ?? 'reference';
   const isObject = typeof given !== 'string';
@@ -77,8 +95,11 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
       code: 'SSE_SOAK_BAD_SETTING',
     });
   }
+  assertMeasurable(selected, settings, skip);
   const reference = { ...referenceRunOptions, ...options.reference };
 
+  const targetConsole = new TargetConsole();
+  const restoreConsole = targetConsole.install(options.output);
   // Meters before the target loads, so that timers its module creates have known sites.
   const timers = new TimerMeter().enable();
   const listeners = new ProcessListenerMeter().enable();
@@ -94,7 +115,7 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
       : await loadTarget(spec, { cwd, reference });
     adapter = await resolveAdapter(adapterChoice, loaded.modulePath);
     served = await serveTarget(loaded.target, { adapter: adapter.create });
-    await preflight(loaded.name, loaded.target, served.url + loaded.target.path, settings.connectionTimeoutMs);
+    await preflight(loaded.name, loaded.target, served.url + loaded.target.path, settings.connectionTimeoutMs, () => targetConsole.errors);
     const meters = new MeterSet(timers, listeners, loaded.target.gauges, served.openSockets);
     options.onProgress?.({
       type: 'run-start',
@@ -120,17 +141,21 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
                 signal: options.signal,
                 onProgress: options.onProgress,
               })
-            : await scenario.run({ spec: childSpec!, cwd, reference, adapter: adapterChoice, settings, signal: options.signal });
+            : await scenario.run({ spec: childSpec!, cwd, reference, adapter: adapterChoice, settings, signal: options.signal, output: options.output });
       } catch (error) {
         if (!(error instanceof InterruptedError)) throw error;
         interrupted = true;
         break;
       }
+      result = finalizeScenario(result, coreMeters[scenario.kind], skip);
       results.push(result);
+      // pre-aborted runs before aborted-request: the note is there when the line is printed.
+      addCrossScenarioNotes(results, adapter.version);
       options.onProgress?.({ type: 'scenario-end', result });
     }
   } finally {
     await releaseTarget({ loaded, served, timers, listeners, listenersBefore });
+    restoreConsole();
   }
 
   const report: Report = {
@@ -144,7 +169,8 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
       source: spec,
       ...(adapter ? { adapter: { name: '@hono/node-server', version: adapter.version, origin: adapter.origin } } : {}),
     },
-    settings: { ...settings, reference: spec.startsWith('reference:') ? reference : undefined },
+    settings: { ...settings, skipChecks: [...skip], reference: spec.startsWith('reference:') ? reference : undefined },
+    ...(targetConsole.lines > 0 ? { targetOutputLines: targetConsole.lines } : {}),
     verdict: runVerdict(results, interrupted),
     ...(interrupted ? { interrupted: true } : {}),
     scenarios: results,
@@ -156,7 +182,7 @@ async function targetFromObject(value: Target | TargetFactory, modulePath: strin
   let resolved: unknown = value;
   if (typeof value === 'function') {
     try {
-      resolved = await value();
+      resolved = await inTarget('module', () => value());
     } catch (error) {
       throw new TargetError(`target: its factory threw: ${messageOf(error)}`, { code: 'SSE_SOAK_FACTORY_THREW', cause: error });
     }

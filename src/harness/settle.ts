@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MeterSet, type MeterSnapshot, newTimers } from './meter-set.ts';
+import { backToBaseline } from '../verdict/compare-snapshots.ts';
+import { chainKey, leakedTimers } from '../verdict/timer-chains.ts';
+import type { MeterSnapshot } from './meter-snapshot.ts';
 
 export interface SettleResult {
   snapshot: MeterSnapshot;
@@ -25,23 +27,27 @@ export async function settle(
   const start = performance.now();
   const elapsed = () => performance.now() - start;
   let snapshot = read();
-  while (!MeterSet.settled(baseline, snapshot) && elapsed() < options.settleMs) {
+  let rearmed = new Set<string>();
+  while (!backToBaseline(baseline, snapshot) && elapsed() < options.settleMs) {
     await sleep(POLL_MS);
     snapshot = read();
   }
-  for (let round = 0; round < 2 && !MeterSet.settled(baseline, snapshot); round++) {
-    const pending = newTimers(baseline, snapshot).filter((t) => !t.repeat && t.dueInMs !== undefined);
+  for (let round = 0; round < 2 && !backToBaseline(baseline, snapshot); round++) {
+    const pending = leakedTimers(baseline.timers, snapshot.timers).timers.filter((t) => !t.repeat && t.dueInMs !== undefined);
     if (pending.length === 0) break;
+    // Every pending timer re-armed in its own chain after firing: loops, and they will not stop.
+    if (round > 0 && rearmed.size > 0 && pending.every((t) => rearmed.has(chainKey(t)))) break;
+    rearmed = new Set(pending.map(chainKey));
     const wait = Math.max(...pending.map((t) => t.dueInMs!)) + POLL_MS;
     if (elapsed() + wait > options.settleMaxMs) break;
     await sleep(wait);
     snapshot = read();
     // What fired may finish its cleanup a few ticks later.
     const until = elapsed() + Math.min(options.settleMs, 250);
-    while (!MeterSet.settled(baseline, snapshot) && elapsed() < until) {
+    while (!backToBaseline(baseline, snapshot) && elapsed() < until) {
       await sleep(POLL_MS);
       snapshot = read();
     }
   }
-  return { snapshot, waitedMs: Math.round(elapsed()), settled: MeterSet.settled(baseline, snapshot) };
+  return { snapshot, waitedMs: Math.round(elapsed()), settled: backToBaseline(baseline, snapshot) };
 }

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import type { AsyncOwner } from './async-owner.ts';
 
 export interface StackFrame {
   /** Absolute file path, or the raw location for node: and other non-file frames. */
@@ -8,7 +9,7 @@ export interface StackFrame {
   column: number;
 }
 
-/** Who created a resource, judged by the first frame outside Node itself. */
+/** Who created a resource (see attribute()). `node`: nobody whose resources we count. */
 export type Owner = 'target' | 'harness' | 'node';
 
 export interface CallSite {
@@ -44,48 +45,66 @@ export function parseStack(stack: string | undefined): StackFrame[] {
 }
 
 export interface OwnerRules {
-  /** Folders whose code is the harness's: its own sources, the clients, the test runner. */
-  harness: readonly string[];
-  /** Folders inside `harness` that are targets after all (the reference server). */
-  targetInsideHarness: readonly string[];
-  /** Folders that are neither, skipped when looking for the creator (module loaders). */
-  transparent: readonly string[];
+  /** Folders of sse-soak's own code (its sources, build, scenarios and tests), wherever it is installed. */
+  own: readonly string[];
+  /** Folders inside `own` that are targets after all (the embedded reference server, test fixtures). */
+  targetInsideOwn: readonly string[];
 }
+
+/** What one frame's file is: Node's own, sse-soak's, a library's (any node_modules), or the user's. */
+export type FrameKind = 'node' | 'own' | 'library' | 'target';
 
 const isNodeInternal = (file: string) => file.startsWith('node:') || !path.isAbsolute(file);
 const under = (file: string, dirs: readonly string[]) => dirs.some((d) => file.startsWith(d));
+const inNodeModules = (file: string) => file.includes(`${path.sep}node_modules${path.sep}`);
+
+export function frameKind(file: string, rules: OwnerRules): FrameKind {
+  if (isNodeInternal(file)) return 'node';
+  if (under(file, rules.targetInsideOwn)) return 'target';
+  if (under(file, rules.own)) return 'own';
+  return inNodeModules(file) ? 'library' : 'target';
+}
 
 /**
- * Attributes a creation stack. The first frame that is not Node's own (nor a loader's)
- * decides the owner: a timer that the target's code created is the target's even when it
- * passed through the harness below it, and one that undici or our proxy created is not,
- * even though target requests set it off. The reported site is the first frame outside
- * node_modules when there is one (the user's line, not hono's `stream.sleep`).
+ * Attributes a creation stack, taken in `context` (the async owner when it was created).
+ * - Code the harness runs as a client (its context says so) owns what it creates, whoever's
+ *   frames are on the stack: a request function in the user's module is client code.
+ * - Otherwise libraries are transparent (undici, hono, tsx, vitest: wherever npm put them)
+ *   and the nearest frame that is either sse-soak's own code or the user's decides. Where
+ *   sse-soak is installed does not matter: its own folders are known by real path.
+ * - A stack of library frames only (undici arming a timer from a socket callback) belongs
+ *   to the target when it ran in the target's context, and to nobody we count otherwise.
+ * The reported site is the user's line when there is one (not hono's `stream.sleep`), else
+ * the innermost library frame.
  */
-export function attribute(frames: readonly StackFrame[], rules: OwnerRules, cwd = process.cwd()): CallSite {
-  const own = frames.filter((f) => !isNodeInternal(f.file) && !under(f.file, rules.transparent));
-  const first = own[0];
-  if (!first) return { owner: 'node' };
-  const harness = under(first.file, rules.harness) && !under(first.file, rules.targetInsideHarness);
-  const isTargetCode = (f: StackFrame) => !under(f.file, rules.harness) || under(f.file, rules.targetInsideHarness);
-  const userFrame =
-    own.find((f) => isTargetCode(f) && !f.file.includes(`${path.sep}node_modules${path.sep}`)) ??
-    own.find(isTargetCode) ??
-    first;
-  const frame = harness ? first : userFrame;
-  const callers = harness
-    ? []
-    : own
-        .slice(own.indexOf(frame) + 1)
-        .filter((f) => isTargetCode(f) && !f.file.includes(`${path.sep}node_modules${path.sep}`))
-        .slice(0, 3)
-        .map((f) => formatSite(f, cwd));
-  return {
-    owner: harness ? 'harness' : 'target',
-    site: formatSite(frame, cwd),
-    ...(callers.length ? { via: callers } : {}),
-    frame,
-  };
+export function attribute(frames: readonly StackFrame[], rules: OwnerRules, context?: AsyncOwner, cwd = process.cwd()): CallSite {
+  const kinds = frames.map((f) => frameKind(f.file, rules));
+  const decisive = kinds.findIndex((k) => k === 'own' || k === 'target');
+  const firstLibrary = kinds.indexOf('library');
+  let owner: Owner;
+  if (context?.owner === 'harness') owner = 'harness';
+  else if (decisive >= 0) owner = kinds[decisive] === 'own' ? 'harness' : 'target';
+  else owner = context?.owner === 'target' && firstLibrary >= 0 ? 'target' : 'node';
+  if (owner === 'node') return { owner };
+  const at =
+    owner === 'target'
+      ? kinds.indexOf('target') >= 0
+        ? kinds.indexOf('target')
+        : firstLibrary
+      : decisive >= 0
+        ? decisive
+        : kinds.findIndex((k) => k !== 'node');
+  if (at < 0) return { owner };
+  const frame = frames[at]!;
+  const callers =
+    owner === 'target'
+      ? frames
+          .slice(at + 1)
+          .filter((_, i) => kinds[at + 1 + i] === 'target')
+          .slice(0, 3)
+          .map((f) => formatSite(f, cwd))
+      : [];
+  return { owner, site: formatSite(frame, cwd), ...(callers.length ? { via: callers } : {}), frame };
 }
 
 export function formatSite(frame: StackFrame, cwd = process.cwd()): string {

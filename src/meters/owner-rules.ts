@@ -1,38 +1,18 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-info.ts';
 import type { OwnerRules } from './call-site.ts';
 
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-// Compiled code lives in dist/src/...; sources in src/... Both are ours.
-const root = path.basename(packageRoot) === 'dist' ? path.dirname(packageRoot) : packageRoot;
-const nm = (name: string) => path.join(root, 'node_modules', name) + path.sep;
-const sep = path.sep;
+const root = packageRoot;
+const dir = (...parts: string[]) => path.join(root, ...parts) + path.sep;
 
 /**
- * sse-soak's own code, its clients (undici, eventsource) and the test runner are the
- * harness; the embedded reference server is a target although it ships inside the package.
- * Module loaders (tsx) are transparent.
+ * sse-soak's own folders, found from this file's real location: the same rules hold in this
+ * repository, in a nested or hoisted `node_modules/sse-soak` and in npx's cache. Its
+ * dependencies (undici, eventsource, tsx) are libraries like any other; whose they are is
+ * decided by the frames around them or by async context (call-site.ts).
  */
 export const defaultOwnerRules: OwnerRules = {
-  harness: [
-    path.join(root, 'bin') + sep,
-    path.join(root, 'src') + sep,
-    path.join(root, 'dist') + sep,
-    path.join(root, 'scenarios') + sep,
-    path.join(root, 'test') + sep,
-    nm('undici'),
-    nm('eventsource'),
-    nm('eventsource-parser'),
-    nm('vitest'),
-    nm('@vitest'),
-    nm('tinypool'),
-  ],
-  targetInsideHarness: [
-    path.join(root, 'src', 'reference') + sep,
-    path.join(root, 'dist', 'src', 'reference') + sep,
-    path.join(root, 'test', 'fixtures') + sep,
-  ],
-  transparent: [nm('tsx'), nm('esbuild')],
+  own: [dir('bin'), dir('src'), dir('dist'), dir('scenarios'), dir('test'), dir('bench')],
+  targetInsideOwn: [dir('src', 'reference'), dir('dist', 'src', 'reference'), dir('test', 'fixtures')],
 };
 
-export const sseSoakRoot = root;

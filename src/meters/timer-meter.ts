@@ -1,4 +1,5 @@
 import { createHook } from 'node:async_hooks';
+import { type AsyncOwner, currentOwner } from './async-owner.ts';
 import { attribute, parseStack, type CallSite, type OwnerRules } from './call-site.ts';
 import { defaultOwnerRules } from './owner-rules.ts';
 
@@ -14,6 +15,8 @@ interface Tracked {
   resource: WeakRef<TimeoutResource>;
   origin: { stack?: string };
   createdAt: number;
+  /** The async owner when it was created (async-owner.ts). */
+  context: AsyncOwner | undefined;
   site?: CallSite;
 }
 
@@ -22,6 +25,11 @@ export interface ActiveTimer {
   owner: CallSite['owner'];
   site?: string;
   via?: string[];
+  /**
+   * The unit it was created in (one served connection, the module's top level): a timer
+   * that re-arms itself stays in its chain (src/verdict/timer-chains.ts).
+   */
+  chain?: string;
   repeat: boolean;
   refed: boolean;
   /** Milliseconds until a one-shot timer fires; undefined for intervals. */
@@ -59,7 +67,7 @@ export class TimerMeter {
       const origin: { stack?: string } = {};
       Error.captureStackTrace(origin, init);
       Error.stackTraceLimit = limit;
-      tracked.set(asyncId, { resource: new WeakRef(resource as TimeoutResource), origin, createdAt: performance.now() });
+      tracked.set(asyncId, { resource: new WeakRef(resource as TimeoutResource), origin, createdAt: performance.now(), context: currentOwner() });
     };
     // No destroy hook: with one, Node tracks every promise's collection through a weak
     // callback, which costs more than the whole meter. `_destroyed` tells the same, on demand.
@@ -83,16 +91,15 @@ export class TimerMeter {
   }
 
   /**
-   * Clears every live timer the target created (but those in `keep`) and returns how many:
-   * what a run does after counting a leak, so that the next scenario is measured on its own
-   * and a leaky target's intervals do not keep the caller's process alive.
+   * Clears the given timers of the target, or every live one it created, and returns how
+   * many: what a run does with the timers it counted as leaked, so that the next scenario is
+   * measured on its own and a leaky target's intervals do not keep the caller's process alive.
    */
-  clearTargetTimers(keep: ReadonlySet<number> = new Set()): number {
+  clearTargetTimers(only?: Iterable<number>): number {
     let cleared = 0;
-    for (const t of this.sample().target) {
-      if (keep.has(t.asyncId)) continue;
-      const resource = this.#tracked.get(t.asyncId)?.resource.deref();
-      if (!resource) continue;
+    for (const asyncId of only ?? this.sample().target.map((t) => t.asyncId)) {
+      const resource = this.#tracked.get(asyncId)?.resource.deref();
+      if (!resource || resource._destroyed) continue;
       clearTimeout(resource as unknown as NodeJS.Timeout);
       cleared++;
     }
@@ -122,7 +129,7 @@ export class TimerMeter {
         this.#tracked.delete(asyncId);
         continue;
       }
-      entry.site ??= attribute(parseStack(entry.origin.stack), this.#rules);
+      entry.site ??= attribute(parseStack(entry.origin.stack), this.#rules, entry.context);
       byOwner[entry.site.owner]++;
       if (entry.site.owner !== 'target') continue;
       const repeat = r._repeat != null;
@@ -131,6 +138,7 @@ export class TimerMeter {
         owner: entry.site.owner,
         site: entry.site.site,
         via: entry.site.via,
+        ...(entry.context?.chain ? { chain: entry.context.chain } : {}),
         repeat,
         refed: r.hasRef?.() ?? true,
         dueInMs:

@@ -2,7 +2,7 @@
 export const REPORT_SCHEMA_VERSION = 1;
 
 export type Verdict = 'pass' | 'fail' | 'error';
-/** A check that could not be measured is `skipped`, with a reason; it never passes. */
+/** `skipped` only when turned off or not applicable (`skippedBy`); one that could not measure is `error`. */
 export type CheckVerdict = Verdict | 'skipped';
 
 export interface SiteCount {
@@ -20,6 +20,11 @@ export interface Check {
   /** `timers`, `gauge:<name>`, `process-listeners`, `sockets`, `heap`, or a scenario's own. */
   meter: string;
   verdict: CheckVerdict;
+  /**
+   * Why a `skipped` check did not count: the user turned it off, or it does not apply (no
+   * gauges defined). A check that should have measured and could not is an `error`.
+   */
+  skippedBy?: 'user' | 'not-applicable';
   baseline?: number;
   final?: number;
   limit?: number;
@@ -46,6 +51,8 @@ export interface ScenarioResult {
   /** What the scenario did, counted (disconnect kinds, proxy kills, streams ended...). */
   stats?: Record<string, number>;
   error?: { code: string; message: string; phase: string };
+  /** What a reader should know to read the verdict right (one line each). */
+  notes?: string[];
 }
 
 export interface Report {
@@ -70,5 +77,7 @@ export interface Report {
   verdict: Verdict;
   /** Present and true when SIGINT stopped the run; the scenarios below are what completed. */
   interrupted?: boolean;
+  /** Lines the target wrote to its console during the run (they went to the target log). */
+  targetOutputLines?: number;
   scenarios: ScenarioResult[];
 }

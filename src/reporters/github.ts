@@ -24,9 +24,12 @@ export function siteInRepo(site: string, cwd: string): { file: string; line: num
 export function toGithubAnnotations(report: Report, cwd = process.cwd()): string[] {
   const out: string[] = [];
   for (const s of report.scenarios) {
-    if (s.error) {
+    if (s.error && s.error.code !== 'SSE_SOAK_UNMEASURED') {
       out.push(`::error title=${escapeProperty(`sse-soak ${s.name}: could not complete`)}::${escapeData(`${s.error.phase}: ${s.error.message}`)}`);
       continue;
+    }
+    for (const c of s.checks.filter((x) => x.verdict === 'skipped' && x.skippedBy === 'user')) {
+      out.push(`::warning title=${escapeProperty(`sse-soak ${s.name}: ${c.meter} skipped`)}::${escapeData(c.reason ?? 'turned off')}`);
     }
     for (const c of s.checks.filter((x) => x.verdict === 'fail' || x.verdict === 'error')) {
       const located = (c.sites ?? []).map((site) => ({ site, where: siteInRepo(site.site, cwd) })).filter((x) => x.where);

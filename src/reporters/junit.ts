@@ -45,13 +45,17 @@ export function toJunit(report: Report): string {
   let errors = 0;
   let skipped = 0;
   for (const s of report.scenarios) {
-    const cases = s.error
-      ? [`    <testcase classname="sse-soak.${escape(s.name)}" name="scenario" time="${seconds(s.durationMs)}">\n      <error message="${escape(`${s.error.phase}: ${s.error.message}`)}" type="${escape(s.error.code)}"/>\n    </testcase>`]
+    // A scenario that could not complete is one error case; one whose checks could not all
+    // measure lists its checks, the unmeasured ones as <error>.
+    const error = s.error?.code === 'SSE_SOAK_UNMEASURED' ? undefined : s.error;
+    const incomplete = error !== undefined;
+    const cases = incomplete
+      ? [`    <testcase classname="sse-soak.${escape(s.name)}" name="scenario" time="${seconds(s.durationMs)}">\n      <error message="${escape(`${error!.phase}: ${error!.message}`)}" type="${escape(error!.code)}"/>\n    </testcase>`]
       : s.checks.map((c) => testcase(s, c));
     const f = s.checks.filter((c) => c.verdict === 'fail').length;
-    const e = s.error ? 1 : s.checks.filter((c) => c.verdict === 'error').length;
+    const e = incomplete ? 1 : s.checks.filter((c) => c.verdict === 'error').length;
     const k = s.checks.filter((c) => c.verdict === 'skipped').length;
-    const n = s.error ? 1 : s.checks.length;
+    const n = incomplete ? 1 : s.checks.length;
     tests += n;
     failures += f;
     errors += e;

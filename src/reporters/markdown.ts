@@ -1,4 +1,4 @@
-import { describeCheck } from '../report/describe-check.ts';
+import { scenarioFindings } from '../report/describe-scenario.ts';
 import type { Report } from '../report/report.ts';
 
 const icon = { pass: '✅', fail: '❌', error: '⚠️' } as const;
@@ -10,13 +10,12 @@ export function toMarkdown(report: Report): string {
     '',
     `Target \`${report.target.name}\` on @hono/node-server ${report.target.adapter?.version ?? '?'}, Node ${report.environment.node}, ${(report.durationMs / 1000).toFixed(1)} s.`,
     '',
-    '| scenario | verdict | connections | what leaked |',
+    '| scenario | verdict | connections | findings |',
     '| --- | --- | --- | --- |',
   ];
   for (const s of report.scenarios) {
-    const what = s.error
-      ? `${s.error.phase}: ${s.error.message}`
-      : s.checks.filter((c) => c.verdict === 'fail' || c.verdict === 'error').map(describeCheck).join('<br>') || '-';
+    const { problems, skipped } = scenarioFindings(s);
+    const what = [...problems, ...(skipped.length ? [`skipped: ${skipped.join(', ')} (turned off)`] : []), ...(s.notes ?? []).map((n) => `note: ${n}`)].join('<br>') || '-';
     lines.push(`| ${s.name} | ${icon[s.verdict]} ${s.verdict} | ${s.connections} | ${what.replaceAll('|', '\\|')} |`);
   }
   const sites = report.scenarios.flatMap((s) =>

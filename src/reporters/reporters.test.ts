@@ -97,3 +97,31 @@ describe('markdown', () => {
     expect(md).toMatch(/\| pre-aborted \| timers \| \d+ × setInterval \| `src\/reference\/stream-session\.ts:\d+` \|/);
   });
 });
+
+describe('a check turned off, and one that could not measure, in every reporter', () => {
+  const report = structuredClone(fixed);
+  const first = report.scenarios[0]!;
+  first.checks = first.checks.map((c) => (c.meter === 'heap' ? { meter: 'heap', verdict: 'skipped', skippedBy: 'user', reason: 'turned off (--skip-check heap)' } : c));
+  const second = report.scenarios[1]!;
+  second.checks = second.checks.map((c) => (c.meter === 'sockets' ? { meter: 'sockets', verdict: 'error', reason: 'could not measure: no reading was taken' } : c));
+  Object.assign(second, { verdict: 'error', error: { code: 'SSE_SOAK_UNMEASURED', message: 'sockets: could not measure: no reading was taken', phase: 'measure' } });
+
+  it('junit: <skipped> with the reason, and <error> for the unmeasured check', () => {
+    const xml = toJunit(report);
+    expect(xml).toMatch(new RegExp(`name="heap" time="0">\\s*<skipped message="turned off \\(--skip-check heap\\)"/>`));
+    expect(xml).toMatch(/name="sockets" time="0">\s*<error message="could not measure: no reading was taken"/);
+  });
+
+  it('markdown: skipped and could-not-measure on the scenario row', () => {
+    const md = toMarkdown(report);
+    expect(md).toMatch(new RegExp(`\\| ${first.name} \\| ✅ pass \\| \\d+ \\| heap -?\\d+ B/conn|skipped: heap \\(turned off\\)`));
+    expect(md).toContain('skipped: heap (turned off)');
+    expect(md).toMatch(new RegExp(`\\| ${second.name} \\| ⚠️ error \\| \\d+ \\| sockets: could not measure: no reading was taken \\|`));
+  });
+
+  it('github: a warning for the skipped check, an error for the unmeasured one', () => {
+    const lines = toGithubAnnotations(report);
+    expect(lines).toContain(`::warning title=sse-soak ${first.name}%3A heap skipped::turned off (--skip-check heap)`);
+    expect(lines).toContain(`::error title=sse-soak ${second.name}%3A sockets::sockets: could not measure: no reading was taken`);
+  });
+});

@@ -53,6 +53,8 @@ export interface ProcessScenarioEnv {
   adapter: AdapterChoice;
   settings: RunSettings;
   signal?: AbortSignal;
+  /** Where the child's own stdout and stderr go (the target log); discarded without it. */
+  output?: (text: string) => void;
 }
 
 /** A scenario with a runner of its own (sigterm runs the target in a child process). */

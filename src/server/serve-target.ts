@@ -1,6 +1,7 @@
 import type { AddressInfo, Socket } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
+import { enterServedConnection, inTarget } from '../meters/async-owner.ts';
 import type { Target } from '../target/target.ts';
 
 /**
@@ -49,6 +50,8 @@ export async function serveTarget(
   const tally: ResponseTally = { closedBeforeHeaders: 0, closedBeforeBody: 0, closedAfterBody: 0, finished: 0 };
   // Prepended: the adapter's own listener may write the head synchronously.
   server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    // First of the listeners: the adapter's handler and all it starts run as this connection.
+    enterServedConnection();
     let bodyStarted = false;
     const write = res.write;
     res.write = function (this: ServerResponse, ...args: unknown[]) {
@@ -69,10 +72,11 @@ export async function serveTarget(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
+    // The server's own async resources are the target's, whoever calls serveTarget.
+    inTarget('server', () => server.listen(options.port ?? 0, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
-    });
+    }));
   });
   const { port } = server.address() as AddressInfo;
   let stopped: Promise<void> | undefined;

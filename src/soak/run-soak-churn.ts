@@ -8,6 +8,7 @@ import { MeterSet } from '../harness/meter-set.ts';
 import { preflight } from '../harness/preflight.ts';
 import { releaseTarget } from '../harness/release-target.ts';
 import { settle } from '../harness/settle.ts';
+import { inHarness, inNewTargetChain } from '../meters/async-owner.ts';
 import { sampleHeap } from '../meters/heap-meter.ts';
 import { ProcessListenerMeter } from '../meters/process-listener-meter.ts';
 import { TimerMeter } from '../meters/timer-meter.ts';
@@ -21,8 +22,11 @@ import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../
 import { type AdapterChoice, resolveAdapter } from '../server/resolve-adapter.ts';
 import { type ServedTarget, serveTarget } from '../server/serve-target.ts';
 import { type LoadedTarget, loadTarget, normaliseSpec } from '../target/load-target.ts';
+import { applyCheckPolicy, soakCoreMeters, unmeasuredError } from '../verdict/check-policy.ts';
 import { scenarioVerdict } from '../verdict/verdicts.ts';
-import { growthCheck } from './growth-verdict.ts';
+import { validateSkipChecks } from '../verdict/check-policy.ts';
+import { TargetConsole } from '../harness/target-console.ts';
+import { growthCheck } from '../verdict/growth-check.ts';
 import { diffSnapshots, type SnapshotDiff, type SnapshotFile, writeSnapshot } from './heap-snapshots.ts';
 import { defaultSoakSettings, mixSchedule, type SoakSettings } from './soak-options.ts';
 import type { SoakSample } from './soak-sample.ts';
@@ -42,6 +46,12 @@ export interface SoakRunOptions {
   snapshots?: { dir: string; onWrite?: (file: SnapshotFile) => void };
   /** When the soak counts as started (the report's `startedAt`); now by default. */
   startedAt?: Date;
+  /** Where the target's console output goes while it runs; without it the console is left as it is. */
+  output?: (text: string) => void;
+  /** Checks turned off on purpose, as in `run`. */
+  skipChecks?: readonly string[];
+  /** Once the target answers: what is soaked and on which adapter (the CLI's first line). */
+  onStart?: (info: { target: string; adapter: string; scenarios: string[] }) => void;
 }
 
 /** The soak's heap snapshots and what grew between them. */
@@ -81,6 +91,9 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
   const reference = { ...referenceRunOptions, ...options.reference };
   const runSettings = { ...defaultSettings };
 
+  const skip = new Set(validateSkipChecks(options.skipChecks ?? []));
+  const targetConsole = new TargetConsole();
+  const restoreConsole = targetConsole.install(options.output);
   const timers = new TimerMeter().enable();
   const listeners = new ProcessListenerMeter().enable();
   const listenersBefore = listeners.sample();
@@ -110,7 +123,12 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     loaded = await loadTarget(spec, { cwd, reference });
     const adapter = await resolveAdapter(options.adapter ?? 'auto', loaded.modulePath);
     served = await serveTarget(loaded.target, { adapter: adapter.create });
-    await preflight(loaded.name, loaded.target, served.url + loaded.target.path, runSettings.connectionTimeoutMs);
+    await preflight(loaded.name, loaded.target, served.url + loaded.target.path, runSettings.connectionTimeoutMs, () => targetConsole.errors);
+    options.onStart?.({
+      target: loaded.name,
+      adapter: `${adapter.version}${adapter.origin === 'project' ? " (the target project's)" : ''}`,
+      scenarios: [`soak (${Object.entries(settings.mix).map(([k, v]) => `${k}=${v}`).join(', ')})`],
+    });
     const meters = new MeterSet(timers, listeners, loaded.target.gauges, served.openSockets);
     const origin = { host: '127.0.0.1', port: served.port, path: loaded.target.path, url: served.url + loaded.target.path };
     const base = { origin, target: loaded.target, settings: runSettings, count: (k: string, n = 1) => (counts[k] = (counts[k] ?? 0) + n) };
@@ -124,10 +142,10 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
 
     const baseline = meters.snapshot();
     const heldCtx = { ...ctxFor(schedule[0]!), url: origin.url };
-    for (let i = 0; i < settings.open; i++) held.push(await openEstablished(heldCtx));
+    for (let i = 0; i < settings.open; i++) held.push(await inHarness(() => openEstablished(heldCtx)));
     const publish = loaded.target.publish;
     if (publish && settings.open > 0) {
-      publisher = setInterval(() => void Promise.resolve(publish()).catch(() => {}), settings.publishEveryMs);
+      publisher = setInterval(() => void Promise.resolve(inNewTargetChain('publish', () => publish())).catch(() => {}), settings.publishEveryMs);
     }
 
     let next = 0;
@@ -203,7 +221,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
           const scenario = schedule[i % schedule.length]!;
           inFlight++;
           try {
-            await scenario.connect(contexts.get(scenario.name)!, i);
+            await inHarness(() => scenario.connect(contexts.get(scenario.name)!, i));
           } catch (error) {
             failure ??= { message: error instanceof Error ? error.message : String(error), kind: scenario.name };
             return;
@@ -258,8 +276,9 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
       settings.growth,
       { judgeFrom: warmupSnapshotAt },
     );
-    const checks = [growth, ...meters.checks(baseline, settled.snapshot)];
-    const verdict = failure ? 'error' : scenarioVerdict(checks, false);
+    const checks = applyCheckPolicy([growth, ...meters.checks(baseline, settled.snapshot)], soakCoreMeters, skip);
+    const unmeasured = unmeasuredError(checks);
+    const verdict = failure || unmeasured ? 'error' : scenarioVerdict(checks, false);
     const durationMs = Math.round(performance.now() - started);
     return checkAgainstSchemaUnderTest<SoakReport>({
       schemaVersion: REPORT_SCHEMA_VERSION,
@@ -269,7 +288,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
       durationMs,
       environment: reportEnvironment(),
       target: { name: loaded.name, source: spec, adapter: { name: '@hono/node-server', version: adapter.version, origin: adapter.origin } },
-      settings: { ...settings, connections: settings.connections === Number.MAX_SAFE_INTEGER ? null : settings.connections },
+      settings: { ...settings, skipChecks: [...skip], connections: settings.connections === Number.MAX_SAFE_INTEGER ? null : settings.connections },
       verdict: interrupted ? 'error' : verdict,
       ...(interrupted ? { interrupted: true } : {}),
       scenarios: [
@@ -288,7 +307,11 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
             samples: series.length,
             settleMs: settled.waitedMs,
           },
-          ...(failure ? { error: { code: 'SSE_SOAK_SCENARIO', message: `${failure.kind}: ${failure.message}`, phase: 'measure' } } : {}),
+          ...(failure
+            ? { error: { code: 'SSE_SOAK_SCENARIO', message: `${failure.kind}: ${failure.message}`, phase: 'measure' } }
+            : unmeasured
+              ? { error: unmeasured }
+              : {}),
         },
       ],
       series,
@@ -300,6 +323,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     await pool.close();
     for (const r of resources.values()) await r?.close();
     await releaseTarget({ loaded, served, timers, listeners, listenersBefore });
+    restoreConsole();
     await sleep(0);
   }
 }

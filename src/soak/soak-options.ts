@@ -1,5 +1,5 @@
 import { UsageError } from '../errors/soak-error.ts';
-import { defaultGrowthOptions, type GrowthOptions } from './growth-verdict.ts';
+import { defaultGrowthOptions, type GrowthOptions } from '../verdict/growth-check.ts';
 
 export interface SoakSettings {
   /** Stop after this long (ms), or after `connections`, whichever comes first. */
@@ -21,7 +21,8 @@ export interface SoakSettings {
 export const defaultSoakSettings: SoakSettings = {
   durationMs: 60_000,
   connections: Number.MAX_SAFE_INTEGER,
-  mix: { 'clean-close': 25, 'socket-destroy': 25, 'idle-kill': 25, 'pre-aborted': 25 },
+  // pre-aborted used to send one request in eight in-process; aborted-request keeps that share.
+  mix: { 'clean-close': 25, 'socket-destroy': 25, 'idle-kill': 25, 'pre-aborted': 20, 'aborted-request': 5 },
   concurrency: 32,
   open: 10,
   publishEveryMs: 1_000,

@@ -2,8 +2,10 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TargetError, UsageError } from '../errors/soak-error.ts';
+import { inTarget } from '../meters/async-owner.ts';
 import type { ReferenceOptions } from '../reference/app.ts';
 import { createReferenceTarget } from '../reference/reference-target.ts';
+import { describeSyntaxError } from './syntax-error.ts';
 import { validateTarget } from './validate-target.ts';
 import type { Target } from './target.ts';
 
@@ -35,7 +37,7 @@ export async function loadTarget(
 ): Promise<LoadedTarget> {
   const source = normaliseSpec(spec);
   if (source.startsWith('reference:')) {
-    const target = createReferenceTarget({ ...options.reference, variant: source.slice('reference:'.length) });
+    const target = inTarget('module', () => createReferenceTarget({ ...options.reference, variant: source.slice('reference:'.length) }));
     return { target, name: target.name!, source };
   }
   const modulePath = path.resolve(options.cwd ?? process.cwd(), source);
@@ -48,11 +50,12 @@ export async function loadTarget(
   if (!existsSync(modulePath) || !statSync(modulePath).isFile()) {
     throw new UsageError(`target module not found: ${modulePath}`, { code: 'SSE_SOAK_TARGET_NOT_FOUND' });
   }
-  const exported = await importModule(modulePath, spec);
+  // The module's top level and its factory are the target's, as are the timers they start.
+  const exported = await inTarget('module', () => importModule(modulePath, spec));
   let value: unknown = exported;
   if (typeof exported === 'function') {
     try {
-      value = await (exported as () => unknown)();
+      value = await inTarget('module', () => (exported as () => unknown)());
     } catch (error) {
       throw new TargetError(`target ${spec}: load: its factory threw: ${messageOf(error)}`, { code: 'SSE_SOAK_FACTORY_THREW', cause: error });
     }
@@ -65,13 +68,19 @@ async function importModule(modulePath: string, spec: string): Promise<unknown> 
   let namespace: Record<string, unknown>;
   try {
     if (/\.m?ts$/.test(modulePath)) {
+      // Leak sites are file:line of the user's TypeScript: tsx emits source maps, and Node
+      // applies them to stacks only when asked (the bin asks; a library caller may not have).
+      process.setSourceMapsEnabled(true);
       const { tsImport } = await import('tsx/esm/api');
       namespace = (await tsImport(pathToFileURL(modulePath).href, import.meta.url)) as Record<string, unknown>;
     } else {
       namespace = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
     }
   } catch (error) {
-    // Loading runs the module's top level: a syntax error or a throw there is the target's.
+    // A module that does not parse is an invalid module (exit 2), named at file:line:col.
+    const syntax = describeSyntaxError(error, modulePath);
+    if (syntax) throw new UsageError(`target ${spec}: load: syntax error at ${syntax}`, { code: 'SSE_SOAK_TARGET_SYNTAX', cause: error });
+    // Loading runs the module's top level: a throw there is the target's.
     throw new TargetError(`target ${spec}: load: importing the module failed: ${messageOf(error)}`, {
       code: 'SSE_SOAK_TARGET_LOAD',
       cause: error,

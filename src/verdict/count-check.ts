@@ -24,6 +24,12 @@ export function countCheck(
   return check;
 }
 
-export function skippedCheck(meter: string, reason: string): Check {
-  return { meter, verdict: 'skipped', reason };
+/** A check that does not apply here (no gauges defined; heap in sigterm's child). */
+export function notApplicable(meter: string, reason: string): Check {
+  return { meter, verdict: 'skipped', skippedBy: 'not-applicable', reason: `not applicable: ${reason}` };
+}
+
+/** A check that should have measured and could not: its scenario errs. */
+export function unmeasured(meter: string, reason: string): Check {
+  return { meter, verdict: 'error', reason: `could not measure: ${reason}` };
 }

@@ -16,10 +16,10 @@ export function heapCheck(points: readonly Point[], limitBytesPerConnection: num
   if (points.length < MIN_HEAP_SAMPLES) {
     return {
       meter: 'heap',
-      verdict: 'skipped',
+      verdict: 'error',
       limit: limitBytesPerConnection,
       samples: points.length,
-      reason: `${points.length} heap samples; a slope needs at least ${MIN_HEAP_SAMPLES} (raise --connections)`,
+      reason: `could not measure: ${points.length} heap samples; a slope needs at least ${MIN_HEAP_SAMPLES} (raise --connections, or --skip-check heap)`,
     };
   }
   const est = theilSen(points)!;

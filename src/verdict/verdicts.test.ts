@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Check, ScenarioResult } from '../report/report.ts';
-import { countCheck, skippedCheck } from './count-check.ts';
+import { countCheck, notApplicable } from './count-check.ts';
 import { heapCheck } from './heap-check.ts';
 import { exitCodeFor, runVerdict, scenarioVerdict } from './verdicts.ts';
 
 const pass: Check = { meter: 'timers', verdict: 'pass' };
 const fail: Check = { meter: 'timers', verdict: 'fail' };
-const skipped = skippedCheck('heap', 'no gc');
+const skipped = notApplicable('gauges', 'no gauges');
 const scenario = (verdict: ScenarioResult['verdict']): ScenarioResult => ({
   name: 'x',
   verdict,
@@ -44,10 +44,10 @@ describe('heapCheck', () => {
     expect(heapCheck(points, 1024).verdict).toBe(verdict);
   });
 
-  it('is skipped, not passed, with too few samples', () => {
+  it('is an error (could not measure), never skipped or passed, with too few samples', () => {
     const c = heapCheck(series(5000, 5), 1024);
-    expect(c.verdict).toBe('skipped');
-    expect(c.reason).toMatch(/at least 8/);
+    expect(c.verdict).toBe('error');
+    expect(c.reason).toMatch(/^could not measure: 5 heap samples; a slope needs at least 8/);
   });
 });
 

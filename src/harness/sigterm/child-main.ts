@@ -1,23 +1,28 @@
 /**
- * The sigterm scenario's child: loads the target afresh, serves it, and on SIGTERM shuts
- * down the way a well-behaved server does (the target's close(), stop accepting, let open
- * streams end, cut the rest), reports its meters over IPC and lets the event loop empty.
- * It never calls process.exit: whether the process exits by itself is what is measured.
+ * The sigterm scenario's child: loads the target afresh, serves it, takes its baseline when
+ * the parent has warmed it up, and on SIGTERM shuts down the way a well-behaved server does
+ * (the target's close(), stop accepting, let open streams end, cut the rest), reports its
+ * meters over IPC and lets the event loop empty. It never calls process.exit: whether the
+ * process exits by itself is what is measured. If the target exits first (its own SIGTERM
+ * handler), the exit record on EXIT_RECORD_FD says so.
  */
+import { writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SoakError } from '../../errors/soak-error.ts';
+import { inTarget } from '../../meters/async-owner.ts';
 import { ProcessListenerMeter } from '../../meters/process-listener-meter.ts';
 import { TimerMeter } from '../../meters/timer-meter.ts';
 import { resolveAdapter } from '../../server/resolve-adapter.ts';
 import { serveTarget } from '../../server/serve-target.ts';
 import { loadTarget, messageOf } from '../../target/load-target.ts';
 import { MeterSet } from '../meter-set.ts';
+import type { MeterSnapshot } from '../meter-snapshot.ts';
 import { settle } from '../settle.ts';
-import type { ChildConfig, ChildMessage } from './child-protocol.ts';
+import { type ChildConfig, type ChildMessage, EXIT_RECORD_FD, type ExitRecord, type ParentMessage } from './child-protocol.ts';
 
 const send = (message: ChildMessage) =>
   new Promise<void>((resolve) => {
-    if (!process.send) return resolve();
+    if (!process.send || !process.connected) return resolve();
     process.send(message, undefined, {}, () => resolve());
   });
 const config = JSON.parse(process.env.SSE_SOAK_CHILD ?? '{}') as ChildConfig;
@@ -25,6 +30,22 @@ const config = JSON.parse(process.env.SSE_SOAK_CHILD ?? '{}') as ChildConfig;
 // Meters first, so that timers the module creates as it loads have known sites.
 const timers = new TimerMeter().enable();
 const listeners = new ProcessListenerMeter().enable();
+let meters: MeterSet | undefined;
+let shutdownState: ExitRecord['shutdown'] = 'not-started';
+
+process.on('exit', (code) => {
+  const snap = meters?.snapshot();
+  const record: ExitRecord = {
+    code,
+    shutdown: shutdownState,
+    atExit: { timers: snap?.timers.length ?? 0, listeners: snap?.listeners.total ?? 0, sockets: snap?.sockets ?? 0 },
+  };
+  try {
+    writeSync(EXIT_RECORD_FD, `${JSON.stringify(record)}\n`);
+  } catch {
+    // The parent did not give us the descriptor (run by hand): nothing to report to.
+  }
+});
 
 async function main(): Promise<void> {
   let loaded;
@@ -38,7 +59,8 @@ async function main(): Promise<void> {
   const { target } = loaded;
   const adapter = await resolveAdapter(config.adapter, loaded.modulePath);
   const served = await serveTarget(target, { adapter: adapter.create });
-  const meters = new MeterSet(timers, listeners, target.gauges, () => served.openSockets());
+  const set = (meters = new MeterSet(timers, listeners, target.gauges, () => served.openSockets()));
+  let baseline: MeterSnapshot | undefined;
 
   process.once('SIGTERM', () => {
     void shutdown().catch((error) => {
@@ -46,34 +68,57 @@ async function main(): Promise<void> {
       release();
     });
   });
-  const baseline = meters.snapshot();
-  await send({ type: 'ready', port: served.port, path: target.path, firstEvent: target.firstEvent, name: loaded.name, baseline });
+  // The baseline comes after the parent's warm-up traffic, once its sockets have closed:
+  // what a target starts lazily on its first requests (a metrics flush, one process hook)
+  // is then part of the baseline, as in the in-process scenarios.
+  process.once('message', (message: ParentMessage) => {
+    if (message.type !== 'baseline') return;
+    void (async () => {
+      const until = performance.now() + config.settings.settleMs;
+      while (served.openSockets() > 0 && performance.now() < until) await sleep(10);
+      timers.prune();
+      baseline = set.snapshot();
+      await send({ type: 'baseline', baseline });
+    })();
+  });
+  await send({ type: 'ready', port: served.port, path: target.path, firstEvent: target.firstEvent, name: loaded.name });
 
   async function shutdown(): Promise<void> {
+    shutdownState = 'running';
     const started = performance.now();
     let closeError: string | undefined;
-    try {
-      await target.close?.();
-    } catch (error) {
-      closeError = messageOf(error);
+    const close = target.close;
+    if (close) {
+      // A close() that never resolves is the target's fault, reported; it must not stop the readings.
+      const closed = Promise.resolve()
+        .then(() => inTarget('close', () => close()))
+        .then(
+          () => undefined,
+          (error: unknown) => `close() threw: ${messageOf(error)}`,
+        );
+      closeError = await Promise.race([closed, sleep(config.settings.sigtermDrainMs, `close() did not resolve within ${config.settings.sigtermDrainMs} ms`, { ref: false })]);
     }
     const stopped = served.stopAccepting();
     const drained = await Promise.race([stopped.then(() => true), sleep(config.settings.sigtermDrainMs, false, { ref: false })]);
+    const cutStreams = drained ? 0 : served.openSockets();
     if (!drained) served.cutConnections();
     await stopped;
-    const { snapshot } = await settle(() => meters.snapshot(), baseline, {
+    const base = baseline ?? set.snapshot();
+    const { snapshot } = await settle(() => set.snapshot(), base, {
       settleMs: config.settings.settleMs,
       settleMaxMs: config.settings.settleMs,
     });
     await send({
       type: 'final',
       final: snapshot,
-      listenerGrowth: listeners.growth(baseline.listeners, snapshot.listeners),
-      cut: !drained,
-      closeError,
+      listenerGrowth: listeners.growth(base.listeners, snapshot.listeners),
+      cutStreams,
+      hasClose: Boolean(close),
+      ...(closeError ? { closeError } : {}),
       activeResources: process.getActiveResourcesInfo(),
       shutdownMs: Math.round(performance.now() - started),
     });
+    shutdownState = 'done';
     release();
   }
 }

@@ -9,23 +9,28 @@ import type { Check, ScenarioResult } from '../../report/report.ts';
 import { openEstablished } from '../../scenario/establish.ts';
 import type { ProcessScenarioEnv, ScenarioContext } from '../../scenario/scenario.ts';
 import type { Target } from '../../target/target.ts';
-import { skippedCheck } from '../../verdict/count-check.ts';
+import type { Readable } from 'node:stream';
+import { inHarness } from '../../meters/async-owner.ts';
+import { compareSnapshots } from '../../verdict/compare-snapshots.ts';
+import { notApplicable, unmeasured } from '../../verdict/count-check.ts';
+import { exitCheck, streamsEndedCheck } from '../../verdict/sigterm-checks.ts';
 import { scenarioVerdict } from '../../verdict/verdicts.ts';
-import { groupBySite } from '../../meters/timer-meter.ts';
-import { compareSnapshots } from '../meter-set.ts';
-import type { ChildMessage } from './child-protocol.ts';
+import { type ChildMessage, EXIT_RECORD_FD, type ExitRecord } from './child-protocol.ts';
 import { spawnChild } from './spawn-child.ts';
 
 
-type Final = Extract<ChildMessage, { type: 'final' }>;
 const READY_TIMEOUT_MS = 20_000;
 const STDERR_TAIL = 2_000;
+/** How long the IPC channel may stay up after the exit, for messages still in flight. */
+const DISCONNECT_WAIT_MS = 1_000;
 
 /**
- * The pod's last minutes: the target, loaded afresh in a child process, serves a short mix
- * of the other disconnect kinds, then holds open streams and gets SIGTERM. It must release
- * everything and exit by itself within the grace period; a leaked ref'd timer keeps it
- * alive, and then it is killed and the check names what kept it alive.
+ * The pod's last minutes: the target, loaded afresh in a child process, is warmed up with a
+ * short mix of the other disconnect kinds, takes its baseline, serves the mix again, holds
+ * open streams and gets SIGTERM. It must release everything and exit by itself within the
+ * grace period; a leaked ref'd timer keeps it alive, and then it is killed and the check
+ * names what kept it alive. A target that exits from its own SIGTERM handler is judged on
+ * that exit; its meters could not be read, and the report says so.
  */
 export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<ScenarioResult> {
   const started = performance.now();
@@ -38,12 +43,17 @@ export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<Scena
     settings: { settleMs: settings.settleMs, sigtermDrainMs: settings.sigtermDrainMs },
   });
   let stderr = '';
-  child.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-STDERR_TAIL)));
-  child.stdout!.resume();
+  child.stderr!.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString()).slice(-STDERR_TAIL);
+    env.output?.(b.toString());
+  });
+  child.stdout!.on('data', (b: Buffer) => env.output?.(b.toString()));
+  const exitRecord = readExitRecord(child);
   const messages = new MessageQueue(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  const disconnected = new Promise<void>((resolve) => (child.connected ? child.once('disconnect', () => resolve()) : resolve()));
   const pool = new ClientPool();
   const stats: Record<string, number> = {};
   const count = (k: string, n = 1) => (stats[k] = (stats[k] ?? 0) + n);
@@ -71,24 +81,32 @@ export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<Scena
       settings,
       count,
     };
+    const mix = async (prefix: string) => {
+      for (let i = 0; i < settings.sigtermMix; i += settings.concurrency) {
+        if (env.signal?.aborted) throw new InterruptedError();
+        const wave: Promise<unknown>[] = [];
+        for (let j = i; j < Math.min(settings.sigtermMix, i + settings.concurrency); j++) wave.push(inHarness(() => mixConnection(ctx, j, prefix)));
+        await Promise.all(wave);
+      }
+    };
 
+    // The warm-up, then the baseline: a target that starts a per-process timer or adds one
+    // process hook on its first requests must not read as leaking.
+    await mix('warmup.');
+    child.send({ type: 'baseline' });
+    const measured = await messages.next(READY_TIMEOUT_MS, () => stderr);
+    if (measured.type !== 'baseline') throw new ScenarioError(`expected the child's baseline, got '${measured.type}'`, 'child');
     // The mix: every disconnect kind that reaches a server over a socket.
-    for (let i = 0; i < settings.sigtermMix; i += settings.concurrency) {
-      if (env.signal?.aborted) throw new InterruptedError();
-      const wave: Promise<unknown>[] = [];
-      for (let j = i; j < Math.min(settings.sigtermMix, i + settings.concurrency); j++) wave.push(mixConnection(ctx, j));
-      await Promise.all(wave);
-    }
+    await mix('mix.');
     await pool.close();
 
     // K open streams, then SIGTERM.
-    streams = await Promise.all(Array.from({ length: settings.sigtermOpen }, () => openEstablished(ctx)));
-    const endings: Partial<Record<StreamEnd | 'open', number>> = {};
+    streams = await Promise.all(Array.from({ length: settings.sigtermOpen }, () => inHarness(() => openEstablished(ctx))));
+    const endings: Partial<Record<StreamEnd, number>> = {};
     let killed = false;
     for (const s of streams) void s.ended.then((how) => !killed && (endings[how] = (endings[how] ?? 0) + 1));
     const termAt = performance.now();
     child.kill('SIGTERM');
-    const finalMessage = messages.next(settings.sigtermGraceMs, () => stderr).catch(() => undefined);
     const outcome = await Promise.race([exited, sleep(settings.sigtermGraceMs, 'timeout' as const)]);
     if (outcome === 'timeout') {
       killed = true;
@@ -96,7 +114,10 @@ export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<Scena
     }
     const exit = await exited;
     const exitMs = Math.round(performance.now() - termAt);
-    const final = (await Promise.race([finalMessage, sleep(100, undefined)])) as ChildMessage | undefined;
+    // Every message the child sent is delivered before 'disconnect'.
+    await Promise.race([disconnected, sleep(DISCONNECT_WAIT_MS)]);
+    const final = messages.take('final');
+    const record = await exitRecord;
     await sleep(20); // lets the clients see the sockets the exit closed
     const open = streams.length - (endings.clean ?? 0) - (endings.cut ?? 0) - (endings.local ?? 0);
     stats.streamsEndedClean = endings.clean ?? 0;
@@ -104,25 +125,37 @@ export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<Scena
     stats.streamsOpenAtExit = killed ? open : 0;
     stats.exitMs = exitMs;
 
-    const checks: Check[] = [exitCheck(exit, killed, exitMs, settings.sigtermGraceMs, final?.type === 'final' ? final : undefined, stderr)];
-    checks.push({
-      meter: 'streams-ended',
-      verdict: killed && open > 0 ? 'fail' : 'pass',
-      baseline: streams.length,
-      final: streams.length - (killed ? open : 0),
-      details: { clean: endings.clean ?? 0, cut: endings.cut ?? 0, open: killed ? open : 0 },
-      ...(killed && open > 0 ? { reason: `${open} of ${streams.length} streams were still open when the child was killed` } : {}),
-    });
-    if (final?.type === 'final') {
+    const checks: Check[] = [
+      exitCheck(
+        { ...exit, killed, exitMs, graceMs: settings.sigtermGraceMs, stderrTail: lastLine(stderr) },
+        final && { timers: final.final.timers, activeResources: final.activeResources },
+      ),
+      streamsEndedCheck({
+        held: streams.length,
+        clean: endings.clean ?? 0,
+        cut: endings.cut ?? 0,
+        openAtKill: killed ? open : 0,
+        cutByHarness: final?.cutStreams,
+        hasClose: final?.hasClose,
+      }),
+    ];
+    if (final) {
       stats.shutdownMs = final.shutdownMs;
-      checks.push(...compareSnapshots(ready.baseline, final.final, () => final.listenerGrowth));
-      if (final.closeError) checks.push({ meter: 'target-close', verdict: 'fail', reason: `close() threw: ${final.closeError}` });
+      checks.push(...compareSnapshots(measured.baseline, final.final, final.listenerGrowth));
+      if (final.closeError) checks.push({ meter: 'target-close', verdict: 'fail', reason: final.closeError });
     } else {
+      const why = record && !killed && record.shutdown !== 'done'
+        ? `not applicable: the target ended the process itself (exit code ${record.code} ${exitMs} ms after SIGTERM, from its own SIGTERM handler) before the harness's shutdown could read its meters; at exit it held ${record.atExit.timers} timers, ${record.atExit.listeners} process listeners and ${record.atExit.sockets} sockets, all gone with the process`
+        : undefined;
       for (const meter of ['timers', 'process-listeners', 'sockets']) {
-        checks.push(skippedCheck(meter, 'the child did not report its meters before it exited or was killed'));
+        checks.push(
+          why
+            ? { meter, verdict: 'skipped', skippedBy: 'not-applicable', reason: why }
+            : unmeasured(meter, killed ? 'the child was killed before its shutdown reported its meters' : 'the child sent no readings before it exited'),
+        );
       }
     }
-    checks.push(skippedCheck('heap', 'sigterm judges exit and resource counts; heap slopes are measured by the other scenarios'));
+    checks.push(notApplicable('heap', 'sigterm judges the exit and resource counts; heap slopes are measured by the other scenarios'));
     return base({ verdict: scenarioVerdict(checks, false), checks, stats });
   } catch (error) {
     if (error instanceof InterruptedError) throw error;
@@ -140,68 +173,52 @@ export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<Scena
   }
 }
 
-function exitCheck(
-  exit: { code: number | null; signal: NodeJS.Signals | null },
-  killed: boolean,
-  exitMs: number,
-  graceMs: number,
-  final: Final | undefined,
-  stderr: string,
-): Check {
-  if (!killed && exit.code === 0) return { meter: 'exit', verdict: 'pass', details: { exitMs } };
-  if (!killed) {
-    const tail = stderr.trim().split('\n').slice(-1)[0] ?? '';
-    return {
-      meter: 'exit',
-      verdict: 'fail',
-      reason: `the child exited with ${exit.code !== null ? `code ${exit.code}` : `signal ${exit.signal}`} after SIGTERM${tail ? `: ${tail}` : ''}`,
-      details: { exitMs },
-    };
-  }
-  // Every ref'd timer of the target holds the loop open, whether or not it predates the baseline.
-  const refed = final ? final.final.timers.filter((t) => t.refed) : [];
-  const sites = groupBySite(refed).map(({ repeat, ...group }) => ({ ...group, kind: repeat ? 'setInterval' : 'setTimeout' }));
-  const keptBy = sites.length
-    ? sites.map((s) => `${s.count} × ${s.kind} at ${s.site}`).join(', ')
-    : final
-      ? `active resources ${JSON.stringify(final.activeResources)}`
-      : 'unknown (the child never finished its shutdown)';
-  return {
-    meter: 'exit',
-    verdict: 'fail',
-    reason: `did not exit within ${graceMs} ms of SIGTERM and was killed; kept alive by ${keptBy}`,
-    sites,
-    details: { exitMs, activeResources: final?.activeResources },
-  };
+/** The child's exit record (child-protocol.ts), or undefined when it left none (SIGKILL). */
+function readExitRecord(child: ChildProcess): Promise<ExitRecord | undefined> {
+  const pipe = child.stdio[EXIT_RECORD_FD] as Readable | null | undefined;
+  if (!pipe) return Promise.resolve(undefined);
+  let text = '';
+  pipe.on('data', (b: Buffer) => (text += b.toString()));
+  return new Promise((resolve) =>
+    pipe.once('close', () => {
+      try {
+        resolve(text.trim() ? (JSON.parse(text.trim().split('\n').pop()!) as ExitRecord) : undefined);
+      } catch {
+        resolve(undefined);
+      }
+    }),
+  );
 }
+
+const lastLine = (text: string) => text.trim().split('\n').filter(Boolean).slice(-1)[0];
 
 /** Delays (ms) at which the mix's raw clients leave: inside any setup of a few ms or more. */
 const EARLY_LEAVES = [0, 1, 2, 3, 4, 6, 8];
 
-async function mixConnection(ctx: ScenarioContext, i: number): Promise<void> {
+async function mixConnection(ctx: ScenarioContext, i: number, prefix: string): Promise<void> {
   switch (i % 4) {
     case 0:
       if (i % 8 === 0) {
         await fetchUntilEventThenAbort(ctx.url, ctx.pool, { firstEvent: ctx.target.firstEvent, timeoutMs: ctx.settings.connectionTimeoutMs });
-        ctx.count('mix.undiciAbort');
+        ctx.count(`${prefix}undiciAbort`);
       } else {
         const stream = await openEstablished(ctx);
         stream.disconnect(i % 16 === 4 ? 'rst' : 'fin');
-        ctx.count(i % 16 === 4 ? 'mix.resetRst' : 'mix.destroyFin');
+        ctx.count(`${prefix}${i % 16 === 4 ? 'resetRst' : 'destroyFin'}`);
       }
       return;
     case 1: {
       // Leaves as soon as the headers arrive, before the first event.
       const stream = await openHttpStream(ctx.url, { timeoutMs: ctx.settings.connectionTimeoutMs });
       stream.disconnect('fin');
-      ctx.count('mix.afterHeaders');
+      ctx.count(`${prefix}afterHeaders`);
       return;
     }
     default: {
       // Half the mix leaves during the handler's setup: the disconnect that leaks most.
       const delay = EARLY_LEAVES[Math.floor(i / 2) % EARLY_LEAVES.length]!;
       const { responseStarted } = await requestThenLeave(ctx.origin, delay, 'fin');
-      ctx.count(responseStarted ? 'mix.leftAfterResponseStarted' : 'mix.leftBeforeResponse');
+      ctx.count(`${prefix}${responseStarted ? 'leftAfterResponseStarted' : 'leftBeforeResponse'}`);
     }
   }
 }
@@ -219,6 +236,12 @@ class MessageQueue {
     child.once('exit', (code, signal) => {
       this.#waiter?.(new Error(`the child exited (${code !== null ? `code ${code}` : `signal ${signal}`})`));
     });
+  }
+
+  /** Removes and returns the first queued message of `type`, if one came. */
+  take<T extends ChildMessage['type']>(type: T): Extract<ChildMessage, { type: T }> | undefined {
+    const i = this.#queue.findIndex((m) => m.type === type);
+    return i < 0 ? undefined : (this.#queue.splice(i, 1)[0] as Extract<ChildMessage, { type: T }>);
   }
 
   next(timeoutMs: number, stderr: () => string): Promise<ChildMessage> {
@@ -240,6 +263,6 @@ class MessageQueue {
 }
 
 function tail(stderr: string): string {
-  const last = stderr.trim().split('\n').filter(Boolean).slice(-1)[0];
+  const last = lastLine(stderr);
   return last ? `: ${last}` : '';
 }

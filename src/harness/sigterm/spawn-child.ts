@@ -15,6 +15,7 @@ export function spawnChild(config: ChildConfig): ChildProcess {
   return spawn(process.execPath, [...loader, '--enable-source-maps', entry], {
     cwd: config.cwd,
     env: { ...process.env, SSE_SOAK_CHILD: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // fd 3: IPC; fd 4: the exit record, written synchronously at 'exit' (child-protocol.ts).
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
   });
 }

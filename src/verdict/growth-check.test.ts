@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { growthCheck } from './growth-verdict.ts';
+import { growthCheck } from './growth-check.ts';
 
 let seed = 11;
 const noise = (amp: number) => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 2 * amp;
@@ -22,7 +22,9 @@ describe('growthCheck', () => {
     expect(c.reason).toMatch(/levelled off .* a bounded cache, not a leak/);
   });
 
-  it('is skipped, not passed, when too short', () => {
-    expect(growthCheck(series(8, 100, (x) => x * 5000)).verdict).toBe('skipped');
+  it('is an error (could not measure), never a pass, when too short', () => {
+    const c = growthCheck(series(8, 100, (x) => x * 5000));
+    expect(c.verdict).toBe('error');
+    expect(c.reason).toMatch(/^could not measure: .* a trend needs 10/);
   });
 });

@@ -41,10 +41,10 @@ export function growthCheck(points: readonly Point[], options: GrowthOptions = d
   if (warm.length < options.minSamples) {
     return {
       meter: 'heap-growth',
-      verdict: 'skipped',
+      verdict: 'error',
       limit: Math.round(limit * 10) / 10,
       samples: warm.length,
-      reason: `${warm.length} samples after the warm-up; a trend needs ${options.minSamples} (run longer)`,
+      reason: `could not measure: ${warm.length} samples after the warm-up; a trend needs ${options.minSamples} (run longer, or sample more often with --sample-every)`,
     };
   }
   const all = theilSen(warm)!;
