@@ -1,4 +1,4 @@
-import { openHttpStream, StreamOpenError } from '../src/clients/http-stream.ts';
+import { type HttpStream, openHttpStream, StreamOpenError } from '../src/clients/http-stream.ts';
 import { ScenarioError } from '../src/errors/scenario-error.ts';
 import { startFaultProxy } from '../src/harness/fault-proxy.ts';
 import { defineScenario } from '../src/scenario/scenario.ts';
@@ -28,7 +28,7 @@ export default defineScenario({
     };
   },
   async connect(ctx) {
-    let stream;
+    let stream: HttpStream;
     try {
       stream = await openHttpStream(ctx.url, { timeoutMs: ctx.settings.connectionTimeoutMs });
     } catch (error) {

@@ -1,4 +1,4 @@
-import { openHttpStream } from '../clients/http-stream.ts';
+import { type HttpStream, openHttpStream } from '../clients/http-stream.ts';
 import { TargetError } from '../errors/soak-error.ts';
 import { inHarness } from '../meters/async-owner.ts';
 import { attribute, parseStack } from '../meters/call-site.ts';
@@ -23,7 +23,7 @@ export async function preflight(
     throw new TargetError(`target ${name}: preflight: GET ${target.path} ${cause}`, { code });
   };
   const before = loggedErrors().length;
-  let stream;
+  let stream: HttpStream;
   try {
     stream = await inHarness(() => openHttpStream(url, { timeoutMs }));
   } catch (error) {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { TargetError, UsageError } from '../errors/soak-error.ts';
 import { ProcessListenerMeter } from '../meters/process-listener-meter.ts';
 import { TimerMeter } from '../meters/timer-meter.ts';
-import { packageInfo, packageRoot } from '../package-info.ts';
+import { packageInfo } from '../package-info.ts';
 import type { ReferenceOptions } from '../reference/app.ts';
 import { reportEnvironment } from '../report/environment.ts';
 import { REPORT_SCHEMA_VERSION, type Report, type ScenarioResult } from '../report/report.ts';

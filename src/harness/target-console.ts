@@ -13,7 +13,6 @@ export class TargetConsole {
   /** Lines written through the console since install(). */
   lines = 0;
   readonly #errors: Error[] = [];
-  #original: Console | undefined;
 
   /** The Errors logged since install(), oldest first (the last 20). */
   get errors(): readonly Error[] {
@@ -25,7 +24,7 @@ export class TargetConsole {
    * console it replaces (only the Errors are noted). Returns the restore function.
    */
   install(sink?: (text: string) => void): () => void {
-    const original = (this.#original = globalThis.console);
+    const original = globalThis.console;
     const record = (args: unknown[]) => {
       for (const a of args) if (a instanceof Error) this.#errors.push(a);
       if (this.#errors.length > 20) this.#errors.splice(0, this.#errors.length - 20);

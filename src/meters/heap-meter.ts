@@ -20,7 +20,10 @@ let cachedGc: (() => void) | null | undefined;
 export function forcedGc(): (() => void) | null {
   if (cachedGc !== undefined) return cachedGc;
   const global = globalThis as { gc?: () => void };
-  if (typeof global.gc === 'function') return (cachedGc = global.gc);
+  if (typeof global.gc === 'function') {
+    cachedGc = global.gc;
+    return cachedGc;
+  }
   try {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as unknown;

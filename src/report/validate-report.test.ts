@@ -19,15 +19,17 @@ describe('schema/report.schema.json', () => {
     expect(schema.properties.schemaVersion.const).toBe(REPORT_SCHEMA_VERSION);
   });
 
+  /** A report as loose JSON, to be broken on purpose. */
+  type Loose = { verdict?: unknown; schemaVersion: unknown; scenarios: { verdict: unknown; checks: unknown[] }[] };
   it.each([
-    ['no verdict', (r: Record<string, unknown>) => delete r.verdict, /'\(config\)' must have required property 'verdict'/],
-    ['a bad verdict', (r: any) => (r.scenarios[0].verdict = 'ok'), /scenarios.0.verdict' must be one of pass, fail, error/],
-    ['a skipped check without a reason', (r: any) => (r.scenarios[0].checks[0] = { meter: 'timers', verdict: 'skipped' }), /must have required property 'reason'/],
-    ['an errored scenario without its error', (r: any) => (r.scenarios[0].verdict = 'error'), /must have required property 'error'/],
-    ['another schema version', (r: any) => (r.schemaVersion = 2), /schemaVersion' must be equal to constant/],
+    ['no verdict', (r: Loose) => delete r.verdict, /'\(config\)' must have required property 'verdict'/],
+    ['a bad verdict', (r: Loose) => (r.scenarios[0]!.verdict = 'ok'), /scenarios.0.verdict' must be one of pass, fail, error/],
+    ['a skipped check without a reason', (r: Loose) => (r.scenarios[0]!.checks[0] = { meter: 'timers', verdict: 'skipped' }), /must have required property 'reason'/],
+    ['an errored scenario without its error', (r: Loose) => (r.scenarios[0]!.verdict = 'error'), /must have required property 'error'/],
+    ['another schema version', (r: Loose) => (r.schemaVersion = 2), /schemaVersion' must be equal to constant/],
   ])('rejects %s', (_name, mutate, message) => {
     const report = load('fixed');
-    mutate(report);
+    mutate(report as unknown as Loose);
     expect(reportProblems(report).join('; ')).toMatch(message);
   });
 });

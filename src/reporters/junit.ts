@@ -1,9 +1,10 @@
 import { describeCheck } from '../report/describe-check.ts';
 import type { Check, Report, ScenarioResult } from '../report/report.ts';
 
-const escape = (s: string) =>
+const xmlEscape = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
     // XML 1.0 forbids most control characters even when escaped.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it removes
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '');
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
@@ -19,16 +20,16 @@ function evidence(check: Check): string {
 }
 
 function testcase(scenario: ScenarioResult, check: Check): string {
-  const open = `    <testcase classname="sse-soak.${escape(scenario.name)}" name="${escape(check.meter)}" time="0">`;
+  const open = `    <testcase classname="sse-soak.${xmlEscape(scenario.name)}" name="${xmlEscape(check.meter)}" time="0">`;
   switch (check.verdict) {
     case 'fail':
-      return `${open}\n      <failure message="${escape(describeCheck(check))}" type="leak">${escape(evidence(check))}</failure>\n    </testcase>`;
+      return `${open}\n      <failure message="${xmlEscape(describeCheck(check))}" type="leak">${xmlEscape(evidence(check))}</failure>\n    </testcase>`;
     case 'error':
-      return `${open}\n      <error message="${escape(check.reason ?? 'error')}" type="error"/>\n    </testcase>`;
+      return `${open}\n      <error message="${xmlEscape(check.reason ?? 'error')}" type="error"/>\n    </testcase>`;
     case 'skipped':
-      return `${open}\n      <skipped message="${escape(check.reason ?? 'skipped')}"/>\n    </testcase>`;
+      return `${open}\n      <skipped message="${xmlEscape(check.reason ?? 'skipped')}"/>\n    </testcase>`;
     default:
-      return `    <testcase classname="sse-soak.${escape(scenario.name)}" name="${escape(check.meter)}" time="0"/>`;
+      return `    <testcase classname="sse-soak.${xmlEscape(scenario.name)}" name="${xmlEscape(check.meter)}" time="0"/>`;
   }
 }
 
@@ -50,7 +51,7 @@ export function toJunit(report: Report): string {
     const error = s.error?.code === 'SSE_SOAK_UNMEASURED' ? undefined : s.error;
     const incomplete = error !== undefined;
     const cases = incomplete
-      ? [`    <testcase classname="sse-soak.${escape(s.name)}" name="scenario" time="${seconds(s.durationMs)}">\n      <error message="${escape(`${error!.phase}: ${error!.message}`)}" type="${escape(error!.code)}"/>\n    </testcase>`]
+      ? [`    <testcase classname="sse-soak.${xmlEscape(s.name)}" name="scenario" time="${seconds(s.durationMs)}">\n      <error message="${xmlEscape(`${error!.phase}: ${error!.message}`)}" type="${xmlEscape(error!.code)}"/>\n    </testcase>`]
       : s.checks.map((c) => testcase(s, c));
     const f = s.checks.filter((c) => c.verdict === 'fail').length;
     const e = incomplete ? 1 : s.checks.filter((c) => c.verdict === 'error').length;
@@ -61,8 +62,8 @@ export function toJunit(report: Report): string {
     errors += e;
     skipped += k;
     suites.push(
-      `  <testsuite name="sse-soak ${escape(s.name)}" tests="${n}" failures="${f}" errors="${e}" skipped="${k}" time="${seconds(s.durationMs)}" timestamp="${report.startedAt.replace(/Z$/, '')}">\n${cases.join('\n')}\n  </testsuite>`,
+      `  <testsuite name="sse-soak ${xmlEscape(s.name)}" tests="${n}" failures="${f}" errors="${e}" skipped="${k}" time="${seconds(s.durationMs)}" timestamp="${report.startedAt.replace(/Z$/, '')}">\n${cases.join('\n')}\n  </testsuite>`,
     );
   }
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="sse-soak ${escape(report.target.name)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(report.durationMs)}">\n${suites.join('\n')}\n</testsuites>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="sse-soak ${xmlEscape(report.target.name)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(report.durationMs)}">\n${suites.join('\n')}\n</testsuites>\n`;
 }

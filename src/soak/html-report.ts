@@ -4,7 +4,7 @@ import { megabytes, size } from '../report/format-bytes.ts';
 import { median } from '../stats/theil-sen.ts';
 import { internalConstructors } from './heap-snapshots.ts';
 import type { SoakReport } from './run-soak-churn.ts';
-import { lineChart } from './svg-chart.ts';
+import { type ChartOptions, lineChart } from './svg-chart.ts';
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const palette = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2'];
@@ -20,7 +20,7 @@ export function soakHtml(report: SoakReport, htmlFile?: string): string {
   const s = report.series;
   const details = growth?.details as { warmupEndsAtConnections?: number } | undefined;
   const warm = details?.warmupEndsAtConnections;
-  let fit;
+  let fit: ChartOptions['fit'];
   if (growth?.bytesPerConnection !== undefined && warm !== undefined) {
     const after = s.filter((p) => p.connections >= warm);
     const intercept = median(after.map((p) => p.heapUsed - growth.bytesPerConnection! * p.connections).sort((a, b) => a - b));

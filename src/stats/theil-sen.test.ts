@@ -25,7 +25,10 @@ describe('theilSen', () => {
 
   it('the interval contains the true slope and narrows with more points', () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 20_000;
+    const rand = () => {
+      seed = (seed * 16807) % 2147483647;
+      return (seed / 2147483647 - 0.5) * 20_000;
+    };
     const small = theilSen(line(10, 500, 0, rand))!;
     const large = theilSen(line(40, 500, 0, rand))!;
     for (const est of [small, large]) {

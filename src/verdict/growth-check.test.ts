@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { growthCheck } from './growth-check.ts';
 
 let seed = 11;
-const noise = (amp: number) => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 2 * amp;
+const noise = (amp: number) => {
+  seed = (seed * 16807) % 2147483647;
+  return (seed / 2147483647 - 0.5) * 2 * amp;
+};
 const series = (n: number, every: number, heap: (x: number) => number, amp = 20_000) =>
   Array.from({ length: n }, (_, i) => ({ x: i * every, y: 8e6 + heap(i * every) + noise(amp) }));
 

@@ -14,7 +14,7 @@ import { ProcessListenerMeter } from '../../meters/process-listener-meter.ts';
 import { TimerMeter } from '../../meters/timer-meter.ts';
 import { resolveAdapter } from '../../server/resolve-adapter.ts';
 import { serveTarget } from '../../server/serve-target.ts';
-import { loadTarget, messageOf } from '../../target/load-target.ts';
+import { type LoadedTarget, loadTarget, messageOf } from '../../target/load-target.ts';
 import { MeterSet } from '../meter-set.ts';
 import type { MeterSnapshot } from '../meter-snapshot.ts';
 import { settle } from '../settle.ts';
@@ -48,7 +48,7 @@ process.on('exit', (code) => {
 });
 
 async function main(): Promise<void> {
-  let loaded;
+  let loaded: LoadedTarget;
   try {
     loaded = await loadTarget(config.spec, { cwd: config.cwd, reference: config.reference });
   } catch (error) {
@@ -59,7 +59,8 @@ async function main(): Promise<void> {
   const { target } = loaded;
   const adapter = await resolveAdapter(config.adapter, loaded.modulePath);
   const served = await serveTarget(target, { adapter: adapter.create });
-  const set = (meters = new MeterSet(timers, listeners, target.gauges, () => served.openSockets()));
+  const set = new MeterSet(timers, listeners, target.gauges, () => served.openSockets());
+  meters = set;
   let baseline: MeterSnapshot | undefined;
 
   process.once('SIGTERM', () => {

@@ -104,7 +104,11 @@ export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<Scena
     streams = await Promise.all(Array.from({ length: settings.sigtermOpen }, () => inHarness(() => openEstablished(ctx))));
     const endings: Partial<Record<StreamEnd, number>> = {};
     let killed = false;
-    for (const s of streams) void s.ended.then((how) => !killed && (endings[how] = (endings[how] ?? 0) + 1));
+    for (const s of streams) {
+      void s.ended.then((how) => {
+        if (!killed) endings[how] = (endings[how] ?? 0) + 1;
+      });
+    }
     const termAt = performance.now();
     child.kill('SIGTERM');
     const outcome = await Promise.race([exited, sleep(settings.sigtermGraceMs, 'timeout' as const)]);

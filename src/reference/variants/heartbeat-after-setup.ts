@@ -4,8 +4,6 @@ import { readSignalEarly } from '../bound-stream.ts';
 import { frames } from '../frames.ts';
 import type { ReferenceVariant } from '../variant.ts';
 
-let nextConnectionId = 0;
-
 /**
  * A route on Hono's `streamSSE` (DOMAIN.md follow-up fixes): an entry in a connection
  * manager, an awaited presence write, then a heartbeat interval and a
@@ -23,7 +21,6 @@ export const heartbeatAfterSetup: ReferenceVariant = {
     const signal = c.req.raw.signal;
     if (signal.aborted) return c.body(null, 204);
     return streamSSE(c, async (stream) => {
-      const id = nextConnectionId++;
       let heartbeat: NodeJS.Timeout | undefined;
       let cleaned = false;
       const cleanup = () => {
