@@ -75,6 +75,8 @@ for (const scenario of [socketDestroy, preAborted, cleanClose] as ConnectionScen
       b.push(await bare(scenario, n));
       h.push(await harnessed(scenario, n));
     }
-    console.log(`| ${scenario.name} | ${n} | ${Math.round(median(b))} | ${Math.round(median(h))} | ${(median(h) / median(b)).toFixed(2)} |`);
+    console.log(
+      `| ${scenario.name} | ${n} | ${Math.round(median(b))} | ${Math.round(median(h))} | ${(median(h) / median(b)).toFixed(2)} |`,
+    );
   }
 }

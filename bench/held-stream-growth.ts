@@ -14,7 +14,18 @@ const which = process.argv[2] ?? '1';
 const { createAdaptorServer } = which === '2' ? await import('node-server-2') : await import('@hono/node-server');
 let controller!: ReadableStreamDefaultController<Uint8Array>;
 const app = new Hono();
-app.get('/s', () => new Response(new ReadableStream<Uint8Array>({ start(c) { controller = c; } }), { headers: { 'content-type': 'text/event-stream' } }));
+app.get(
+  '/s',
+  () =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        start(c) {
+          controller = c;
+        },
+      }),
+      { headers: { 'content-type': 'text/event-stream' } },
+    ),
+);
 const server = createAdaptorServer({ fetch: app.fetch }) as http.Server;
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
 const port = (server.address() as { port: number }).port;
@@ -22,17 +33,28 @@ const streams = 20;
 const ctrls: ReadableStreamDefaultController<Uint8Array>[] = [];
 const reqs: http.ClientRequest[] = [];
 for (let i = 0; i < streams; i++) {
-  await new Promise<void>((r) => { const req = http.get({ host: '127.0.0.1', port, path: '/s' }, (res) => { res.on('data', () => {}); r(); }); reqs.push(req); });
+  await new Promise<void>((r) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/s' }, (res) => {
+      res.on('data', () => {});
+      r();
+    });
+    reqs.push(req);
+  });
   ctrls.push(controller);
 }
 const enc = new TextEncoder();
 const tick = () => new Promise((r) => setImmediate(r));
 const before = (await sampleHeap({ thorough: true }))!.usedBytes;
 const perStream = 2000;
-for (let k = 0; k < perStream; k++) { for (const c of ctrls) c.enqueue(enc.encode(': ka\n\n')); await tick(); }
+for (let k = 0; k < perStream; k++) {
+  for (const c of ctrls) c.enqueue(enc.encode(': ka\n\n'));
+  await tick();
+}
 await new Promise((r) => setTimeout(r, 200));
 const after = (await sampleHeap({ thorough: true }))!.usedBytes;
-console.log(`adapter ${which === '2' ? '2.1.9' : '1.19.19'}: ${streams} open streams x ${perStream} chunks: heap +${((after - before) / 1024).toFixed(0)} KB, ${((after - before) / (streams * perStream)).toFixed(1)} B per chunk written`);
+console.log(
+  `adapter ${which === '2' ? '2.1.9' : '1.19.19'}: ${streams} open streams x ${perStream} chunks: heap +${((after - before) / 1024).toFixed(0)} KB, ${((after - before) / (streams * perStream)).toFixed(1)} B per chunk written`,
+);
 for (const c of ctrls) c.close();
 await new Promise((r) => setTimeout(r, 300));
 const closed = (await sampleHeap({ thorough: true }))!.usedBytes;

@@ -19,9 +19,13 @@ const walls: number[] = [];
 const perScenario = new Map<string, number[]>();
 for (let i = 0; i < runs; i++) {
   const started = performance.now();
-  const out = spawnSync(process.execPath, [path.join(packageRoot, 'bin/sse-soak.js'), 'run', '--target', values.target!, '--report-dir', dir], {
-    encoding: 'utf8',
-  });
+  const out = spawnSync(
+    process.execPath,
+    [path.join(packageRoot, 'bin/sse-soak.js'), 'run', '--target', values.target!, '--report-dir', dir],
+    {
+      encoding: 'utf8',
+    },
+  );
   walls.push((performance.now() - started) / 1000);
   if (out.status !== 0 && out.status !== 1) throw new Error(`run exited ${out.status}: ${out.stderr}`);
   const report = JSON.parse(readFileSync(out.stdout.trim(), 'utf8')) as Report;

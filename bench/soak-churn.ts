@@ -35,7 +35,11 @@ async function bare(): Promise<number> {
   const base = { origin, target, settings: defaultSettings, count: () => 0 };
   const resources = new Map<string, ScenarioResources | undefined>();
   for (const s of new Set(schedule)) resources.set(s.name, await s.setup?.(base));
-  const ctx = (s: ConnectionScenario): ScenarioContext => ({ ...base, pool, url: resources.get(s.name)?.url ? resources.get(s.name)!.url + target.path : url });
+  const ctx = (s: ConnectionScenario): ScenarioContext => ({
+    ...base,
+    pool,
+    url: resources.get(s.name)?.url ? resources.get(s.name)!.url + target.path : url,
+  });
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -82,8 +86,12 @@ for (let r = 0; r < rounds; r++) {
   on.push(s.rate);
   extra.push(s.pauseMs);
 }
-console.log(`soak churn: default mix, ${defaultSoakSettings.concurrency} in flight, ${connections} connections, medians of ${rounds}, node ${process.version}`);
+console.log(
+  `soak churn: default mix, ${defaultSoakSettings.concurrency} in flight, ${connections} connections, medians of ${rounds}, node ${process.version}`,
+);
 console.log('| no harness (conn/s) | soak, no snapshots (conn/s) | ratio | soak, snapshots (conn/s) | ratio | snapshots + diff (s) |');
 console.log('| --- | --- | --- | --- | --- | --- |');
 const ratio = (x: number[]) => (median(x) / median(b)).toFixed(2);
-console.log(`| ${Math.round(median(b))} | ${Math.round(median(off))} | ${ratio(off)} | ${Math.round(median(on))} | ${ratio(on)} | ${(median(extra) / 1000).toFixed(1)} |`);
+console.log(
+  `| ${Math.round(median(b))} | ${Math.round(median(off))} | ${ratio(off)} | ${Math.round(median(on))} | ${ratio(on)} | ${(median(extra) / 1000).toFixed(1)} |`,
+);

@@ -56,7 +56,9 @@ const row = (label: string, r: Awaited<ReturnType<typeof soak>>) =>
   `| ${label} | ${r.s.connections} | ${r.g.verdict} | ${r.g.bytesPerConnection} | ${r.g.ci95?.join(' to ') ?? '-'} | ${r.g.limit} | ${r.s.stats?.connectionsPerSecond} |${snapshotCells(r)}`;
 
 console.log(`soak sensitivity, node ${process.version}, heap snapshots ${withSnapshots ? 'on' : 'off'}`);
-console.log(`| target | connections | verdict | B/conn | 95 % CI | limit B/conn | conn/s |${withSnapshots ? ' warm-up snapshot | end snapshot | diff |' : ''}`);
+console.log(
+  `| target | connections | verdict | B/conn | 95 % CI | limit B/conn | conn/s |${withSnapshots ? ' warm-up snapshot | end snapshot | diff |' : ''}`,
+);
 console.log(`| --- | --- | --- | --- | --- | --- | --- |${withSnapshots ? ' --- | --- | --- |' : ''}`);
 console.log(row('retains 2 KiB per connection', await soak('retains-per-connection', 2_000)));
 console.log(row('retains 256 B per connection', await soak('retains-per-connection', 20_000, 256)));
@@ -73,4 +75,6 @@ for (let i = 0; i < cleanRuns; i++) {
   if (r.s.verdict === 'pass') cachePasses++;
   console.log(row(`bounded-cache, run ${i + 1}`, r));
 }
-console.log(`\nfixed passed ${passes} of ${cleanRuns}; bounded-cache passed ${cachePasses} of ${cleanRuns} (${cleanConnections} connections each)`);
+console.log(
+  `\nfixed passed ${passes} of ${cleanRuns}; bounded-cache passed ${cachePasses} of ${cleanRuns} (${cleanConnections} connections each)`,
+);

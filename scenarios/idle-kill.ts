@@ -57,10 +57,7 @@ export default defineScenario({
     }
     const deadline = ctx.settings.idleTimeoutMs * 10 + 1_000;
     let timer: NodeJS.Timeout | undefined;
-    const how = await Promise.race([
-      stream.ended,
-      new Promise<'never'>((resolve) => (timer = setTimeout(resolve, deadline, 'never'))),
-    ]);
+    const how = await Promise.race([stream.ended, new Promise<'never'>((resolve) => (timer = setTimeout(resolve, deadline, 'never')))]);
     clearTimeout(timer);
     if (how === 'never') {
       stream.disconnect('fin');

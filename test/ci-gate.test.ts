@@ -25,7 +25,19 @@ describe('CI gate (the real binary)', () => {
     const summary = path.join(dir, 'summary.md');
     writeFileSync(summary, '# earlier step\n');
     const { code, stdout } = await runBinary(
-      ['run', '--target', 'reference:cancel-only', '--scenario', 'pre-aborted', '--connections', '60', '--skip-check', 'heap', '--report-dir', dir],
+      [
+        'run',
+        '--target',
+        'reference:cancel-only',
+        '--scenario',
+        'pre-aborted',
+        '--connections',
+        '60',
+        '--skip-check',
+        'heap',
+        '--report-dir',
+        dir,
+      ],
       { env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary } },
     );
     expect(code).toBe(1);
@@ -60,7 +72,9 @@ describe('CI gate (the real binary)', () => {
     const known = await runBinary(leaky);
     expect(known.code, known.stderr).toBe(0);
     expect(known.stderr).not.toMatch(/No regressions\./);
-    expect(known.stderr).toMatch(/No new regressions\.\nStill failing, accepted in the baseline \(not fixed\): socket-destroy\/process-listeners/);
+    expect(known.stderr).toMatch(
+      /No new regressions\.\nStill failing, accepted in the baseline \(not fixed\): socket-destroy\/process-listeners/,
+    );
   });
 
   it('compare: identical passes, a new failure fails, a bad file is a usage error', async () => {
@@ -82,9 +96,12 @@ describe('CI gate (the real binary)', () => {
     [{ NO_COLOR: '1' }, false],
     [{}, false], // not a TTY
   ])('colour with %j: %s', async (env, coloured) => {
-    const { stderr } = await runBinary(['run', '--scenario', 'socket-destroy', '--connections', '20', '--skip-check', 'heap', '--report-dir', tempDir()], {
-      env: { FORCE_COLOR: undefined, NO_COLOR: undefined, ...env },
-    });
+    const { stderr } = await runBinary(
+      ['run', '--scenario', 'socket-destroy', '--connections', '20', '--skip-check', 'heap', '--report-dir', tempDir()],
+      {
+        env: { FORCE_COLOR: undefined, NO_COLOR: undefined, ...env },
+      },
+    );
     expect(stderr.includes('\u001b[32mPASS')).toBe(coloured);
   });
 });

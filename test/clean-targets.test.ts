@@ -21,7 +21,10 @@ const targets = ['sweeper', 'lazy-process-state', 'self-exit'];
 const config = () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sse-soak-clean-'));
   const file = path.join(dir, 'sse-soak.config.mjs');
-  writeFileSync(file, "export default { connections: 60, skipChecks: ['heap'], settings: { warmup: 20, sigtermMix: 40, sigtermOpen: 10 } };\n");
+  writeFileSync(
+    file,
+    "export default { connections: 60, skipChecks: ['heap'], settings: { warmup: 20, sigtermMix: 40, sigtermOpen: 10 } };\n",
+  );
   return { dir, file };
 };
 
@@ -33,7 +36,15 @@ describe('clean targets with per-process state pass every scenario, five runs in
         const { dir, file } = config();
         const lines: string[] = [];
         for (let i = 0; i < RUNS; i++) {
-          const { code, stdout, stderr } = await runBinary(['run', '--target', `test/fixtures/clean/${name}.ts`, '--config', file, '--report-dir', dir]);
+          const { code, stdout, stderr } = await runBinary([
+            'run',
+            '--target',
+            `test/fixtures/clean/${name}.ts`,
+            '--config',
+            file,
+            '--report-dir',
+            dir,
+          ]);
           const report = code === 0 || code === 1 ? (JSON.parse(readFileSync(stdout.trim(), 'utf8')) as Report) : undefined;
           expect(report?.scenarios.map((s) => s.name) ?? [], stderr).toEqual(scenarios.map((s) => s.name));
           lines.push(`${name} run ${i + 1}: exit ${code}${code === 0 ? '' : `\n${stderr}`}`);
@@ -59,23 +70,41 @@ describe('clean targets with per-process state pass every scenario, five runs in
       expect(sigterm.checks.find((c) => c.meter === meter)).toMatchObject({
         verdict: 'skipped',
         skippedBy: 'not-applicable',
-        reason: expect.stringMatching(/^not applicable: the target ended the process itself \(exit code 0 \d+ ms after SIGTERM, from its own SIGTERM handler\) before the harness's shutdown could read its meters/),
+        reason: expect.stringMatching(
+          /^not applicable: the target ended the process itself \(exit code 0 \d+ ms after SIGTERM, from its own SIGTERM handler\) before the harness's shutdown could read its meters/,
+        ),
       });
     }
   });
 });
 
-describe('the endless loop of hono\'s streaming docs', () => {
+describe("the endless loop of hono's streaming docs", () => {
   it('fails every scenario where a client leaves a running loop, one leaked chain per connection at most', async () => {
     // Through the binary: leak sites are the fixture's TypeScript lines, source-mapped by Node
     // (vitest's own stack mapping does not know modules that tsx loaded).
     const { dir, file } = config();
-    writeFileSync(file, "export default { connections: 60, skipChecks: ['heap'], settings: { warmup: 20, sigtermMix: 20, sigtermOpen: 5, sigtermGraceMs: 2000, sigtermDrainMs: 200 } };\n");
-    const { code, stdout, stderr } = await runBinary(['run', '--target', 'test/fixtures/leaky/docs-loop.ts', '--config', file, '--report-dir', dir, '--json']);
+    writeFileSync(
+      file,
+      "export default { connections: 60, skipChecks: ['heap'], settings: { warmup: 20, sigtermMix: 20, sigtermOpen: 5, sigtermGraceMs: 2000, sigtermDrainMs: 200 } };\n",
+    );
+    const { code, stdout, stderr } = await runBinary([
+      'run',
+      '--target',
+      'test/fixtures/leaky/docs-loop.ts',
+      '--config',
+      file,
+      '--report-dir',
+      dir,
+      '--json',
+    ]);
     expect(code, stderr).toBe(1);
     const report = JSON.parse(stdout) as Report;
     const byName = Object.fromEntries(report.scenarios.map((s) => [s.name, s]));
-    const site = `test/fixtures/leaky/docs-loop.ts:${readFileSync(path.join(packageRoot, 'test/fixtures/leaky/docs-loop.ts'), 'utf8').split('\n').findIndex((l) => l.includes('await stream.sleep(')) + 1}`;
+    const site = `test/fixtures/leaky/docs-loop.ts:${
+      readFileSync(path.join(packageRoot, 'test/fixtures/leaky/docs-loop.ts'), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('await stream.sleep(')) + 1
+    }`;
     for (const name of ['clean-close', 'socket-destroy', 'idle-kill', 'pre-aborted']) {
       const s = byName[name]!;
       const timers = s.checks.find((c) => c.meter === 'timers')!;
@@ -83,9 +112,13 @@ describe('the endless loop of hono\'s streaming docs', () => {
       // Every loop re-armed its sleep many times over the run: still one leak each.
       expect(timers.leaked, name).toBeGreaterThan(0);
       expect(timers.leaked, name).toBeLessThanOrEqual(s.connections);
-      expect(timers.sites!.map((x) => x.site), name).toEqual([site]);
+      expect(
+        timers.sites!.map((x) => x.site),
+        name,
+      ).toEqual([site]);
     }
-    for (const name of ['clean-close', 'socket-destroy', 'idle-kill']) expect(byName[name]!.checks.find((c) => c.meter === 'timers')!.leaked, name).toBe(60);
+    for (const name of ['clean-close', 'socket-destroy', 'idle-kill'])
+      expect(byName[name]!.checks.find((c) => c.meter === 'timers')!.leaked, name).toBe(60);
     expect(byName.sigterm!.verdict).toBe('fail');
     expect(byName.sigterm!.checks.find((c) => c.meter === 'exit')!.reason).toContain(`setTimeout at ${site}`);
     // In-process with a body nobody reads, the loop stalls on its first write and is collected: no leak to report.

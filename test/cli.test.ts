@@ -20,14 +20,32 @@ describe('sse-soak (the real binary)', () => {
   it('list prints every scenario and variant, one line each', async () => {
     const { code, stdout } = await runBinary(['list']);
     expect(code).toBe(0);
-    for (const name of ['clean-close', 'socket-destroy', 'idle-kill', 'pre-aborted', 'sigterm', 'reference:fixed', 'reference:cancel-only']) {
+    for (const name of [
+      'clean-close',
+      'socket-destroy',
+      'idle-kill',
+      'pre-aborted',
+      'sigterm',
+      'reference:fixed',
+      'reference:cancel-only',
+    ]) {
       expect(stdout.split('\n').filter((l) => l.split(/\s+/)[1] === name)).toHaveLength(1);
     }
   });
 
   it('exit 0 on a clean target: the report path on stdout, the summary on stderr', async () => {
     const dir = tempDir();
-    const { code, stdout, stderr } = await runBinary(['run', '--scenario', 'socket-destroy', '--connections', '40', '--skip-check', 'heap', '--report-dir', dir]);
+    const { code, stdout, stderr } = await runBinary([
+      'run',
+      '--scenario',
+      'socket-destroy',
+      '--connections',
+      '40',
+      '--skip-check',
+      'heap',
+      '--report-dir',
+      dir,
+    ]);
     expect(code, stderr).toBe(0);
     const file = stdout.trim();
     expect(stdout.split('\n')).toHaveLength(2); // one line and its newline
@@ -70,7 +88,10 @@ describe('sse-soak (the real binary)', () => {
     [['run', '--target', 'http://example.com'], /neither 'reference\[:<variant>\]' nor a module path/],
     [['run', '--bogus'], /unknown option '--bogus'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
-    [['run', '--connections', '100'], /--connections 100 is too few for a heap slope: idle-kill runs 50 connections a wave .*use --connections 350 or more, or --skip-check heap/],
+    [
+      ['run', '--connections', '100'],
+      /--connections 100 is too few for a heap slope: idle-kill runs 50 connections a wave .*use --connections 350 or more, or --skip-check heap/,
+    ],
     [['run', '--skip-check', 'heep'], /--skip-check: unknown check 'heep'/],
   ])('exit 2 and one clear line for %j, no report written', async (args, message) => {
     const dir = tempDir();
@@ -104,13 +125,28 @@ describe('sse-soak (the real binary)', () => {
 
   it("idle-kill that never killed a stream is an error that says why; the target's output goes to its log, or live with --verbose", async () => {
     const dir = tempDir();
-    const args = ['run', '--target', 'test/fixtures/slow-setup.ts', '--scenario', 'idle-kill', '--connections', '50', '--skip-check', 'heap', '--report-dir', dir, '--json'];
+    const args = [
+      'run',
+      '--target',
+      'test/fixtures/slow-setup.ts',
+      '--scenario',
+      'idle-kill',
+      '--connections',
+      '50',
+      '--skip-check',
+      'heap',
+      '--report-dir',
+      dir,
+      '--json',
+    ];
     const { code, stdout, stderr } = await runBinary(args);
     expect(code, stderr).toBe(3);
     const report = JSON.parse(stdout) as Report; // stdout is the report alone, whatever the target logs
     const kills = report.scenarios[0]!.checks.find((c) => c.meter === 'idle-kills')!;
     expect(kills).toMatchObject({ verdict: 'error', details: { killedBeforeResponse: 50, killedBeforeFirstEvent: 0, killedMidStream: 0 } });
-    expect(stderr).toMatch(/ERROR idle-kill .*idle-kills: could not measure: every kill \(50\) landed before the response started: the target's setup takes longer than the 150 ms idle timeout/);
+    expect(stderr).toMatch(
+      /ERROR idle-kill .*idle-kills: could not measure: every kill \(50\) landed before the response started: the target's setup takes longer than the 150 ms idle timeout/,
+    );
     const log = readdirSync(dir).find((f) => f.endsWith('.target.log'))!;
     expect(readFileSync(path.join(dir, log), 'utf8')).toMatch(/^GET \/events from /);
     expect(stderr).toMatch(new RegExp(`the target wrote \\d+ lines of output: .*${log.replaceAll('.', '\\.')}`));

@@ -42,11 +42,11 @@ describe('config file', () => {
   });
 
   it.each([
-    ["export default { conections: 10 };\n", /unknown key 'conections'/],
+    ['export default { conections: 10 };\n', /unknown key 'conections'/],
     ["export default { connections: 'many' };\n", /'connections' must be integer/],
-    ["export default { settings: { idleTimeoutMs: -1 } };\n", /'settings.idleTimeoutMs' must be >= 1/],
+    ['export default { settings: { idleTimeoutMs: -1 } };\n', /'settings.idleTimeoutMs' must be >= 1/],
     ["export default { adapter: 'newest' };\n", /'adapter' must be one of auto, project, bundled/],
-    ["export default { thresholds: { heap: 1 } };\n", /unknown key 'thresholds.heap'/],
+    ['export default { thresholds: { heap: 1 } };\n', /unknown key 'thresholds.heap'/],
     ['export const x = 1;\n', /has no default export/],
   ])('rejects %j with exit 2, naming the key', async (source, message) => {
     const dir = project(source);
@@ -58,11 +58,15 @@ describe('config file', () => {
 
   it('soak reads the same config file and prints the same target line', async () => {
     const dir = project("export default { target: 'reference:cancel-only', reportDir: 'out' };\n");
-    const { code, stdout, stderr } = await runBinary(['soak', '--connections', '600', '--sample-every', '40', '--no-snapshots', '--json'], { cwd: dir });
+    const { code, stdout, stderr } = await runBinary(['soak', '--connections', '600', '--sample-every', '40', '--no-snapshots', '--json'], {
+      cwd: dir,
+    });
     expect(code, stderr).toBe(1);
     const report = JSON.parse(stdout) as Report;
     expect(report.target.name).toBe('reference:cancel-only');
-    expect(stderr).toMatch(/^sse-soak: reference:cancel-only on @hono\/node-server 1\.19\.19, node v\d+.*: soak \(.*\) \(config sse-soak\.config\.mjs\)$/m);
+    expect(stderr).toMatch(
+      /^sse-soak: reference:cancel-only on @hono\/node-server 1\.19\.19, node v\d+.*: soak \(.*\) \(config sse-soak\.config\.mjs\)$/m,
+    );
     expect(readdirSync(path.join(dir, 'out')).some((f) => f.endsWith('.html'))).toBe(true);
   });
 

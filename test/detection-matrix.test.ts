@@ -19,14 +19,17 @@ const check = (s: ScenarioResult, meter: string): Check => {
   return c!;
 };
 const stat = (s: ScenarioResult, key: string) => s.stats?.[key] ?? 0;
-const passes: Expectation = (s) => expect(s.verdict, JSON.stringify(s.checks.filter((c) => c.verdict !== 'pass' && c.verdict !== 'skipped'))).toBe('pass');
-const leaksTimersAndListeners = (injected: (s: ScenarioResult) => number): Expectation => (s) => {
-  expect(s.verdict).toBe('fail');
-  const n = injected(s);
-  expect(n).toBeGreaterThan(0);
-  expect(check(s, 'timers').leaked).toBe(n);
-  expect(check(s, 'gauge:listeners').leaked).toBe(n);
-};
+const passes: Expectation = (s) =>
+  expect(s.verdict, JSON.stringify(s.checks.filter((c) => c.verdict !== 'pass' && c.verdict !== 'skipped'))).toBe('pass');
+const leaksTimersAndListeners =
+  (injected: (s: ScenarioResult) => number): Expectation =>
+  (s) => {
+    expect(s.verdict).toBe('fail');
+    const n = injected(s);
+    expect(n).toBeGreaterThan(0);
+    expect(check(s, 'timers').leaked).toBe(n);
+    expect(check(s, 'gauge:listeners').leaked).toBe(n);
+  };
 const sigtermKilled: Expectation = (s) => {
   expect(s.verdict).toBe('fail');
   expect(check(s, 'exit').verdict).toBe('fail');

@@ -20,9 +20,7 @@ describe('no false positives', () => {
     for (let i = 0; i < RUNS; i++) {
       const { code, stdout, stderr } = await runBinary(['run', '--report-dir', dir]);
       const report = JSON.parse(readFileSync(stdout.trim(), 'utf8')) as Report;
-      const heap = report.scenarios
-        .map((s) => `${s.name}:${s.checks.find((c) => c.meter === 'heap')?.ci95?.join('..') ?? '-'}`)
-        .join(' ');
+      const heap = report.scenarios.map((s) => `${s.name}:${s.checks.find((c) => c.meter === 'heap')?.ci95?.join('..') ?? '-'}`).join(' ');
       outcomes.push(`run ${i + 1}: exit ${code} ${heap}${code === 0 ? '' : `\n${stderr}`}`);
       if (code !== 0) failures++;
     }

@@ -17,22 +17,55 @@ describe('a hoisted install (npm pack, npm install)', () => {
   let app: string;
   beforeAll(() => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sse-soak-hoisted-'));
-    const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: packageRoot, encoding: 'utf8' }).trim();
+    const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], {
+      cwd: packageRoot,
+      encoding: 'utf8',
+    }).trim();
     app = path.join(dir, 'app');
     mkdirSync(app);
     writeFileSync(
       path.join(app, 'package.json'),
-      JSON.stringify({ name: 'app', private: true, type: 'module', dependencies: { 'sse-soak': `file:../${tarball}`, undici: '^7.0.0', hono: '^4.0.0' } }),
+      JSON.stringify({
+        name: 'app',
+        private: true,
+        type: 'module',
+        dependencies: { 'sse-soak': `file:../${tarball}`, undici: '^7.0.0', hono: '^4.0.0' },
+      }),
     );
     // The registry's packages are in npm's cache after `npm ci`; scripts are not needed (dist/ is packed).
-    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], { cwd: app, stdio: 'ignore' });
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], {
+      cwd: app,
+      stdio: 'ignore',
+    });
     copyFileSync(path.join(packageRoot, 'test', 'fixtures', 'hoisted', 'token-fetch.mjs'), path.join(app, 'target.mjs'));
   }, 120_000);
 
   const run = (leak: boolean) => {
-    const args = ['node_modules/sse-soak/bin/sse-soak.js', 'run', '--target', 'target.mjs', '--scenario', 'clean-close', '--connections', '60', '--skip-check', 'heap', '--json'];
+    const args = [
+      'node_modules/sse-soak/bin/sse-soak.js',
+      'run',
+      '--target',
+      'target.mjs',
+      '--scenario',
+      'clean-close',
+      '--connections',
+      '60',
+      '--skip-check',
+      'heap',
+      '--json',
+    ];
     try {
-      return { code: 0, report: JSON.parse(execFileSync(process.execPath, args, { cwd: app, encoding: 'utf8', env: { ...process.env, LEAK: leak ? '1' : '0' }, stdio: ['ignore', 'pipe', 'ignore'] })) as Report };
+      return {
+        code: 0,
+        report: JSON.parse(
+          execFileSync(process.execPath, args, {
+            cwd: app,
+            encoding: 'utf8',
+            env: { ...process.env, LEAK: leak ? '1' : '0' },
+            stdio: ['ignore', 'pipe', 'ignore'],
+          }),
+        ) as Report,
+      };
     } catch (error) {
       const e = error as { status: number; stdout: string };
       return { code: e.status, report: JSON.parse(e.stdout) as Report };
@@ -49,7 +82,9 @@ describe('a hoisted install (npm pack, npm install)', () => {
     expect(code).toBe(1);
     const timers = report.scenarios[0]!.checks.find((c) => c.meter === 'timers')!;
     expect(timers).toMatchObject({ verdict: 'fail', leaked: 60 });
-    expect(timers.sites).toEqual([{ site: expect.stringMatching(/^node_modules\/undici\/lib\/dispatcher\/client-h1\.js:\d+$/), count: 60, kind: 'setTimeout' }]);
+    expect(timers.sites).toEqual([
+      { site: expect.stringMatching(/^node_modules\/undici\/lib\/dispatcher\/client-h1\.js:\d+$/), count: 60, kind: 'setTimeout' },
+    ]);
   });
 
   it('passes the same target once it closes its client, although the harness used the same undici throughout', () => {

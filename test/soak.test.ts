@@ -36,12 +36,21 @@ describe('sse-soak soak (the real binary)', () => {
     expect(html).toContain(`href="${path.basename(snaps.dir)}/1-warmup.heapsnapshot"`);
   });
 
-  it('cancel-only: a rising line, a failure, the retained constructors and the interval\'s creation line', async () => {
+  it("cancel-only: a rising line, a failure, the retained constructors and the interval's creation line", async () => {
     const dir = tempDir();
     const snapshots = path.join(dir, 'snaps');
-    const { code, stdout, stderr } = await runBinary(
-      ['soak', '--target', 'reference:cancel-only', '--connections', '2000', '--report-dir', dir, '--snapshots', snapshots, '--json'],
-    );
+    const { code, stdout, stderr } = await runBinary([
+      'soak',
+      '--target',
+      'reference:cancel-only',
+      '--connections',
+      '2000',
+      '--report-dir',
+      dir,
+      '--snapshots',
+      snapshots,
+      '--json',
+    ]);
     expect(code, stderr).toBe(1);
     const report = JSON.parse(stdout) as SoakReport;
     const g = growth(report);
@@ -50,7 +59,9 @@ describe('sse-soak soak (the real binary)', () => {
     const timers = report.scenarios[0]!.checks.find((c) => c.meter === 'timers')!;
     expect(timers.verdict).toBe('fail');
     expect(timers.sites![0]).toMatchObject({ site: 'src/reference/stream-session.ts:49', kind: 'setInterval' });
-    expect(stderr).toMatch(/timers \+\d+ \(\d+ × setInterval at src\/reference\/stream-session\.ts:49 via src\/reference\/variants\/cancel-only\.ts:17/);
+    expect(stderr).toMatch(
+      /timers \+\d+ \(\d+ × setInterval at src\/reference\/stream-session\.ts:49 via src\/reference\/variants\/cancel-only\.ts:17/,
+    );
 
     // Both snapshots in the folder asked for; the end one taken when the churn stopped.
     const snaps = report.snapshots!;
@@ -68,14 +79,24 @@ describe('sse-soak soak (the real binary)', () => {
     expect(grew('Uint8Array')).toBeGreaterThan(grew('Timeout'));
     expect(snaps.diff!.constructors[0]!.sizeDelta).toBeGreaterThanOrEqual(snaps.diff!.constructors[1]!.sizeDelta);
     expect(stderr).toMatch(/retained since the warm-up \(heap snapshots\): .*Uint8Array \+[\d,]+ \([\d.]+ [KM]B\)/);
-    expect(stderr).toContain(`heap snapshot (end, 2000 connections): ${path.relative(process.cwd(), path.join(snapshots, '2-end.heapsnapshot'))}`);
+    expect(stderr).toContain(
+      `heap snapshot (end, 2000 connections): ${path.relative(process.cwd(), path.join(snapshots, '2-end.heapsnapshot'))}`,
+    );
   });
 
   it('a 2 KiB-per-connection retention fails within 2,000 connections', async () => {
     const dir = tempDir();
-    const { code, stdout, stderr } = await runBinary(
-      ['soak', '--target', 'reference:retains-per-connection', '--connections', '2000', '--report-dir', dir, '--json', '--no-snapshots'],
-    );
+    const { code, stdout, stderr } = await runBinary([
+      'soak',
+      '--target',
+      'reference:retains-per-connection',
+      '--connections',
+      '2000',
+      '--report-dir',
+      dir,
+      '--json',
+      '--no-snapshots',
+    ]);
     expect(code, stderr).toBe(1);
     const report = JSON.parse(stdout) as SoakReport;
     expect(report.snapshots).toBeUndefined();
@@ -88,9 +109,17 @@ describe('sse-soak soak (the real binary)', () => {
 
   it('a cache that fills to a cap and stays there passes', async () => {
     const dir = tempDir();
-    const { code, stdout, stderr } = await runBinary(
-      ['soak', '--target', 'reference:bounded-cache', '--connections', '5000', '--report-dir', dir, '--json', '--no-snapshots'],
-    );
+    const { code, stdout, stderr } = await runBinary([
+      'soak',
+      '--target',
+      'reference:bounded-cache',
+      '--connections',
+      '5000',
+      '--report-dir',
+      dir,
+      '--json',
+      '--no-snapshots',
+    ]);
     expect(code, stderr).toBe(0);
     expect(growth(JSON.parse(stdout) as SoakReport).verdict).toBe('pass');
   }, 60_000);

@@ -17,7 +17,11 @@ describe('bad targets get one clear line and the documented exit code', () => {
     ['bad/not-found.ts', 3, /target .*: preflight: GET \/evnts answered 404, not 200/],
     ['bad/not-sse.ts', 3, /preflight: GET \/events answered content-type 'application\/json', not text\/event-stream/],
     ['bad/handler-throws.ts', 3, /preflight: GET \/events answered 500, not 200 \(the handler threw\)/],
-    ['bad/handler-throws-logged.ts', 3, /preflight: GET \/events answered 500, not 200: the handler threw Error: DATABASE_URL is not set at test\/fixtures\/bad\/handler-throws-logged\.ts:5; the target's output \(\d+ lines\): .*\.target\.log/],
+    [
+      'bad/handler-throws-logged.ts',
+      3,
+      /preflight: GET \/events answered 500, not 200: the handler threw Error: DATABASE_URL is not set at test\/fixtures\/bad\/handler-throws-logged\.ts:5; the target's output \(\d+ lines\): .*\.target\.log/,
+    ],
     ['bad/syntax-error.ts', 2, /load: syntax error at test\/fixtures\/bad\/syntax-error\.ts:4:51: Expected "}" but found ";"/],
     ['bad/syntax-error.mjs', 2, /load: syntax error at test\/fixtures\/bad\/syntax-error\.mjs:2:52: Unexpected token ';'/],
     ['bad/never-answers.ts', 3, /preflight: GET \/events got no response within 800 ms/],
@@ -43,13 +47,23 @@ describe('target modules', () => {
   // here the binary loads the TypeScript module, in its own process and in sigterm's child.
   it('the README example passes through the binary, sigterm (a child loading the module) included', async () => {
     const dir = tempDir();
-    const { code, stdout, stderr } = await runBinary(
-      ['run', '--target', 'examples/hono-app/soak.target.ts', '--scenario', 'pre-aborted', 'sigterm', '--report-dir', dir],
-    );
+    const { code, stdout, stderr } = await runBinary([
+      'run',
+      '--target',
+      'examples/hono-app/soak.target.ts',
+      '--scenario',
+      'pre-aborted',
+      'sigterm',
+      '--report-dir',
+      dir,
+    ]);
     expect(code, stderr).toBe(0);
     const report = JSON.parse(readFileSync(stdout.trim(), 'utf8')) as Report;
     expect(report.target.name).toBe('example-hono-app');
-    expect(report.scenarios.map((s) => [s.name, s.verdict])).toEqual([['pre-aborted', 'pass'], ['sigterm', 'pass']]);
+    expect(report.scenarios.map((s) => [s.name, s.verdict])).toEqual([
+      ['pre-aborted', 'pass'],
+      ['sigterm', 'pass'],
+    ]);
   }, 120_000);
 
   it('the README shows the example files as they are', () => {
@@ -62,9 +76,17 @@ describe('target modules', () => {
 
   it('a target that leaks on late disconnects fails pre-aborted and sigterm and names the leaking line', async () => {
     const dir = tempDir();
-    const { code, stdout, stderr } = await runBinary(
-      ['run', '--target', fixture('late-signal-app.ts'), '--scenario', 'pre-aborted', 'sigterm', '--report-dir', dir, '--json'],
-    );
+    const { code, stdout, stderr } = await runBinary([
+      'run',
+      '--target',
+      fixture('late-signal-app.ts'),
+      '--scenario',
+      'pre-aborted',
+      'sigterm',
+      '--report-dir',
+      dir,
+      '--json',
+    ]);
     expect(code, stderr).toBe(1);
     const report = JSON.parse(stdout) as Report;
     const lines = readFileSync(path.join(packageRoot, fixture('late-signal-app.ts')), 'utf8').split('\n');
@@ -86,20 +108,40 @@ describe('target modules', () => {
     symlinkSync(packageRoot, path.join(project, 'node_modules', 'sse-soak'));
     writeFileSync(path.join(project, 'package.json'), '{ "type": "module" }\n');
     copyFileSync(path.join(packageRoot, fixture('cancel-only-app.ts')), path.join(project, 'soak.target.ts'));
-    const args = ['run', '--target', 'soak.target.ts', '--scenario', 'pre-aborted', 'aborted-request', '--connections', '100', '--skip-check', 'heap', '--json'];
+    const args = [
+      'run',
+      '--target',
+      'soak.target.ts',
+      '--scenario',
+      'pre-aborted',
+      'aborted-request',
+      '--connections',
+      '100',
+      '--skip-check',
+      'heap',
+      '--json',
+    ];
 
     const own = await runBinary(args, { cwd: project });
     expect(own.code, own.stderr).toBe(1);
     const ownReport = JSON.parse(own.stdout) as Report;
     expect(ownReport.target.adapter).toEqual({ name: '@hono/node-server', version: '2.1.9', origin: 'project' });
-    expect(ownReport.scenarios.map((s) => [s.name, s.verdict])).toEqual([['pre-aborted', 'pass'], ['aborted-request', 'fail']]);
-    expect(ownReport.scenarios[1]!.notes![0]).toMatch(/^only the in-process contract leaks: none of the 100 wire disconnects of pre-aborted leaked on @hono\/node-server 2\.1\.9/);
+    expect(ownReport.scenarios.map((s) => [s.name, s.verdict])).toEqual([
+      ['pre-aborted', 'pass'],
+      ['aborted-request', 'fail'],
+    ]);
+    expect(ownReport.scenarios[1]!.notes![0]).toMatch(
+      /^only the in-process contract leaks: none of the 100 wire disconnects of pre-aborted leaked on @hono\/node-server 2\.1\.9/,
+    );
     expect(own.stderr).toMatch(/FAIL\s+aborted-request .*timers \+100.*\n\s+note: only the in-process contract leaks/);
 
     const bundled = await runBinary([...args, '--adapter', 'bundled'], { cwd: project });
     expect(bundled.code, bundled.stderr).toBe(1);
     const bundledReport = JSON.parse(bundled.stdout) as Report;
     expect(bundledReport.target.adapter).toEqual({ name: '@hono/node-server', version: '1.19.19', origin: 'bundled' });
-    expect(bundledReport.scenarios.map((s) => [s.name, s.verdict, s.notes])).toEqual([['pre-aborted', 'fail', undefined], ['aborted-request', 'fail', undefined]]);
+    expect(bundledReport.scenarios.map((s) => [s.name, s.verdict, s.notes])).toEqual([
+      ['pre-aborted', 'fail', undefined],
+      ['aborted-request', 'fail', undefined],
+    ]);
   });
 });

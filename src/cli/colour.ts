@@ -15,5 +15,7 @@ export type Paint = (text: string, colour: 'red' | 'green' | 'yellow' | 'dim') =
 
 const codes = { red: 31, green: 32, yellow: 33, dim: 2 } as const;
 
-export const painter = (enabled: boolean): Paint => (text, colour) =>
-  enabled ? `\u001b[${codes[colour]}m${text}\u001b[${colour === 'dim' ? 22 : 39}m` : text;
+export const painter =
+  (enabled: boolean): Paint =>
+  (text, colour) =>
+    enabled ? `\u001b[${codes[colour]}m${text}\u001b[${colour === 'dim' ? 22 : 39}m` : text;

@@ -29,7 +29,13 @@ export function chooseReporters(asked: readonly string[] | undefined, io: CliIo)
  * --json reserves stdout) and appends the Markdown summary to $GITHUB_STEP_SUMMARY.
  * Returns the files written.
  */
-export async function emitReporters(report: Report, reportFile: string, reporters: readonly ReporterName[], io: CliIo, json: boolean): Promise<string[]> {
+export async function emitReporters(
+  report: Report,
+  reportFile: string,
+  reporters: readonly ReporterName[],
+  io: CliIo,
+  json: boolean,
+): Promise<string[]> {
   const written: string[] = [];
   const base = reportFile.replace(/\.json$/, '');
   for (const reporter of reporters) {

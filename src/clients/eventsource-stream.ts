@@ -29,7 +29,8 @@ export function openEventSource(
     if (firstEvent) source.addEventListener(firstEvent, ready);
     else source.onopen = ready;
     source.onerror = (event) => {
-      if (source.readyState !== EventSource.OPEN) fail(`EventSource error: ${(event as { message?: string }).message ?? 'connection failed'}`);
+      if (source.readyState !== EventSource.OPEN)
+        fail(`EventSource error: ${(event as { message?: string }).message ?? 'connection failed'}`);
     };
   });
 }

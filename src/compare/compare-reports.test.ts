@@ -40,7 +40,9 @@ describe('compareReports (fixtures from real runs of fixed and cancel-only)', ()
     heap(noisy).bytesPerConnection = b.ci95![1];
     heap(noisy).ci95 = [b.bytesPerConnection!, b.ci95![1] + 300];
     expect(compareReports(base, noisy).regressions).toEqual([]);
-    expect(compareReports(base, noisy).rows.find((r) => r.meter === 'heap' && r.scenario === base.scenarios[0]!.name)!.status).toBe('within-noise');
+    expect(compareReports(base, noisy).rows.find((r) => r.meter === 'heap' && r.scenario === base.scenarios[0]!.name)!.status).toBe(
+      'within-noise',
+    );
 
     const risen = clone(base);
     heap(risen).bytesPerConnection = b.ci95![1] + 600;
@@ -60,17 +62,36 @@ describe('compareReports (fixtures from real runs of fixed and cancel-only)', ()
     expect(compareReports(head, load('fixed')).rows.filter((r) => r.status === 'new-in-head')).toHaveLength(2);
   });
 
-  const check = (r: Report, scenario: string, meter: string) => r.scenarios.find((s) => s.name === scenario)!.checks.find((c) => c.meter === meter)!;
+  const check = (r: Report, scenario: string, meter: string) =>
+    r.scenarios.find((s) => s.name === scenario)!.checks.find((c) => c.meter === meter)!;
 
   it.each([
     [
       'a new failing scenario',
-      (h: Report) => h.scenarios.push({ ...structuredClone(h.scenarios[0]!), name: 'aborted-request', verdict: 'fail', checks: [{ meter: 'timers', verdict: 'fail', leaked: 50 }] }),
+      (h: Report) =>
+        h.scenarios.push({
+          ...structuredClone(h.scenarios[0]!),
+          name: 'aborted-request',
+          verdict: 'fail',
+          checks: [{ meter: 'timers', verdict: 'fail', leaked: 50 }],
+        }),
       ['aborted-request/(scenario)/regressed'],
     ],
-    ['a new failing check', (h: Report) => h.scenarios[0]!.checks.push({ meter: 'gauge:sessions', verdict: 'fail', leaked: 4 }), ['clean-close/gauge:sessions/regressed']],
-    ['pass to skipped', (h: Report) => Object.assign(check(h, 'clean-close', 'heap'), { verdict: 'skipped', skippedBy: 'user', reason: 'turned off' }), ['clean-close/heap/regressed']],
-    ['pass to error', (h: Report) => Object.assign(check(h, 'clean-close', 'timers'), { verdict: 'error', reason: 'could not measure' }), ['clean-close/timers/regressed']],
+    [
+      'a new failing check',
+      (h: Report) => h.scenarios[0]!.checks.push({ meter: 'gauge:sessions', verdict: 'fail', leaked: 4 }),
+      ['clean-close/gauge:sessions/regressed'],
+    ],
+    [
+      'pass to skipped',
+      (h: Report) => Object.assign(check(h, 'clean-close', 'heap'), { verdict: 'skipped', skippedBy: 'user', reason: 'turned off' }),
+      ['clean-close/heap/regressed'],
+    ],
+    [
+      'pass to error',
+      (h: Report) => Object.assign(check(h, 'clean-close', 'timers'), { verdict: 'error', reason: 'could not measure' }),
+      ['clean-close/timers/regressed'],
+    ],
   ] as const)('%s is a regression', (_name, change, expected) => {
     const head = clone(load('fixed'));
     change(head);

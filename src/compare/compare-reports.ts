@@ -68,7 +68,12 @@ export function compareReports(base: Report, head: Report): Comparison {
       continue;
     }
     if (!b) {
-      rows.push({ scenario: name, meter: '(scenario)', head: describeScenario(h), status: h.verdict === 'pass' ? 'new-in-head' : 'regressed' });
+      rows.push({
+        scenario: name,
+        meter: '(scenario)',
+        head: describeScenario(h),
+        status: h.verdict === 'pass' ? 'new-in-head' : 'regressed',
+      });
       continue;
     }
     if (h.verdict === 'error' && b.verdict !== 'error') {
@@ -77,22 +82,40 @@ export function compareReports(base: Report, head: Report): Comparison {
     }
     const meters = [...new Set([...b.checks.map((c) => c.meter), ...h.checks.map((c) => c.meter)])];
     for (const meter of meters) {
-      rows.push(compareCheck(name, meter, b.checks.find((c) => c.meter === meter), h.checks.find((c) => c.meter === meter), b, h));
+      rows.push(
+        compareCheck(
+          name,
+          meter,
+          b.checks.find((c) => c.meter === meter),
+          h.checks.find((c) => c.meter === meter),
+          b,
+          h,
+        ),
+      );
     }
   }
   return { rows, regressions: rows.filter((r) => gating.has(r.status)), knownFailures: rows.filter((r) => r.status === 'known-failure') };
 }
 
-function compareCheck(scenario: string, meter: string, b: Check | undefined, h: Check | undefined, bs: ScenarioResult, hs: ScenarioResult): CompareRow {
+function compareCheck(
+  scenario: string,
+  meter: string,
+  b: Check | undefined,
+  h: Check | undefined,
+  bs: ScenarioResult,
+  hs: ScenarioResult,
+): CompareRow {
   if (!h) return { scenario, meter, base: describe(b!), status: 'missing-in-head' };
-  if (!b) return { scenario, meter, head: describe(h), status: h.verdict === 'pass' || h.verdict === 'skipped' ? 'new-in-head' : 'regressed' };
+  if (!b)
+    return { scenario, meter, head: describe(h), status: h.verdict === 'pass' || h.verdict === 'skipped' ? 'new-in-head' : 'regressed' };
   const row = { scenario, meter, base: describe(b), head: describe(h) };
   if (h.verdict === 'skipped' && b.verdict !== 'skipped') return { ...row, status: 'regressed' };
   if (!failing(b.verdict) && failing(h.verdict)) return { ...row, status: 'regressed' };
   if (failing(b.verdict) && !failing(h.verdict)) return { ...row, status: 'fixed' };
   if (failing(b.verdict) && failing(h.verdict)) {
     if (h.verdict === 'error' && b.verdict !== 'error') return { ...row, status: 'regressed' };
-    if (b.leaked !== undefined && h.leaked !== undefined && countRose(b.leaked, bs.connections, h.leaked, hs.connections)) return { ...row, status: 'count-rose' };
+    if (b.leaked !== undefined && h.leaked !== undefined && countRose(b.leaked, bs.connections, h.leaked, hs.connections))
+      return { ...row, status: 'count-rose' };
     if (meter === 'heap' && heapRose(b, h)) return { ...row, status: 'heap-rose' };
     return { ...row, status: 'known-failure' };
   }

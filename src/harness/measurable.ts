@@ -8,7 +8,10 @@ import type { RunSettings } from './defaults.ts';
  * sample before the first wave and one after each, MIN_HEAP_SAMPLES in all. 0 when no
  * selected scenario measures the heap (or the user turned the heap check off).
  */
-export function minimumConnections(selected: readonly Scenario[], settings: Pick<RunSettings, 'concurrency'>): { connections: number; scenario?: string; wave?: number } {
+export function minimumConnections(
+  selected: readonly Scenario[],
+  settings: Pick<RunSettings, 'concurrency'>,
+): { connections: number; scenario?: string; wave?: number } {
   let worst: { connections: number; scenario?: string; wave?: number } = { connections: 0 };
   for (const s of selected) {
     if (s.kind !== 'connections') continue;
@@ -45,9 +48,12 @@ export function assertMeasurable(selected: readonly Scenario[], settings: RunSet
     );
   }
   if (settings.heapSamples < MIN_HEAP_SAMPLES) {
-    throw new UsageError(`setting 'heapSamples' ${settings.heapSamples} is too few for a heap slope: use ${MIN_HEAP_SAMPLES} or more, or --skip-check heap`, {
-      code: 'SSE_SOAK_UNMEASURABLE',
-    });
+    throw new UsageError(
+      `setting 'heapSamples' ${settings.heapSamples} is too few for a heap slope: use ${MIN_HEAP_SAMPLES} or more, or --skip-check heap`,
+      {
+        code: 'SSE_SOAK_UNMEASURABLE',
+      },
+    );
   }
 }
 

@@ -35,9 +35,9 @@ export async function preflight(
       const thrown = stream.status >= 500 ? loggedErrors().slice(before).at(-1) : undefined;
       fail(thrown ? `answered ${stream.status}, not 200: the handler threw ${describeThrown(thrown)}` : problem.message, problem.code);
     }
-    await stream.events.next(target.firstEvent, timeoutMs).catch(() =>
-      fail(`sent no ${target.firstEvent ? `'${target.firstEvent}' ` : ''}event within ${timeoutMs} ms`, 'SSE_SOAK_NO_EVENT'),
-    );
+    await stream.events
+      .next(target.firstEvent, timeoutMs)
+      .catch(() => fail(`sent no ${target.firstEvent ? `'${target.firstEvent}' ` : ''}event within ${timeoutMs} ms`, 'SSE_SOAK_NO_EVENT'));
   } finally {
     stream.disconnect('fin');
   }

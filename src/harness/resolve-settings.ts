@@ -10,7 +10,8 @@ export function resolveSettings(overrides: Partial<RunSettings> = {}): RunSettin
   const settings = { ...defaultSettings, ...overrides };
   for (const spec of settingsTable) {
     const problem = settingProblem(spec, settings[spec.key]);
-    if (problem) throw new UsageError(`setting '${spec.key}' ${problem}, got ${JSON.stringify(settings[spec.key])}`, { code: 'SSE_SOAK_BAD_SETTING' });
+    if (problem)
+      throw new UsageError(`setting '${spec.key}' ${problem}, got ${JSON.stringify(settings[spec.key])}`, { code: 'SSE_SOAK_BAD_SETTING' });
   }
   return settings;
 }

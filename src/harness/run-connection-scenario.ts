@@ -157,7 +157,13 @@ async function runWave(
   if (signal?.aborted) throw new InterruptedError();
   const runs: Promise<void>[] = [];
   for (let i = first; i < first + size; i++) {
-    runs.push(withDeadline(inHarness(() => scenario.connect(ctx, i)), settings.connectionTimeoutMs, i));
+    runs.push(
+      withDeadline(
+        inHarness(() => scenario.connect(ctx, i)),
+        settings.connectionTimeoutMs,
+        i,
+      ),
+    );
   }
   const outcomes = await Promise.allSettled(runs);
   const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');

@@ -141,7 +141,15 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
                 signal: options.signal,
                 onProgress: options.onProgress,
               })
-            : await scenario.run({ spec: childSpec!, cwd, reference, adapter: adapterChoice, settings, signal: options.signal, output: options.output });
+            : await scenario.run({
+                spec: childSpec!,
+                cwd,
+                reference,
+                adapter: adapterChoice,
+                settings,
+                signal: options.signal,
+                output: options.output,
+              });
       } catch (error) {
         if (!(error instanceof InterruptedError)) throw error;
         interrupted = true;

@@ -15,4 +15,3 @@ export const defaultOwnerRules: OwnerRules = {
   own: [dir('bin'), dir('src'), dir('dist'), dir('scenarios'), dir('test'), dir('bench')],
   targetInsideOwn: [dir('src', 'reference'), dir('dist', 'src', 'reference'), dir('test', 'fixtures')],
 };
-

@@ -67,7 +67,12 @@ export class TimerMeter {
       const origin: { stack?: string } = {};
       Error.captureStackTrace(origin, init);
       Error.stackTraceLimit = limit;
-      tracked.set(asyncId, { resource: new WeakRef(resource as TimeoutResource), origin, createdAt: performance.now(), context: currentOwner() });
+      tracked.set(asyncId, {
+        resource: new WeakRef(resource as TimeoutResource),
+        origin,
+        createdAt: performance.now(),
+        context: currentOwner(),
+      });
     };
     // No destroy hook: with one, Node tracks every promise's collection through a weak
     // callback, which costs more than the whole meter. `_destroyed` tells the same, on demand.
@@ -141,8 +146,7 @@ export class TimerMeter {
         ...(entry.context?.chain ? { chain: entry.context.chain } : {}),
         repeat,
         refed: r.hasRef?.() ?? true,
-        dueInMs:
-          repeat || r._idleTimeout === undefined ? undefined : Math.max(0, entry.createdAt + r._idleTimeout - now),
+        dueInMs: repeat || r._idleTimeout === undefined ? undefined : Math.max(0, entry.createdAt + r._idleTimeout - now),
       });
     }
     return { target, byOwner };

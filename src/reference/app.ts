@@ -71,11 +71,7 @@ export function createReferenceApp(variant: ReferenceVariant, options: Reference
       await next();
     });
   }
-  app.get('/api/:orgSlug/events', async (c) =>
-    variant.respond(c, route(await lookupOrg(c.req.param('orgSlug')), everything)),
-  );
-  app.get('/api/:orgSlug/public/events', async (c) =>
-    variant.respond(c, route(await lookupOrg(c.req.param('orgSlug')), publicOnly)),
-  );
+  app.get('/api/:orgSlug/events', async (c) => variant.respond(c, route(await lookupOrg(c.req.param('orgSlug')), everything)));
+  app.get('/api/:orgSlug/public/events', async (c) => variant.respond(c, route(await lookupOrg(c.req.param('orgSlug')), publicOnly)));
   return { app, emitter, streams };
 }

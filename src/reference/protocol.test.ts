@@ -27,9 +27,7 @@ describe('reference server protocol', () => {
   it('an eventsource client receives connected, then invalidate after publish', async () => {
     const { target, pool, url } = await start();
     const source = await openEventSource(url, pool, { firstEvent: 'connected' });
-    const invalidate = new Promise<MessageEvent>((resolve) =>
-      source.addEventListener('invalidate', (e) => resolve(e as MessageEvent)),
-    );
+    const invalidate = new Promise<MessageEvent>((resolve) => source.addEventListener('invalidate', (e) => resolve(e as MessageEvent)));
     target.publish();
     expect(JSON.parse((await invalidate).data)).toEqual({ keys: ['projects'] });
     source.close();

@@ -11,8 +11,6 @@ export function scenarioFindings(s: ScenarioResult): { problems: string[]; skipp
   // An unmeasured check is named by the check itself below; any other error stands alone.
   if (s.error && s.error.code !== 'SSE_SOAK_UNMEASURED') problems.push(`${s.error.phase}: ${s.error.message}`);
   for (const c of s.checks) if (c.verdict === 'fail' || c.verdict === 'error') problems.push(describeCheck(c));
-  const skipped = s.checks
-    .filter((c) => c.verdict === 'skipped' && c.skippedBy === 'user')
-    .map((c) => c.meter);
+  const skipped = s.checks.filter((c) => c.verdict === 'skipped' && c.skippedBy === 'user').map((c) => c.meter);
   return { problems, skipped };
 }

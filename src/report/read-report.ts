@@ -9,9 +9,12 @@ export function readReport(file: string, role: string): Report {
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new UsageError(`${role} ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : `not JSON (${(error as Error).message})`}`, {
-      code: 'SSE_SOAK_BAD_REPORT',
-    });
+    throw new UsageError(
+      `${role} ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : `not JSON (${(error as Error).message})`}`,
+      {
+        code: 'SSE_SOAK_BAD_REPORT',
+      },
+    );
   }
   const problems = reportProblems(value);
   if (problems.length) {

@@ -24,7 +24,11 @@ describe('schema/report.schema.json', () => {
   it.each([
     ['no verdict', (r: Loose) => delete r.verdict, /'\(config\)' must have required property 'verdict'/],
     ['a bad verdict', (r: Loose) => (r.scenarios[0]!.verdict = 'ok'), /scenarios.0.verdict' must be one of pass, fail, error/],
-    ['a skipped check without a reason', (r: Loose) => (r.scenarios[0]!.checks[0] = { meter: 'timers', verdict: 'skipped' }), /must have required property 'reason'/],
+    [
+      'a skipped check without a reason',
+      (r: Loose) => (r.scenarios[0]!.checks[0] = { meter: 'timers', verdict: 'skipped' }),
+      /must have required property 'reason'/,
+    ],
     ['an errored scenario without its error', (r: Loose) => (r.scenarios[0]!.verdict = 'error'), /must have required property 'error'/],
     ['another schema version', (r: Loose) => (r.schemaVersion = 2), /schemaVersion' must be equal to constant/],
   ])('rejects %s', (_name, mutate, message) => {

@@ -9,7 +9,7 @@ import type { Report } from './report.ts';
 /** The shipped JSON Schema of the report (schema/report.schema.json). */
 export const reportSchemaPath = path.join(packageRoot, 'schema', 'report.schema.json');
 
-let validator: ((value: unknown) => boolean) & { errors?: unknown } | undefined;
+let validator: (((value: unknown) => boolean) & { errors?: unknown }) | undefined;
 
 /** Validates a report against the shipped schema; returns the problems, empty when valid. */
 export function reportProblems(report: unknown): string[] {

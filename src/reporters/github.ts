@@ -25,7 +25,9 @@ export function toGithubAnnotations(report: Report, cwd = process.cwd()): string
   const out: string[] = [];
   for (const s of report.scenarios) {
     if (s.error && s.error.code !== 'SSE_SOAK_UNMEASURED') {
-      out.push(`::error title=${escapeProperty(`sse-soak ${s.name}: could not complete`)}::${escapeData(`${s.error.phase}: ${s.error.message}`)}`);
+      out.push(
+        `::error title=${escapeProperty(`sse-soak ${s.name}: could not complete`)}::${escapeData(`${s.error.phase}: ${s.error.message}`)}`,
+      );
       continue;
     }
     for (const c of s.checks.filter((x) => x.verdict === 'skipped' && x.skippedBy === 'user')) {
@@ -41,7 +43,8 @@ export function toGithubAnnotations(report: Report, cwd = process.cwd()): string
           )}`,
         );
       }
-      if (located.length === 0) out.push(`::error title=${escapeProperty(`sse-soak ${s.name}: ${c.meter}`)}::${escapeData(describeCheck(c))}`);
+      if (located.length === 0)
+        out.push(`::error title=${escapeProperty(`sse-soak ${s.name}: ${c.meter}`)}::${escapeData(describeCheck(c))}`);
     }
   }
   return out;

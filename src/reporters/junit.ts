@@ -2,7 +2,8 @@ import { describeCheck } from '../report/describe-check.ts';
 import type { Check, Report, ScenarioResult } from '../report/report.ts';
 
 const xmlEscape = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
+  s
+    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
     // XML 1.0 forbids most control characters even when escaped.
     // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it removes
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '');
@@ -51,7 +52,9 @@ export function toJunit(report: Report): string {
     const error = s.error?.code === 'SSE_SOAK_UNMEASURED' ? undefined : s.error;
     const incomplete = error !== undefined;
     const cases = incomplete
-      ? [`    <testcase classname="sse-soak.${xmlEscape(s.name)}" name="scenario" time="${seconds(s.durationMs)}">\n      <error message="${xmlEscape(`${error!.phase}: ${error!.message}`)}" type="${xmlEscape(error!.code)}"/>\n    </testcase>`]
+      ? [
+          `    <testcase classname="sse-soak.${xmlEscape(s.name)}" name="scenario" time="${seconds(s.durationMs)}">\n      <error message="${xmlEscape(`${error!.phase}: ${error!.message}`)}" type="${xmlEscape(error!.code)}"/>\n    </testcase>`,
+        ]
       : s.checks.map((c) => testcase(s, c));
     const f = s.checks.filter((c) => c.verdict === 'fail').length;
     const e = incomplete ? 1 : s.checks.filter((c) => c.verdict === 'error').length;

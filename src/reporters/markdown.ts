@@ -15,16 +15,29 @@ export function toMarkdown(report: Report): string {
   ];
   for (const s of report.scenarios) {
     const { problems, skipped } = scenarioFindings(s);
-    const what = [...problems, ...(skipped.length ? [`skipped: ${skipped.join(', ')} (turned off)`] : []), ...(s.notes ?? []).map((n) => `note: ${n}`)].join('<br>') || '-';
+    const what =
+      [
+        ...problems,
+        ...(skipped.length ? [`skipped: ${skipped.join(', ')} (turned off)`] : []),
+        ...(s.notes ?? []).map((n) => `note: ${n}`),
+      ].join('<br>') || '-';
     lines.push(`| ${s.name} | ${icon[s.verdict]} ${s.verdict} | ${s.connections} | ${what.replaceAll('|', '\\|')} |`);
   }
   const sites = report.scenarios.flatMap((s) =>
     s.checks.flatMap((c) => (c.verdict === 'fail' ? (c.sites ?? []).map((site) => ({ s: s.name, c, site })) : [])),
   );
   if (sites.length) {
-    lines.push('', '### Where the leaked resources were created', '', '| scenario | check | count | created at | via |', '| --- | --- | --- | --- | --- |');
+    lines.push(
+      '',
+      '### Where the leaked resources were created',
+      '',
+      '| scenario | check | count | created at | via |',
+      '| --- | --- | --- | --- | --- |',
+    );
     for (const { s, c, site } of sites) {
-      lines.push(`| ${s} | ${c.meter} | ${site.count} × ${site.kind ?? site.event ?? ''} | \`${site.site}\` | ${site.via?.map((v) => `\`${v}\``).join(' < ') ?? ''} |`);
+      lines.push(
+        `| ${s} | ${c.meter} | ${site.count} × ${site.kind ?? site.event ?? ''} | \`${site.site}\` | ${site.via?.map((v) => `\`${v}\``).join(' < ') ?? ''} |`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

@@ -75,7 +75,9 @@ describe('github', () => {
   it('a leak is annotated on the line that created it, with file and line', () => {
     const lines = toGithubAnnotations(leaky, packageRoot);
     const timer = lines.find((l) => l.includes('title=sse-soak pre-aborted%3A leaked setInterval'))!;
-    expect(timer).toMatch(/^::error file=src\/reference\/stream-session\.ts,line=\d+,title=sse-soak pre-aborted%3A leaked setInterval::\d+ × setInterval created here leaked in pre-aborted/);
+    expect(timer).toMatch(
+      /^::error file=src\/reference\/stream-session\.ts,line=\d+,title=sse-soak pre-aborted%3A leaked setInterval::\d+ × setInterval created here leaked in pre-aborted/,
+    );
     expect(lines.some((l) => /^::error file=src\/reference\/stream-session\.ts,line=\d+,title=sse-soak sigterm%3A/.test(l))).toBe(true);
     for (const l of lines) expect(l).not.toMatch(/\n/);
   });
@@ -101,10 +103,17 @@ describe('markdown', () => {
 describe('a check turned off, and one that could not measure, in every reporter', () => {
   const report = structuredClone(fixed);
   const first = report.scenarios[0]!;
-  first.checks = first.checks.map((c) => (c.meter === 'heap' ? { meter: 'heap', verdict: 'skipped', skippedBy: 'user', reason: 'turned off (--skip-check heap)' } : c));
+  first.checks = first.checks.map((c) =>
+    c.meter === 'heap' ? { meter: 'heap', verdict: 'skipped', skippedBy: 'user', reason: 'turned off (--skip-check heap)' } : c,
+  );
   const second = report.scenarios[1]!;
-  second.checks = second.checks.map((c) => (c.meter === 'sockets' ? { meter: 'sockets', verdict: 'error', reason: 'could not measure: no reading was taken' } : c));
-  Object.assign(second, { verdict: 'error', error: { code: 'SSE_SOAK_UNMEASURED', message: 'sockets: could not measure: no reading was taken', phase: 'measure' } });
+  second.checks = second.checks.map((c) =>
+    c.meter === 'sockets' ? { meter: 'sockets', verdict: 'error', reason: 'could not measure: no reading was taken' } : c,
+  );
+  Object.assign(second, {
+    verdict: 'error',
+    error: { code: 'SSE_SOAK_UNMEASURED', message: 'sockets: could not measure: no reading was taken', phase: 'measure' },
+  });
 
   it('junit: <skipped> with the reason, and <error> for the unmeasured check', () => {
     const xml = toJunit(report);

@@ -43,7 +43,10 @@ export async function resolveAdapter(choice: AdapterChoice, modulePath: string |
     return own;
   }
   const entry = createRequire(path.join(from!, 'noop.js')).resolve('@hono/node-server');
-  const mod = (await import(pathToFileURL(entry).href)) as { createAdaptorServer?: CreateAdaptorServer; default?: { createAdaptorServer?: CreateAdaptorServer } };
+  const mod = (await import(pathToFileURL(entry).href)) as {
+    createAdaptorServer?: CreateAdaptorServer;
+    default?: { createAdaptorServer?: CreateAdaptorServer };
+  };
   const create = mod.createAdaptorServer ?? mod.default?.createAdaptorServer;
   if (typeof create !== 'function') {
     throw new UsageError(`the project's @hono/node-server ${found.version} at ${found.dir} has no createAdaptorServer`, {

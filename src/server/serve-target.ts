@@ -73,10 +73,12 @@ export async function serveTarget(
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // The server's own async resources are the target's, whoever calls serveTarget.
-    inTarget('server', () => server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    }));
+    inTarget('server', () =>
+      server.listen(options.port ?? 0, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      }),
+    );
   });
   const { port } = server.address() as AddressInfo;
   let stopped: Promise<void> | undefined;

@@ -20,8 +20,18 @@ export const settingsTable: readonly SettingSpec[] = [
   { key: 'warmup', type: 'whole', min: 0 },
   { key: 'concurrency', type: 'whole', min: 1 },
   { key: 'heapSamples', type: 'whole', min: 2 },
-  { key: 'heapLimitBytesPerConnection', type: 'whole', min: 0, flag: { name: 'heap-limit', value: 'bytes', help: 'heap check: bytes per connection' } },
-  { key: 'connectionTimeoutMs', type: 'whole', min: 1, flag: { name: 'timeout', value: 'ms', help: "deadline for one connection, and for the target's first answer" } },
+  {
+    key: 'heapLimitBytesPerConnection',
+    type: 'whole',
+    min: 0,
+    flag: { name: 'heap-limit', value: 'bytes', help: 'heap check: bytes per connection' },
+  },
+  {
+    key: 'connectionTimeoutMs',
+    type: 'whole',
+    min: 1,
+    flag: { name: 'timeout', value: 'ms', help: "deadline for one connection, and for the target's first answer" },
+  },
   { key: 'settleMs', type: 'whole', min: 0 },
   { key: 'settleMaxMs', type: 'whole', min: 0 },
   { key: 'idleTimeoutMs', type: 'whole', min: 1, flag: { name: 'idle-timeout', value: 'ms', help: "idle-kill: the proxy's idle timeout" } },
@@ -46,5 +56,7 @@ export function settingProblem(spec: SettingSpec, value: unknown): string | unde
       ? undefined
       : `must be a non-empty list of delays >= ${spec.min}`;
   }
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= spec.min ? undefined : `must be a whole number >= ${spec.min}`;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= spec.min
+    ? undefined
+    : `must be a whole number >= ${spec.min}`;
 }

@@ -46,9 +46,21 @@ describe('heap snapshots of this process, diffed by constructor', () => {
   });
 
   it('sums constructors of one name, largest growth first, and leaves V8 internals out of the summary', () => {
-    const raw = (name: string, addedCount: number, addedSize: number, removedCount = 0, removedSize = 0) => ({ name, addedCount, addedSize, removedCount, removedSize });
+    const raw = (name: string, addedCount: number, addedSize: number, removedCount = 0, removedSize = 0) => ({
+      name,
+      addedCount,
+      addedSize,
+      removedCount,
+      removedSize,
+    });
     const diff = summariseDiff(
-      [raw('Timeout', 10, 1200), raw('Timeout', 5, 600), raw('(compiled code)', 50, 90_000), raw('Shrunk', 1, 10, 9, 900), raw('Uint8Array', 100, 9600)],
+      [
+        raw('Timeout', 10, 1200),
+        raw('Timeout', 5, 600),
+        raw('(compiled code)', 50, 90_000),
+        raw('Shrunk', 1, 10, 9, 900),
+        raw('Uint8Array', 100, 9600),
+      ],
       2,
     );
     expect(diff.constructors.map((d) => [d.name, d.countDelta, d.sizeDelta])).toEqual([
@@ -56,6 +68,8 @@ describe('heap snapshots of this process, diffed by constructor', () => {
       ['Uint8Array', 100, 9600],
     ]);
     expect(diff).toMatchObject({ grewCount: 3, totalCountDelta: 50 + 100 + 15 - 8, totalSizeDelta: 90_000 + 9600 + 1800 - 890 });
-    expect(describeRetained(summariseDiff([raw('(compiled code)', 50, 90_000), raw('Timeout', 1070, 128_400)], 10))).toBe('Timeout +1,070 (125 KB)');
+    expect(describeRetained(summariseDiff([raw('(compiled code)', 50, 90_000), raw('Timeout', 1070, 128_400)], 10))).toBe(
+      'Timeout +1,070 (125 KB)',
+    );
   });
 });

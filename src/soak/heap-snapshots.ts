@@ -99,7 +99,15 @@ interface RawDelta {
 export function summariseDiff(raw: readonly RawDelta[], top: number, ms = 0): SnapshotDiff {
   const byName = new Map<string, ConstructorDelta>();
   for (const r of raw) {
-    const d = byName.get(r.name) ?? { name: r.name, countDelta: 0, sizeDelta: 0, addedCount: 0, removedCount: 0, addedSize: 0, removedSize: 0 };
+    const d = byName.get(r.name) ?? {
+      name: r.name,
+      countDelta: 0,
+      sizeDelta: 0,
+      addedCount: 0,
+      removedCount: 0,
+      addedSize: 0,
+      removedSize: 0,
+    };
     d.addedCount += r.addedCount;
     d.removedCount += r.removedCount;
     d.addedSize += r.addedSize;
@@ -125,5 +133,10 @@ export function summariseDiff(raw: readonly RawDelta[], top: number, ms = 0): Sn
 export function describeRetained(diff: SnapshotDiff, count = 6): string {
   const shown = diff.constructors.filter((d) => !internalConstructors.has(d.name)).slice(0, count);
   if (shown.length === 0) return 'nothing grew';
-  return shown.map((d) => `${d.name.length > 48 ? `${d.name.slice(0, 47)}…` : d.name} ${d.countDelta >= 0 ? '+' : ''}${d.countDelta.toLocaleString('en-US')} (${size(d.sizeDelta)})`).join(', ');
+  return shown
+    .map(
+      (d) =>
+        `${d.name.length > 48 ? `${d.name.slice(0, 47)}…` : d.name} ${d.countDelta >= 0 ? '+' : ''}${d.countDelta.toLocaleString('en-US')} (${size(d.sizeDelta)})`,
+    )
+    .join(', ');
 }

@@ -55,7 +55,11 @@ export function soakHtml(report: SoakReport, htmlFile?: string): string {
       xLabel: 'seconds',
       yLabel: 'count',
       series: [
-        ...gaugeNames.map((g, i) => ({ name: `gauge ${g}`, colour: palette[(i + 2) % palette.length]!, points: s.map((p) => [p.t / 1000, p.gauges[g] ?? 0] as [number, number]) })),
+        ...gaugeNames.map((g, i) => ({
+          name: `gauge ${g}`,
+          colour: palette[(i + 2) % palette.length]!,
+          points: s.map((p) => [p.t / 1000, p.gauges[g] ?? 0] as [number, number]),
+        })),
         { name: 'server sockets', colour: '#7f7f7f', points: s.map((p) => [p.t / 1000, p.sockets] as [number, number]) },
       ],
     }),
@@ -72,7 +76,10 @@ export function soakHtml(report: SoakReport, htmlFile?: string): string {
     }),
   ];
   const rows = soak.checks
-    .map((c) => `<tr><td>${esc(c.meter)}</td><td class="${c.verdict}">${c.verdict}</td><td>${esc(c.verdict === 'pass' ? (c.reason ?? '') : describeCheck(c))}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.meter)}</td><td class="${c.verdict}">${c.verdict}</td><td>${esc(c.verdict === 'pass' ? (c.reason ?? '') : describeCheck(c))}</td></tr>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>sse-soak soak: ${esc(report.target.name)}</title>
@@ -102,7 +109,10 @@ function retainedSection(report: SoakReport, htmlFile?: string): string {
     return `<a href="${esc(encodeURI(rel))}">${esc(rel)}</a>`;
   };
   const files = snaps.files
-    .map((f) => `<li>${f.label === 'warmup' ? 'End of the warm-up' : 'End'}, ${f.connections} connections: ${link(f.file)} (${megabytes(f.bytes)}, ${(f.ms / 1000).toFixed(1)} s)</li>`)
+    .map(
+      (f) =>
+        `<li>${f.label === 'warmup' ? 'End of the warm-up' : 'End'}, ${f.connections} connections: ${link(f.file)} (${megabytes(f.bytes)}, ${(f.ms / 1000).toFixed(1)} s)</li>`,
+    )
     .join('\n');
   const diff = snaps.diff;
   const rows = (diff?.constructors ?? [])

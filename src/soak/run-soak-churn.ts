@@ -81,7 +81,8 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
   const settings: SoakSettings = { ...defaultSoakSettings, ...options.settings };
   const connectionScenarios = scenarios.filter((s): s is ConnectionScenario => s.kind === 'connections');
   for (const name of Object.keys(settings.mix)) {
-    if (!connectionScenarios.some((s) => s.name === name)) throw new UsageError(`unknown disconnect kind '${name}'`, { code: 'SSE_SOAK_BAD_SETTING' });
+    if (!connectionScenarios.some((s) => s.name === name))
+      throw new UsageError(`unknown disconnect kind '${name}'`, { code: 'SSE_SOAK_BAD_SETTING' });
   }
   const schedule = mixSchedule(settings.mix).map((name) => connectionScenarios.find((s) => s.name === name)!);
   const startedAt = options.startedAt ?? new Date();
@@ -123,11 +124,21 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     loaded = await loadTarget(spec, { cwd, reference });
     const adapter = await resolveAdapter(options.adapter ?? 'auto', loaded.modulePath);
     served = await serveTarget(loaded.target, { adapter: adapter.create });
-    await preflight(loaded.name, loaded.target, served.url + loaded.target.path, runSettings.connectionTimeoutMs, () => targetConsole.errors);
+    await preflight(
+      loaded.name,
+      loaded.target,
+      served.url + loaded.target.path,
+      runSettings.connectionTimeoutMs,
+      () => targetConsole.errors,
+    );
     options.onStart?.({
       target: loaded.name,
       adapter: `${adapter.version}${adapter.origin === 'project' ? " (the target project's)" : ''}`,
-      scenarios: [`soak (${Object.entries(settings.mix).map(([k, v]) => `${k}=${v}`).join(', ')})`],
+      scenarios: [
+        `soak (${Object.entries(settings.mix)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')})`,
+      ],
     });
     const meters = new MeterSet(timers, listeners, loaded.target.gauges, served.openSockets);
     const origin = { host: '127.0.0.1', port: served.port, path: loaded.target.path, url: served.url + loaded.target.path };
@@ -145,7 +156,10 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     for (let i = 0; i < settings.open; i++) held.push(await inHarness(() => openEstablished(heldCtx)));
     const publish = loaded.target.publish;
     if (publish && settings.open > 0) {
-      publisher = setInterval(() => void Promise.resolve(inNewTargetChain('publish', () => publish())).catch(() => {}), settings.publishEveryMs);
+      publisher = setInterval(
+        () => void Promise.resolve(inNewTargetChain('publish', () => publish())).catch(() => {}),
+        settings.publishEveryMs,
+      );
     }
 
     let next = 0;
@@ -229,7 +243,12 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
             if (--inFlight === 0) drained?.();
           }
           done++;
-          if (snapshots && warmupSnapshotAt === undefined && !paused && (done >= warmupEnds.connections || performance.now() >= warmupEnds.at)) {
+          if (
+            snapshots &&
+            warmupSnapshotAt === undefined &&
+            !paused &&
+            (done >= warmupEnds.connections || performance.now() >= warmupEnds.at)
+          ) {
             await warmupSnapshot();
           }
           // Not once the churn is winding down: with fewer in flight the heap is lower.
@@ -288,7 +307,11 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
       durationMs,
       environment: reportEnvironment(),
       target: { name: loaded.name, source: spec, adapter: { name: '@hono/node-server', version: adapter.version, origin: adapter.origin } },
-      settings: { ...settings, skipChecks: [...skip], connections: settings.connections === Number.MAX_SAFE_INTEGER ? null : settings.connections },
+      settings: {
+        ...settings,
+        skipChecks: [...skip],
+        connections: settings.connections === Number.MAX_SAFE_INTEGER ? null : settings.connections,
+      },
       verdict: interrupted ? 'error' : verdict,
       ...(interrupted ? { interrupted: true } : {}),
       scenarios: [

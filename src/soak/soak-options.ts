@@ -43,7 +43,10 @@ export function parseDuration(text: string): number {
 /** `clean-close=30,socket-destroy=30,idle-kill=20,pre-aborted=20`: names of `run`'s connection scenarios. */
 export function parseMix(text: string, known: readonly string[]): Record<string, number> {
   const mix: Record<string, number> = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([a-z-]+)=(\d+)$/.exec(part);
     if (!m) throw new UsageError(`--mix: '${part}' is not name=weight`, { code: 'SSE_SOAK_BAD_SETTING' });
     if (!known.includes(m[1]!)) {

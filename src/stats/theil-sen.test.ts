@@ -40,7 +40,18 @@ describe('theilSen', () => {
 
   it('refuses fewer than three points or a single x', () => {
     expect(theilSen([])).toBeUndefined();
-    expect(theilSen([{ x: 0, y: 0 }, { x: 1, y: 1 }])).toBeUndefined();
-    expect(theilSen([{ x: 1, y: 0 }, { x: 1, y: 5 }, { x: 1, y: 9 }])).toBeUndefined();
+    expect(
+      theilSen([
+        { x: 0, y: 0 },
+        { x: 1, y: 1 },
+      ]),
+    ).toBeUndefined();
+    expect(
+      theilSen([
+        { x: 1, y: 0 },
+        { x: 1, y: 5 },
+        { x: 1, y: 9 },
+      ]),
+    ).toBeUndefined();
   });
 });

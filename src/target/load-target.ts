@@ -31,10 +31,7 @@ export function normaliseSpec(spec: string): string {
  * resolved from `cwd` whose default export is a target or a (sync or async) factory.
  * TypeScript modules load through tsx, resolving their imports from their own folder.
  */
-export async function loadTarget(
-  spec: string,
-  options: { cwd?: string; reference?: ReferenceOptions } = {},
-): Promise<LoadedTarget> {
+export async function loadTarget(spec: string, options: { cwd?: string; reference?: ReferenceOptions } = {}): Promise<LoadedTarget> {
   const source = normaliseSpec(spec);
   if (source.startsWith('reference:')) {
     const target = inTarget('module', () => createReferenceTarget({ ...options.reference, variant: source.slice('reference:'.length) }));
@@ -57,7 +54,10 @@ export async function loadTarget(
     try {
       value = await inTarget('module', () => (exported as () => unknown)());
     } catch (error) {
-      throw new TargetError(`target ${spec}: load: its factory threw: ${messageOf(error)}`, { code: 'SSE_SOAK_FACTORY_THREW', cause: error });
+      throw new TargetError(`target ${spec}: load: its factory threw: ${messageOf(error)}`, {
+        code: 'SSE_SOAK_FACTORY_THREW',
+        cause: error,
+      });
     }
   }
   const target = validateTarget(value, spec);

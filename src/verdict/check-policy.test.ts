@@ -15,7 +15,12 @@ describe('the unmeasured-check policy', () => {
     ['one failed', [...allPass.slice(0, 3), fail('heap')], [], 'fail'],
     ['heap missing', allPass.slice(0, 3), [], 'error'],
     ['heap could not measure', [...allPass.slice(0, 3), unmeasured('heap', 'no GC')], [], 'error'],
-    ['heap skipped without saying why (an old producer)', [...allPass.slice(0, 3), { meter: 'heap', verdict: 'skipped', reason: 'few samples' } as Check], [], 'error'],
+    [
+      'heap skipped without saying why (an old producer)',
+      [...allPass.slice(0, 3), { meter: 'heap', verdict: 'skipped', reason: 'few samples' } as Check],
+      [],
+      'error',
+    ],
     ['heap turned off by the user', allPass.slice(0, 3), ['heap'], 'pass'],
     ['a failing heap turned off by the user', [...allPass.slice(0, 3), fail('heap')], ['heap'], 'pass'],
     ['gauges not applicable', [...allPass, notApplicable('gauges', 'none defined')], [], 'pass'],
@@ -34,11 +39,20 @@ describe('the unmeasured-check policy', () => {
 
   it('shows a check turned off as skipped by the user, never silently', () => {
     const checks = applyCheckPolicy([...allPass.slice(0, 3), fail('heap')], coreMeters.connections, new Set(['heap']));
-    expect(checks.find((c) => c.meter === 'heap')).toEqual({ meter: 'heap', verdict: 'skipped', skippedBy: 'user', reason: 'turned off (--skip-check heap)' });
+    expect(checks.find((c) => c.meter === 'heap')).toEqual({
+      meter: 'heap',
+      verdict: 'skipped',
+      skippedBy: 'user',
+      reason: 'turned off (--skip-check heap)',
+    });
   });
 
   it('keeps a scenario error as it is', () => {
-    const r = finalizeScenario({ ...result([]), verdict: 'error', error: { code: 'X', message: 'hung', phase: 'measure' } }, coreMeters.connections, new Set());
+    const r = finalizeScenario(
+      { ...result([]), verdict: 'error', error: { code: 'X', message: 'hung', phase: 'measure' } },
+      coreMeters.connections,
+      new Set(),
+    );
     expect(r).toMatchObject({ verdict: 'error', error: { message: 'hung' } });
   });
 

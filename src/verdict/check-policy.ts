@@ -19,9 +19,12 @@ export const skippableMeters = ['timers', 'process-listeners', 'sockets', 'heap'
 export function validateSkipChecks(names: readonly string[]): string[] {
   const bad = names.filter((n) => !(skippableMeters as readonly string[]).includes(n) && !/^gauge:.+/.test(n));
   if (bad.length) {
-    throw new UsageError(`--skip-check: unknown check ${bad.map((b) => `'${b}'`).join(', ')} (known: ${skippableMeters.join(', ')}, gauge:<name>)`, {
-      code: 'SSE_SOAK_BAD_SETTING',
-    });
+    throw new UsageError(
+      `--skip-check: unknown check ${bad.map((b) => `'${b}'`).join(', ')} (known: ${skippableMeters.join(', ')}, gauge:<name>)`,
+      {
+        code: 'SSE_SOAK_BAD_SETTING',
+      },
+    );
   }
   return [...new Set(names)];
 }
@@ -38,7 +41,13 @@ const turnedOff = (meter: string, skip: ReadonlySet<string>) => skip.has(meter) 
  */
 export function applyCheckPolicy(checks: readonly Check[], core: readonly string[], skip: ReadonlySet<string>): Check[] {
   const out: Check[] = checks.map((c) => {
-    if (turnedOff(c.meter, skip)) return { meter: c.meter, verdict: 'skipped', skippedBy: 'user', reason: `turned off (--skip-check ${skip.has(c.meter) ? c.meter : 'gauges'})` };
+    if (turnedOff(c.meter, skip))
+      return {
+        meter: c.meter,
+        verdict: 'skipped',
+        skippedBy: 'user',
+        reason: `turned off (--skip-check ${skip.has(c.meter) ? c.meter : 'gauges'})`,
+      };
     if (c.verdict === 'skipped' && c.skippedBy !== 'not-applicable' && core.includes(c.meter)) {
       return { ...c, verdict: 'error', reason: `could not measure: ${c.reason ?? 'no reason given'}` };
     }

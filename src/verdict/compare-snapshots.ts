@@ -24,7 +24,10 @@ export function backToBaseline(baseline: MeterSnapshot, now: MeterSnapshot): boo
  */
 export function compareSnapshots(baseline: MeterSnapshot, final: MeterSnapshot, listenerGrowth: ListenerGrowth): Check[] {
   const leaked = leakedTimers(baseline.timers, final.timers);
-  const sites: SiteCount[] = groupBySite(leaked.timers).map(({ repeat, ...group }) => ({ ...group, kind: repeat ? 'setInterval' : 'setTimeout' }));
+  const sites: SiteCount[] = groupBySite(leaked.timers).map(({ repeat, ...group }) => ({
+    ...group,
+    kind: repeat ? 'setInterval' : 'setTimeout',
+  }));
   const checks: Check[] = [
     countCheck('timers', baseline.timers.length, final.timers.length, {
       leaked: leaked.count,
@@ -40,7 +43,10 @@ export function compareSnapshots(baseline: MeterSnapshot, final: MeterSnapshot, 
   ];
   checks.push(
     countCheck('process-listeners', baseline.listeners.total, final.listeners.total, {
-      sites: final.listeners.total > baseline.listeners.total ? listenerGrowth.flatMap((g) => g.sites.map((s) => ({ ...s, event: g.event }))) : [],
+      sites:
+        final.listeners.total > baseline.listeners.total
+          ? listenerGrowth.flatMap((g) => g.sites.map((s) => ({ ...s, event: g.event })))
+          : [],
     }),
   );
   if (Object.keys(baseline.gauges).length + Object.keys(baseline.gaugeErrors).length === 0) {

@@ -32,7 +32,11 @@ export const defaultGrowthOptions: GrowthOptions = {
  * steady growth fails. Reported per 1,000 connections.
  * `run.judgeFrom` moves the start of the judged samples later, never earlier.
  */
-export function growthCheck(points: readonly Point[], options: GrowthOptions = defaultGrowthOptions, run: { judgeFrom?: number } = {}): Check {
+export function growthCheck(
+  points: readonly Point[],
+  options: GrowthOptions = defaultGrowthOptions,
+  run: { judgeFrom?: number } = {},
+): Check {
   // `judgeFrom`: the first sample after an event that shifts the heap once (a heap snapshot).
   const warm = points.slice(Math.max(Math.floor(points.length * options.warmupFraction), run.judgeFrom ?? 0));
   const span = warm.length > 1 ? warm[warm.length - 1]!.x - warm[0]!.x : 0;

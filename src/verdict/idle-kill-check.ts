@@ -9,7 +9,12 @@ export function idleKillCheck(stats: Readonly<Record<string, number>>, idleTimeo
   const before = stats.killedBeforeResponse ?? 0;
   const beforeFirst = stats.killedBeforeFirstEvent ?? 0;
   const mid = stats.killedMidStream ?? 0;
-  const details = { killedBeforeResponse: before, killedBeforeFirstEvent: beforeFirst, killedMidStream: mid, endedByServer: stats.endedByServer ?? 0 };
+  const details = {
+    killedBeforeResponse: before,
+    killedBeforeFirstEvent: beforeFirst,
+    killedMidStream: mid,
+    endedByServer: stats.endedByServer ?? 0,
+  };
   if (beforeFirst + mid > 0) return { meter: 'idle-kills', verdict: 'pass', final: beforeFirst + mid, details };
   return {
     meter: 'idle-kills',

@@ -30,7 +30,12 @@ export function exitCheck(exit: ChildExit, readings: ShutdownReadings | undefine
   if (!exit.killed && exit.code === 0) return { meter: 'exit', verdict: 'pass', details };
   if (!exit.killed) {
     const how = exit.code !== null ? `code ${exit.code}` : `signal ${exit.signal}`;
-    return { meter: 'exit', verdict: 'fail', reason: `the process exited with ${how} after SIGTERM${exit.stderrTail ? `: ${exit.stderrTail}` : ''}`, details };
+    return {
+      meter: 'exit',
+      verdict: 'fail',
+      reason: `the process exited with ${how} after SIGTERM${exit.stderrTail ? `: ${exit.stderrTail}` : ''}`,
+      details,
+    };
   }
   const sites = groupBySite((readings?.timers ?? []).filter((t) => t.refed)).map(({ repeat, ...group }) => ({
     ...group,
@@ -70,9 +75,19 @@ export interface HeldStreams {
  * still open when the process was killed, fail the check with their count.
  */
 export function streamsEndedCheck(s: HeldStreams): Check {
-  const base = { meter: 'streams-ended', baseline: s.held, details: { clean: s.clean, cut: s.cut, open: s.openAtKill, cutByHarness: s.cutByHarness ?? null } };
+  const base = {
+    meter: 'streams-ended',
+    baseline: s.held,
+    details: { clean: s.clean, cut: s.cut, open: s.openAtKill, cutByHarness: s.cutByHarness ?? null },
+  };
   if (s.openAtKill > 0) {
-    return { ...base, verdict: 'fail', final: s.held - s.openAtKill, leaked: s.openAtKill, reason: `${s.openAtKill} of ${s.held} streams were still open when the process was killed` };
+    return {
+      ...base,
+      verdict: 'fail',
+      final: s.held - s.openAtKill,
+      leaked: s.openAtKill,
+      reason: `${s.openAtKill} of ${s.held} streams were still open when the process was killed`,
+    };
   }
   if (s.cutByHarness && s.cutByHarness > 0) {
     const why = s.hasClose === false ? 'the target has no close()' : 'close() left them open';

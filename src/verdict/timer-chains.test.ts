@@ -17,12 +17,32 @@ describe('leaked timers, counted per chain', () => {
     ['nothing', [], [], 0],
     ['a module sweeper that re-armed since the baseline', [timer('module', 'sweep.ts:4')], [timer('module', 'sweep.ts:4')], 0],
     ['a loop a warm-up connection leaked, re-armed', [timer('connection:1', 'loop.ts:7')], [timer('connection:1', 'loop.ts:7')], 0],
-    ['three new connections each leaving a sleep loop', [], [timer('connection:2', 'loop.ts:7'), timer('connection:3', 'loop.ts:7'), timer('connection:4', 'loop.ts:7')], 3],
-    ['a warm-up loop re-armed and a new one', [timer('connection:1', 'loop.ts:7')], [timer('connection:1', 'loop.ts:7'), timer('connection:5', 'loop.ts:7')], 1],
-    ["an old connection's timeout fired, a new one leaked at the same line", [timer('connection:1', 'auth.ts:3')], [timer('connection:6', 'auth.ts:3')], 1],
+    [
+      'three new connections each leaving a sleep loop',
+      [],
+      [timer('connection:2', 'loop.ts:7'), timer('connection:3', 'loop.ts:7'), timer('connection:4', 'loop.ts:7')],
+      3,
+    ],
+    [
+      'a warm-up loop re-armed and a new one',
+      [timer('connection:1', 'loop.ts:7')],
+      [timer('connection:1', 'loop.ts:7'), timer('connection:5', 'loop.ts:7')],
+      1,
+    ],
+    [
+      "an old connection's timeout fired, a new one leaked at the same line",
+      [timer('connection:1', 'auth.ts:3')],
+      [timer('connection:6', 'auth.ts:3')],
+      1,
+    ],
     ['an interval and a sleep loop of one connection', [], [timer('connection:7', 'a.ts:1', true), timer('connection:7', 'a.ts:9')], 2],
     ['two intervals at one line of one connection', [], [timer('connection:8', 'a.ts:1', true), timer('connection:8', 'a.ts:1', true)], 2],
-    ['timers with no chain, netted per line', [timer(undefined, 'x.ts:1'), timer(undefined, 'x.ts:1')], [timer(undefined, 'x.ts:1'), timer(undefined, 'x.ts:1'), timer(undefined, 'x.ts:1')], 1],
+    [
+      'timers with no chain, netted per line',
+      [timer(undefined, 'x.ts:1'), timer(undefined, 'x.ts:1')],
+      [timer(undefined, 'x.ts:1'), timer(undefined, 'x.ts:1'), timer(undefined, 'x.ts:1')],
+      1,
+    ],
     ['fewer than before', [timer('module', 'x.ts:1'), timer('module', 'x.ts:1')], [timer('module', 'x.ts:1')], 0],
   ] as const)('%s: %i', (_name, baseline, now, count) => {
     const leaked = leakedTimers(baseline, now);

@@ -12,7 +12,7 @@ export function registerCompare(program: Command, io: CliIo, setExitCode: (code:
     .argument('<head.json>', 'the report to judge')
     .addHelpText(
       'after',
-      '\nA check that passed in the base and fails now, a heap slope whose 95 % interval lies wholly\nabove the base\'s, and a scenario or check that is gone are regressions.',
+      "\nA check that passed in the base and fails now, a heap slope whose 95 % interval lies wholly\nabove the base's, and a scenario or check that is gone are regressions.",
     )
     .action((basePath: string, headPath: string) => {
       const base = readReport(path.resolve(basePath), 'base');

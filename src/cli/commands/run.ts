@@ -44,7 +44,10 @@ export function addTargetOptions(command: Command): Command {
       ),
     )
     .option('--report-dir <dir>', 'where the reports go (default: reports)')
-    .option('--skip-check <check...>', `turn checks off on purpose, shown as skipped everywhere: ${skippableMeters.join(', ')}, gauge:<name>`);
+    .option(
+      '--skip-check <check...>',
+      `turn checks off on purpose, shown as skipped everywhere: ${skippableMeters.join(', ')}, gauge:<name>`,
+    );
 }
 
 export function registerRun(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
@@ -54,13 +57,20 @@ export function registerRun(program: Command, io: CliIo, setExitCode: (code: num
   addTargetOptions(command).option('--scenario <name...>', `scenarios to run (default: all): ${scenarios.map((s) => s.name).join(', ')}`);
   for (const spec of settingsTable) {
     if (!spec.flag) continue;
-    command.option(`--${spec.flag.name} <${spec.flag.value}>`, `${spec.flag.help} (default: ${String(defaultSettings[spec.key])})`, integerIn(spec.min));
+    command.option(
+      `--${spec.flag.name} <${spec.flag.value}>`,
+      `${spec.flag.help} (default: ${String(defaultSettings[spec.key])})`,
+      integerIn(spec.min),
+    );
   }
   command
     .option('--json', 'print the report on stdout (and nothing else)')
     .option('--no-progress', 'no progress line, even on a TTY')
     .option('--reporter <name...>', `also write or print: ${reporterNames.join(', ')} (github is automatic when GITHUB_ACTIONS=true)`)
-    .option('--baseline <report.json>', 'compare with this report: exit 1 on regressions (new failures, counts or heap that rose, checks gone or skipped)')
+    .option(
+      '--baseline <report.json>',
+      'compare with this report: exit 1 on regressions (new failures, counts or heap that rose, checks gone or skipped)',
+    )
     .option('--update-baseline', "write this run's report to the --baseline file instead of comparing (refused unless the run passed)")
     .option('--accept-failures', 'with --update-baseline: accept the failures of this run as known; every later compare lists them')
     .addHelpText(
@@ -78,7 +88,9 @@ async function run(flags: RunFlags, io: CliIo, verbose: boolean): Promise<number
   const settings: Partial<RunSettings> = {
     ...config.settings,
     ...(config.connections !== undefined ? { connections: config.connections } : {}),
-    ...(config.thresholds?.heapBytesPerConnection !== undefined ? { heapLimitBytesPerConnection: config.thresholds.heapBytesPerConnection } : {}),
+    ...(config.thresholds?.heapBytesPerConnection !== undefined
+      ? { heapLimitBytesPerConnection: config.thresholds.heapBytesPerConnection }
+      : {}),
   };
   for (const spec of settingsTable) {
     const value = spec.flag ? flags[camel(spec.flag.name)] : undefined;
@@ -97,30 +109,32 @@ async function run(flags: RunFlags, io: CliIo, verbose: boolean): Promise<number
   const tty = Boolean(io.stderr.isTTY) && flags.progress;
   let progressShown = false;
   return interruptible(io, async (signal) => {
-    const report = await withTargetLog(setup, () => runSoak(scenarios, {
-      target: setup.target,
-      scenarios: flags.scenario ?? config.scenarios,
-      adapter: setup.adapter,
-      reference: config.reference,
-      settings,
-      skipChecks: setup.skipChecks,
-      cwd,
-      signal,
-      startedAt: setup.startedAt,
-      output: setup.log.write,
-      onProgress: (event) => {
-        if (event.type === 'run-start') {
-          io.stderr.write(startLine(setup, event));
-        } else if (event.type === 'progress' && tty) {
-          io.stderr.write(`\r  ${event.scenario} ${event.done}/${event.total}\u001b[K`);
-          progressShown = true;
-        } else if (event.type === 'scenario-end') {
-          if (progressShown) io.stderr.write('\r\u001b[K');
-          progressShown = false;
-          io.stderr.write(`${formatScenarioLine(event.result, paint)}\n`);
-        }
-      },
-    }));
+    const report = await withTargetLog(setup, () =>
+      runSoak(scenarios, {
+        target: setup.target,
+        scenarios: flags.scenario ?? config.scenarios,
+        adapter: setup.adapter,
+        reference: config.reference,
+        settings,
+        skipChecks: setup.skipChecks,
+        cwd,
+        signal,
+        startedAt: setup.startedAt,
+        output: setup.log.write,
+        onProgress: (event) => {
+          if (event.type === 'run-start') {
+            io.stderr.write(startLine(setup, event));
+          } else if (event.type === 'progress' && tty) {
+            io.stderr.write(`\r  ${event.scenario} ${event.done}/${event.total}\u001b[K`);
+            progressShown = true;
+          } else if (event.type === 'scenario-end') {
+            if (progressShown) io.stderr.write('\r\u001b[K');
+            progressShown = false;
+            io.stderr.write(`${formatScenarioLine(event.result, paint)}\n`);
+          }
+        },
+      }),
+    );
     const file = await writeReport(setup.reportDir, report);
     const shown = path.relative(cwd, file) || file;
     const logLine = setup.log.summary(cwd);
@@ -140,7 +154,9 @@ async function run(flags: RunFlags, io: CliIo, verbose: boolean): Promise<number
         return 2;
       }
       await writeFileAtomic(path.resolve(cwd, flags.baseline!), `${JSON.stringify(report, null, 2)}\n`);
-      io.stderr.write(`sse-soak: baseline ${flags.baseline} updated${report.verdict === 'fail' ? ' with its failures accepted as known' : ''}\n`);
+      io.stderr.write(
+        `sse-soak: baseline ${flags.baseline} updated${report.verdict === 'fail' ? ' with its failures accepted as known' : ''}\n`,
+      );
       return code;
     }
     if (!baseline || code === 130 || code === 3) return code;

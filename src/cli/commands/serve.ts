@@ -45,10 +45,7 @@ export function registerServe(program: Command, io: CliIo, onRunning?: (url: str
       clearInterval(publisher);
       target.close();
       const stopped = served.stopAccepting();
-      const drained = await Promise.race([
-        stopped.then(() => true),
-        new Promise<false>((r) => setTimeout(r, DRAIN_MS, false).unref()),
-      ]);
+      const drained = await Promise.race([stopped.then(() => true), new Promise<false>((r) => setTimeout(r, DRAIN_MS, false).unref())]);
       if (!drained) served.cutConnections();
       await stopped;
     });

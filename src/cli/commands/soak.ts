@@ -39,11 +39,19 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
   addTargetOptions(command)
     .option('--duration <time>', `stop after this long: 30s, 5m, 1h (default: ${defaultSoakSettings.durationMs / 1000}s)`)
     .option('--connections <n>', 'stop after this many connections (whichever comes first)', integerIn(1))
-    .option('--mix <kinds>', `disconnect kinds and weights (default: ${Object.entries(defaultSoakSettings.mix).map(([k, v]) => `${k}=${v}`).join(',')})`)
+    .option(
+      '--mix <kinds>',
+      `disconnect kinds and weights (default: ${Object.entries(defaultSoakSettings.mix)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')})`,
+    )
     .option('--concurrency <n>', `connections in flight (default: ${defaultSoakSettings.concurrency})`, integerIn(1, 10_000))
     .option('--open <k>', `long-lived streams held open, receiving events (default: ${defaultSoakSettings.open})`, integerIn(0, 10_000))
     .option('--sample-every <n>', `connections between samples (default: ${defaultSoakSettings.sampleEvery})`, integerIn(1))
-    .option('--snapshots [dir]', 'heap snapshots at the end of the warm-up and at the end, diffed by constructor (default: on, into <report-dir>/<report name>.snapshots)')
+    .option(
+      '--snapshots [dir]',
+      'heap snapshots at the end of the warm-up and at the end, diffed by constructor (default: on, into <report-dir>/<report name>.snapshots)',
+    )
     .option('--no-snapshots', 'no heap snapshots (each one stops the process for about a second per 10 to 15 MB of heap)')
     .option('--json', 'print the report on stdout (and nothing else)')
     .option('--no-progress', 'no progress line, even on a TTY')
@@ -90,7 +98,9 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
                     dir: snapshotDir,
                     onWrite: (f) => {
                       if (tty) io.stderr.write('\r\u001b[K');
-                      io.stderr.write(`  heap snapshot (${f.label}, ${f.connections} connections): ${shown(f.file)}, ${megabytes(f.bytes)} in ${(f.ms / 1000).toFixed(1)} s\n`);
+                      io.stderr.write(
+                        `  heap snapshot (${f.label}, ${f.connections} connections): ${shown(f.file)}, ${megabytes(f.bytes)} in ${(f.ms / 1000).toFixed(1)} s\n`,
+                      );
                     },
                   },
                 }

@@ -53,7 +53,13 @@ async function main(): Promise<void> {
     loaded = await loadTarget(config.spec, { cwd: config.cwd, reference: config.reference });
   } catch (error) {
     const soak = error instanceof SoakError ? error : undefined;
-    await send({ type: 'error', phase: 'load', code: soak?.code ?? 'SSE_SOAK_TARGET_LOAD', message: messageOf(error), exitCode: soak?.exitCode ?? 3 });
+    await send({
+      type: 'error',
+      phase: 'load',
+      code: soak?.code ?? 'SSE_SOAK_TARGET_LOAD',
+      message: messageOf(error),
+      exitCode: soak?.exitCode ?? 3,
+    });
     return release();
   }
   const { target } = loaded;
@@ -97,7 +103,10 @@ async function main(): Promise<void> {
           () => undefined,
           (error: unknown) => `close() threw: ${messageOf(error)}`,
         );
-      closeError = await Promise.race([closed, sleep(config.settings.sigtermDrainMs, `close() did not resolve within ${config.settings.sigtermDrainMs} ms`, { ref: false })]);
+      closeError = await Promise.race([
+        closed,
+        sleep(config.settings.sigtermDrainMs, `close() did not resolve within ${config.settings.sigtermDrainMs} ms`, { ref: false }),
+      ]);
     }
     const stopped = served.stopAccepting();
     const drained = await Promise.race([stopped.then(() => true), sleep(config.settings.sigtermDrainMs, false, { ref: false })]);

@@ -18,7 +18,6 @@ import { scenarioVerdict } from '../../verdict/verdicts.ts';
 import { type ChildMessage, EXIT_RECORD_FD, type ExitRecord } from './child-protocol.ts';
 import { spawnChild } from './spawn-child.ts';
 
-
 const READY_TIMEOUT_MS = 20_000;
 const STDERR_TAIL = 2_000;
 /** How long the IPC channel may stay up after the exit, for messages still in flight. */
@@ -85,7 +84,8 @@ export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<Scena
       for (let i = 0; i < settings.sigtermMix; i += settings.concurrency) {
         if (env.signal?.aborted) throw new InterruptedError();
         const wave: Promise<unknown>[] = [];
-        for (let j = i; j < Math.min(settings.sigtermMix, i + settings.concurrency); j++) wave.push(inHarness(() => mixConnection(ctx, j, prefix)));
+        for (let j = i; j < Math.min(settings.sigtermMix, i + settings.concurrency); j++)
+          wave.push(inHarness(() => mixConnection(ctx, j, prefix)));
         await Promise.all(wave);
       }
     };
@@ -148,14 +148,18 @@ export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<Scena
       checks.push(...compareSnapshots(measured.baseline, final.final, final.listenerGrowth));
       if (final.closeError) checks.push({ meter: 'target-close', verdict: 'fail', reason: final.closeError });
     } else {
-      const why = record && !killed && record.shutdown !== 'done'
-        ? `not applicable: the target ended the process itself (exit code ${record.code} ${exitMs} ms after SIGTERM, from its own SIGTERM handler) before the harness's shutdown could read its meters; at exit it held ${record.atExit.timers} timers, ${record.atExit.listeners} process listeners and ${record.atExit.sockets} sockets, all gone with the process`
-        : undefined;
+      const why =
+        record && !killed && record.shutdown !== 'done'
+          ? `not applicable: the target ended the process itself (exit code ${record.code} ${exitMs} ms after SIGTERM, from its own SIGTERM handler) before the harness's shutdown could read its meters; at exit it held ${record.atExit.timers} timers, ${record.atExit.listeners} process listeners and ${record.atExit.sockets} sockets, all gone with the process`
+          : undefined;
       for (const meter of ['timers', 'process-listeners', 'sockets']) {
         checks.push(
           why
             ? { meter, verdict: 'skipped', skippedBy: 'not-applicable', reason: why }
-            : unmeasured(meter, killed ? 'the child was killed before its shutdown reported its meters' : 'the child sent no readings before it exited'),
+            : unmeasured(
+                meter,
+                killed ? 'the child was killed before its shutdown reported its meters' : 'the child sent no readings before it exited',
+              ),
         );
       }
     }
@@ -203,7 +207,10 @@ async function mixConnection(ctx: ScenarioContext, i: number, prefix: string): P
   switch (i % 4) {
     case 0:
       if (i % 8 === 0) {
-        await fetchUntilEventThenAbort(ctx.url, ctx.pool, { firstEvent: ctx.target.firstEvent, timeoutMs: ctx.settings.connectionTimeoutMs });
+        await fetchUntilEventThenAbort(ctx.url, ctx.pool, {
+          firstEvent: ctx.target.firstEvent,
+          timeoutMs: ctx.settings.connectionTimeoutMs,
+        });
         ctx.count(`${prefix}undiciAbort`);
       } else {
         const stream = await openEstablished(ctx);

@@ -11,7 +11,6 @@ import type { ReferenceVariant } from '../variant.ts';
 export const lateSignal: ReferenceVariant = {
   name: 'late-signal',
   mechanism: 'as fixed, but the request signal is first read after the awaited setup',
-  leaks:
-    'one listener and one interval per client that leaves during the setup await, on node-server 1.19.x; rescued on 2.x',
+  leaks: 'one listener and one interval per client that leaves during the setup await, on node-server 1.19.x; rescued on 2.x',
   respond: (c, route) => respondBound(c, route),
 };
