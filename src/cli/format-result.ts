@@ -7,10 +7,11 @@ export function formatScenarioLine(result: ScenarioResult, paint: Paint = (t) =>
   const mark =
     result.verdict === 'pass' ? paint('PASS ', 'green') : result.verdict === 'fail' ? paint('FAIL ', 'red') : paint('ERROR', 'yellow');
   const head = `  ${mark} ${result.name.padEnd(15)} ${String(result.connections).padStart(5)} conns ${(result.durationMs / 1000).toFixed(1).padStart(5)} s`;
-  const { problems, skipped } = scenarioFindings(result);
+  const { problems, skipped, notApplicable } = scenarioFindings(result);
   const heap = result.checks.find((c) => (c.meter === 'heap' || c.meter === 'heap-growth') && c.bytesPerConnection !== undefined);
   const parts = problems.length ? problems : heap ? [`heap ${signed(heap.bytesPerConnection!)} B/conn`] : [];
   if (skipped.length) parts.push(paint(`skipped: ${skipped.join(', ')} (--skip-check)`, 'yellow'));
+  if (notApplicable.length) parts.push(paint(`n/a: ${notApplicable.join(', ')}`, 'dim'));
   const notes = (result.notes ?? []).map((n) => `\n        note: ${n}`).join('');
   return `${parts.length ? `${head}  ${parts.join('; ')}` : head}${notes}`;
 }

@@ -6,11 +6,12 @@ import type { ScenarioResult } from './report.ts';
  * complete, what failed or could not measure, what was skipped and why. Shared by the
  * terminal line and every reporter, so that none of them shows a pass it cannot back.
  */
-export function scenarioFindings(s: ScenarioResult): { problems: string[]; skipped: string[] } {
+export function scenarioFindings(s: ScenarioResult): { problems: string[]; skipped: string[]; notApplicable: string[] } {
   const problems: string[] = [];
   // An unmeasured check is named by the check itself below; any other error stands alone.
   if (s.error && s.error.code !== 'SSE_SOAK_UNMEASURED') problems.push(`${s.error.phase}: ${s.error.message}`);
   for (const c of s.checks) if (c.verdict === 'fail' || c.verdict === 'error') problems.push(describeCheck(c));
   const skipped = s.checks.filter((c) => c.verdict === 'skipped' && c.skippedBy === 'user').map((c) => c.meter);
-  return { problems, skipped };
+  const notApplicable = s.checks.filter((c) => c.verdict === 'skipped' && c.skippedBy !== 'user').map((c) => c.meter);
+  return { problems, skipped, notApplicable };
 }

@@ -14,11 +14,12 @@ export function toMarkdown(report: Report): string {
     '| --- | --- | --- | --- |',
   ];
   for (const s of report.scenarios) {
-    const { problems, skipped } = scenarioFindings(s);
+    const { problems, skipped, notApplicable } = scenarioFindings(s);
     const what =
       [
         ...problems,
         ...(skipped.length ? [`skipped: ${skipped.join(', ')} (turned off)`] : []),
+        ...(notApplicable.length ? [`not applicable: ${notApplicable.join(', ')}`] : []),
         ...(s.notes ?? []).map((n) => `note: ${n}`),
       ].join('<br>') || '-';
     lines.push(`| ${s.name} | ${icon[s.verdict]} ${s.verdict} | ${s.connections} | ${what.replaceAll('|', '\\|')} |`);
