@@ -111,7 +111,9 @@ export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<Scena
     }
     const termAt = performance.now();
     child.kill('SIGTERM');
-    const outcome = await Promise.race([exited, sleep(settings.sigtermGraceMs, 'timeout' as const)]);
+    // Unref'd: the child keeps the loop alive while it runs; a pending grace timer must not
+    // keep the caller's process alive after the child is gone.
+    const outcome = await Promise.race([exited, sleep(settings.sigtermGraceMs, 'timeout' as const, { ref: false })]);
     if (outcome === 'timeout') {
       killed = true;
       child.kill('SIGKILL');
@@ -119,7 +121,7 @@ export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<Scena
     const exit = await exited;
     const exitMs = Math.round(performance.now() - termAt);
     // Every message the child sent is delivered before 'disconnect'.
-    await Promise.race([disconnected, sleep(DISCONNECT_WAIT_MS)]);
+    await Promise.race([disconnected, sleep(DISCONNECT_WAIT_MS, undefined, { ref: false })]);
     const final = messages.take('final');
     const record = await exitRecord;
     await sleep(20); // lets the clients see the sockets the exit closed
