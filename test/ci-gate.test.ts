@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { runBinary } from './run-binary.ts';
+import { quickLeak, runBinary } from './run-binary.ts';
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'sse-soak-gate-'));
 const quick = ['--scenario', 'socket-destroy', '--connections', '40', '--skip-check', 'heap'];
@@ -24,22 +24,7 @@ describe('CI gate (the real binary)', () => {
     const dir = tempDir();
     const summary = path.join(dir, 'summary.md');
     writeFileSync(summary, '# earlier step\n');
-    const { code, stdout } = await runBinary(
-      [
-        'run',
-        '--target',
-        'reference:cancel-only',
-        '--scenario',
-        'pre-aborted',
-        '--connections',
-        '60',
-        '--skip-check',
-        'heap',
-        '--report-dir',
-        dir,
-      ],
-      { env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary } },
-    );
+    const { code, stdout } = await runBinary(quickLeak(dir), { env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary } });
     expect(code).toBe(1);
     expect(stdout).toMatch(/^::error file=src\/reference\/stream-session\.ts,line=\d+,title=sse-soak pre-aborted%3A leaked setInterval::/m);
     expect(readFileSync(summary, 'utf8')).toMatch(/^# earlier step\n## sse-soak: ❌ fail/);

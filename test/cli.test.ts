@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageInfo } from '../src/package-info.ts';
 import type { Report } from '../src/report/report.ts';
-import { runBinary } from './run-binary.ts';
+import { quickLeak, runBinary } from './run-binary.ts';
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'sse-soak-cli-'));
 
@@ -58,20 +58,7 @@ describe('sse-soak (the real binary)', () => {
 
   it('exit 1 on a leak, and --json prints the report and nothing else on stdout', async () => {
     const dir = tempDir();
-    const { code, stdout, stderr } = await runBinary([
-      'run',
-      '--target',
-      'reference:cancel-only',
-      '--scenario',
-      'pre-aborted',
-      '--connections',
-      '60',
-      '--skip-check',
-      'heap',
-      '--report-dir',
-      dir,
-      '--json',
-    ]);
+    const { code, stdout, stderr } = await runBinary([...quickLeak(dir), '--json']);
     expect(code, stderr).toBe(1);
     const report = JSON.parse(stdout) as Report;
     expect(report.verdict).toBe('fail');

@@ -32,3 +32,20 @@ export function runBinary(
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** A quick run that leaks: cancel-only's late disconnects, 60 connections, counts only. */
+export function quickLeak(reportDir: string): string[] {
+  return [
+    'run',
+    '--target',
+    'reference:cancel-only',
+    '--scenario',
+    'pre-aborted',
+    '--connections',
+    '60',
+    '--skip-check',
+    'heap',
+    '--report-dir',
+    reportDir,
+  ];
+}

@@ -43,7 +43,7 @@ export type ChildMessage =
 /**
  * Written to EXIT_RECORD_FD at the 'exit' event, synchronously (IPC cannot be used there):
  * how the process ended, whether the harness's shutdown had run, and what it held then.
- * A target that calls process.exit() from its own SIGTERM handler still leaves this.
+ * A target that ends the process from its own SIGTERM handler still leaves this.
  */
 export interface ExitRecord {
   code: number;
