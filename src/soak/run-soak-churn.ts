@@ -15,7 +15,7 @@ import { TimerMeter } from '../meters/timer-meter.ts';
 import { packageInfo } from '../package-info.ts';
 import type { ReferenceOptions } from '../reference/app.ts';
 import { reportEnvironment } from '../report/environment.ts';
-import { REPORT_SCHEMA_VERSION, type Report } from '../report/report.ts';
+import { REPORT_SCHEMA_VERSION } from '../report/report.ts';
 import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
 import { openEstablished } from '../scenario/establish.ts';
 import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
@@ -27,9 +27,13 @@ import { scenarioVerdict } from '../verdict/verdicts.ts';
 import { validateSkipChecks } from '../verdict/check-policy.ts';
 import { TargetConsole } from '../harness/target-console.ts';
 import { growthCheck } from '../verdict/growth-check.ts';
-import { diffSnapshots, type SnapshotDiff, type SnapshotFile, writeSnapshot } from './heap-snapshots.ts';
+import type { SnapshotFile } from './heap-snapshots.ts';
+import { SoakSnapshotter } from './soak-snapshotter.ts';
 import { defaultSoakSettings, mixSchedule, type SoakSettings } from './soak-options.ts';
 import type { SoakSample } from './soak-sample.ts';
+import type { SoakReport } from './soak-report.ts';
+
+export type { SoakReport, SoakSnapshots } from './soak-report.ts';
 
 export interface SoakRunOptions {
   target?: string;
@@ -52,23 +56,6 @@ export interface SoakRunOptions {
   skipChecks?: readonly string[];
   /** Once the target answers: what is soaked and on which adapter (the CLI's first line). */
   onStart?: (info: { target: string; adapter: string; scenarios: string[] }) => void;
-}
-
-/** The soak's heap snapshots and what grew between them. */
-export interface SoakSnapshots {
-  dir: string;
-  files: SnapshotFile[];
-  /** Present once both snapshots were written and read. */
-  diff?: SnapshotDiff;
-  /** Why there is no diff, in one line (a snapshot could not be written or read). */
-  error?: string;
-}
-
-/** A soak's report: the run report's shape (one scenario, `soak`) plus the time series. */
-export interface SoakReport extends Report {
-  kind: 'soak';
-  series: SoakSample[];
-  snapshots?: SoakSnapshots;
 }
 
 /**
@@ -108,17 +95,8 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
   let failure: { message: string; kind: string } | undefined;
   let loaded: LoadedTarget | undefined;
   let served: ServedTarget | undefined;
-  const snapshots: SoakSnapshots | undefined = options.snapshots ? { dir: options.snapshots.dir, files: [] } : undefined;
-  const snapshot = async (label: SnapshotFile['label'], connections: number) => {
-    if (!snapshots || snapshots.error) return;
-    try {
-      const file = await writeSnapshot(snapshots.dir, label, connections);
-      snapshots.files.push(file);
-      options.snapshots?.onWrite?.(file);
-    } catch (error) {
-      snapshots.error = `the ${label} heap snapshot could not be written: ${error instanceof Error ? error.message : String(error)}`;
-    }
-  };
+  const snapshotter = options.snapshots ? new SoakSnapshotter(options.snapshots.dir, options.snapshots.onWrite) : undefined;
+  const snapshots = snapshotter?.state;
   try {
     // Inside the try: a target that fails to load must not leave the meters hooked in.
     loaded = await loadTarget(spec, { cwd, reference });
@@ -209,7 +187,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
       drained = undefined;
       await sampling;
       warmupMeters = meters.snapshot();
-      await snapshot('warmup', done);
+      await snapshotter?.take('warmup', done);
       // The growth verdict judges from the first sample after this point, so that the drain
       // and the snapshot, which may shift the heap once, fall in the warm-up.
       warmupSnapshotAt = series.length;
@@ -271,24 +249,13 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     // warm-up's timers, sockets and gauges.
     if (warmupMeters && !snapshots?.error) {
       await settle(() => meters.snapshot(), warmupMeters, { settleMs: runSettings.settleMs, settleMaxMs: runSettings.settleMs });
-      await snapshot('end', done);
+      await snapshotter?.take('end', done);
     }
     clearInterval(publisher);
     for (const s of held) s.disconnect('fin');
     await pool.close();
     const settled = await settle(() => meters.snapshot(), baseline, runSettings);
-    if (snapshots && !snapshots.error) {
-      const [warm, end] = snapshots.files;
-      if (warm && end) {
-        try {
-          snapshots.diff = await diffSnapshots(warm.file, end.file);
-        } catch (error) {
-          snapshots.error = `the heap snapshots could not be read: ${error instanceof Error ? error.message : String(error)}`;
-        }
-      } else {
-        snapshots.error = `the soak ended after ${done} connections, before the end of its warm-up: no snapshots to compare`;
-      }
-    }
+    await snapshotter?.diff(done);
 
     const growth = growthCheck(
       series.map((s) => ({ x: s.connections, y: s.heapUsed })),

@@ -1,0 +1,50 @@
+import { diffSnapshots, type SnapshotFile, writeSnapshot } from './heap-snapshots.ts';
+import type { SoakSnapshots } from './soak-report.ts';
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * The soak's two heap snapshots and their diff, as far as they got: a snapshot that could
+ * not be written or read ends the attempt with a one-line reason in `state.error`, never
+ * the soak.
+ */
+export class SoakSnapshotter {
+  readonly state: SoakSnapshots;
+
+  constructor(
+    dir: string,
+    readonly onWrite?: (file: SnapshotFile) => void,
+  ) {
+    this.state = { dir, files: [] };
+  }
+
+  get failed(): boolean {
+    return this.state.error !== undefined;
+  }
+
+  async take(label: SnapshotFile['label'], connections: number): Promise<void> {
+    if (this.failed) return;
+    try {
+      const file = await writeSnapshot(this.state.dir, label, connections);
+      this.state.files.push(file);
+      this.onWrite?.(file);
+    } catch (error) {
+      this.state.error = `the ${label} heap snapshot could not be written: ${messageOf(error)}`;
+    }
+  }
+
+  /** Diffs the warm-up and end snapshots, once the soak is over after `connections`. */
+  async diff(connections: number): Promise<void> {
+    if (this.failed) return;
+    const [warm, end] = this.state.files;
+    if (!warm || !end) {
+      this.state.error = `the soak ended after ${connections} connections, before the end of its warm-up: no snapshots to compare`;
+      return;
+    }
+    try {
+      this.state.diff = await diffSnapshots(warm.file, end.file);
+    } catch (error) {
+      this.state.error = `the heap snapshots could not be read: ${messageOf(error)}`;
+    }
+  }
+}
