@@ -121,7 +121,8 @@ export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<Scena
     // Every message the child sent is delivered before 'disconnect'.
     await Promise.race([disconnected, sleep(DISCONNECT_WAIT_MS, undefined, { ref: false })]);
     const final = messages.take('final');
-    const record = await exitRecord;
+    // Bounded: a grandchild that inherited the descriptor could hold the pipe open.
+    const record = await Promise.race([exitRecord, sleep(DISCONNECT_WAIT_MS, undefined, { ref: false })]);
     await sleep(20); // lets the clients see the sockets the exit closed
     const open = streams.length - (endings.clean ?? 0) - (endings.cut ?? 0) - (endings.local ?? 0);
     stats.streamsEndedClean = endings.clean ?? 0;
