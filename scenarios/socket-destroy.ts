@@ -1,4 +1,4 @@
-import { inTarget } from '../src/meters/async-owner.ts';
+import { inNewTargetChain } from '../src/meters/async-owner.ts';
 import { defineScenario } from '../src/scenario/scenario.ts';
 import { openEstablished } from '../src/scenario/establish.ts';
 
@@ -15,7 +15,7 @@ export default defineScenario({
     const stream = await openEstablished(ctx);
     if (i % 4 === 3 && ctx.target.publish) {
       const publish = ctx.target.publish;
-      await inTarget('publish', () => publish());
+      await inNewTargetChain('publish', () => publish());
       await stream.events.next(undefined, ctx.settings.connectionTimeoutMs);
       ctx.count('afterPublish');
     }

@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { countLines } from '../harness/target-console.ts';
 import type { CliIo } from './io.ts';
 
 /**
@@ -22,7 +23,7 @@ export class TargetLog {
       this.#made = true;
     }
     appendFileSync(this.file, text);
-    this.lines += text.split('\n').length - 1 + (text.endsWith('\n') ? 0 : 1);
+    this.lines += countLines(text);
     this.live?.write(text);
   };
 

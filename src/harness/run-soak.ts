@@ -17,7 +17,7 @@ import type { Target, TargetFactory } from '../target/target.ts';
 import { validateTarget } from '../target/validate-target.ts';
 import { type AdapterChoice, adapterChoices, type ResolvedAdapter, resolveAdapter } from '../server/resolve-adapter.ts';
 import { preflight } from './preflight.ts';
-import { TargetConsole } from './target-console.ts';
+import { countLines, TargetConsole } from './target-console.ts';
 import { assertMeasurable } from './measurable.ts';
 import { coreMeters, finalizeScenario, validateSkipChecks } from '../verdict/check-policy.ts';
 import { addCrossScenarioNotes } from '../verdict/cross-scenario-notes.ts';
@@ -98,8 +98,17 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
   assertMeasurable(selected, settings, skip);
   const reference = { ...referenceRunOptions, ...options.reference };
 
+  // The target's output, in-process and from the sigterm child, counted once on its way out.
+  let outputLines = 0;
+  const sink = options.output;
+  const output = sink
+    ? (text: string) => {
+        outputLines += countLines(text);
+        sink(text);
+      }
+    : undefined;
   const targetConsole = new TargetConsole();
-  const restoreConsole = targetConsole.install(options.output);
+  const restoreConsole = targetConsole.install(output);
   // Meters before the target loads, so that timers its module creates have known sites.
   const timers = new TimerMeter().enable();
   const listeners = new ProcessListenerMeter().enable();
@@ -148,7 +157,7 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
                 adapter: adapterChoice,
                 settings,
                 signal: options.signal,
-                output: options.output,
+                output,
               });
       } catch (error) {
         if (!(error instanceof InterruptedError)) throw error;
@@ -178,7 +187,7 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
       ...(adapter ? { adapter: { name: '@hono/node-server', version: adapter.version, origin: adapter.origin } } : {}),
     },
     settings: { ...settings, skipChecks: [...skip], reference: spec.startsWith('reference:') ? reference : undefined },
-    ...(targetConsole.lines > 0 ? { targetOutputLines: targetConsole.lines } : {}),
+    ...(outputLines > 0 ? { targetOutputLines: outputLines } : {}),
     verdict: runVerdict(results, interrupted),
     ...(interrupted ? { interrupted: true } : {}),
     scenarios: results,

@@ -3,6 +3,13 @@ import { Writable } from 'node:stream';
 
 const methods = ['log', 'info', 'debug', 'warn', 'error', 'trace', 'dir'] as const;
 
+/** Lines in a chunk of output: its newlines (chunks may split a line; a line ends once). */
+export function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
 /**
  * The target's console while sse-soak measures it. Every `console.*` call in the process
  * (the target's logging, hono's default error handler, node-server 1.19's "The user aborted
@@ -10,8 +17,6 @@ const methods = ['log', 'info', 'debug', 'warn', 'error', 'trace', 'dir'] as con
  * logs are kept, so that a failure can name what the handler threw and where.
  */
 export class TargetConsole {
-  /** Lines written through the console since install(). */
-  lines = 0;
   readonly #errors: Error[] = [];
 
   /** The Errors logged since install(), oldest first (the last 20). */
@@ -33,9 +38,7 @@ export class TargetConsole {
       ? new Console({
           stdout: new Writable({
             write: (chunk: Buffer | string, _enc, done) => {
-              const text = chunk.toString();
-              this.lines += text.split('\n').length - 1;
-              sink(text);
+              sink(chunk.toString());
               done();
             },
           }),

@@ -21,9 +21,8 @@ import { openEstablished } from '../scenario/establish.ts';
 import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
 import { type AdapterChoice, resolveAdapter } from '../server/resolve-adapter.ts';
 import { type ServedTarget, serveTarget } from '../server/serve-target.ts';
-import { type LoadedTarget, loadTarget, normaliseSpec } from '../target/load-target.ts';
-import { applyCheckPolicy, soakCoreMeters, unmeasuredError } from '../verdict/check-policy.ts';
-import { scenarioVerdict } from '../verdict/verdicts.ts';
+import { type LoadedTarget, loadTarget, messageOf, normaliseSpec } from '../target/load-target.ts';
+import { finalizeScenario, soakCoreMeters } from '../verdict/check-policy.ts';
 import { validateSkipChecks } from '../verdict/check-policy.ts';
 import { TargetConsole } from '../harness/target-console.ts';
 import { growthCheck } from '../verdict/growth-check.ts';
@@ -215,7 +214,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
           try {
             await inHarness(() => scenario.connect(contexts.get(scenario.name)!, i));
           } catch (error) {
-            failure ??= { message: error instanceof Error ? error.message : String(error), kind: scenario.name };
+            failure ??= { message: messageOf(error), kind: scenario.name };
             return;
           } finally {
             if (--inFlight === 0) drained?.();
@@ -262,10 +261,28 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
       settings.growth,
       { judgeFrom: warmupSnapshotAt },
     );
-    const checks = applyCheckPolicy([growth, ...meters.checks(baseline, settled.snapshot)], soakCoreMeters, skip);
-    const unmeasured = unmeasuredError(checks);
-    const verdict = failure || unmeasured ? 'error' : scenarioVerdict(checks, false);
     const durationMs = Math.round(performance.now() - started);
+    const soak = finalizeScenario(
+      {
+        name: 'soak',
+        verdict: 'pass',
+        connections: done,
+        durationMs,
+        checks: [growth, ...meters.checks(baseline, settled.snapshot)],
+        stats: {
+          ...counts,
+          // Over the churn itself: not the setup, the warm-up snapshot's pause, the settle or the diff.
+          connectionsPerSecond: Math.round(done / (churnMs / 1000)),
+          heldStreams: held.length,
+          heldStreamEvents: held.reduce((a, s) => a + s.events.count, 0),
+          samples: series.length,
+          settleMs: settled.waitedMs,
+        },
+        ...(failure ? { error: { code: 'SSE_SOAK_SCENARIO', message: `${failure.kind}: ${failure.message}`, phase: 'measure' } } : {}),
+      },
+      soakCoreMeters,
+      skip,
+    );
     return checkAgainstSchemaUnderTest<SoakReport>({
       schemaVersion: REPORT_SCHEMA_VERSION,
       kind: 'soak',
@@ -279,31 +296,9 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
         skipChecks: [...skip],
         connections: settings.connections === Number.MAX_SAFE_INTEGER ? null : settings.connections,
       },
-      verdict: interrupted ? 'error' : verdict,
+      verdict: interrupted ? 'error' : soak.verdict,
       ...(interrupted ? { interrupted: true } : {}),
-      scenarios: [
-        {
-          name: 'soak',
-          verdict,
-          connections: done,
-          durationMs,
-          checks,
-          stats: {
-            ...counts,
-            // Over the churn itself: not the setup, the warm-up snapshot's pause, the settle or the diff.
-            connectionsPerSecond: Math.round(done / (churnMs / 1000)),
-            heldStreams: held.length,
-            heldStreamEvents: held.reduce((a, s) => a + s.events.count, 0),
-            samples: series.length,
-            settleMs: settled.waitedMs,
-          },
-          ...(failure
-            ? { error: { code: 'SSE_SOAK_SCENARIO', message: `${failure.kind}: ${failure.message}`, phase: 'measure' } }
-            : unmeasured
-              ? { error: unmeasured }
-              : {}),
-        },
-      ],
+      scenarios: [soak],
       series,
       ...(snapshots ? { snapshots } : {}),
     });

@@ -1,7 +1,6 @@
 import { diffSnapshots, type SnapshotFile, writeSnapshot } from './heap-snapshots.ts';
+import { messageOf } from '../target/load-target.ts';
 import type { SoakSnapshots } from './soak-report.ts';
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * The soak's two heap snapshots and their diff, as far as they got: a snapshot that could

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors/soak-error.ts';
 import type { Check, ScenarioResult } from '../report/report.ts';
+import { scenarioVerdict } from './verdicts.ts';
 
 /**
  * The checks that must measure for a scenario to pass: without them a pass would say
@@ -79,9 +80,9 @@ export function unmeasuredError(checks: readonly Check[]): ScenarioResult['error
  * its verdict recomputed from them, and an `error` that says which core check did not measure.
  */
 export function finalizeScenario(result: ScenarioResult, core: readonly string[], skip: ReadonlySet<string>): ScenarioResult {
+  // A scenario that could not complete has no checks to hold to the policy; its error stands.
   if (result.error) return { ...result, verdict: 'error' };
   const checks = applyCheckPolicy(result.checks, core, skip);
   const error = unmeasuredError(checks);
-  const verdict = error ? 'error' : checks.some((c) => c.verdict === 'fail') ? 'fail' : 'pass';
-  return { ...result, verdict, checks, ...(error ? { error } : {}) };
+  return { ...result, verdict: scenarioVerdict(checks, false), checks, ...(error ? { error } : {}) };
 }
