@@ -7,6 +7,7 @@
  *   npx tsx bench/soak-churn.ts [--connections 6000] [--rounds 3]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -59,6 +60,45 @@ async function bare(): Promise<number> {
   return rate;
 }
 
+/**
+ * The ceiling: the cheapest client there is, in the same process against the same server.
+ * A raw socket writes the GET, reads until the first event's blank line, and is destroyed;
+ * as many at once as the soak holds, continuously.
+ */
+async function rawCeiling(): Promise<number> {
+  const target = createReferenceTarget(referenceRunOptions);
+  const served = await serveTarget(target);
+  const request = `GET ${target.path} HTTP/1.1\r\nHost: 127.0.0.1:${served.port}\r\nAccept: text/event-stream\r\n\r\n`;
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      const socket = net.connect(served.port, '127.0.0.1', () => socket.write(request));
+      let text = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => {
+        text += chunk;
+        const body = text.indexOf('\r\n\r\n');
+        // The first event: a blank line after the headers' end.
+        if (body >= 0 && text.indexOf('\n\n', body + 4) >= 0) {
+          socket.destroy();
+          resolve();
+        }
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve());
+    });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: defaultSoakSettings.concurrency }, async () => {
+      while (next++ < connections) await one();
+    }),
+  );
+  const rate = connections / ((performance.now() - started) / 1000);
+  target.close();
+  await served.close();
+  return rate;
+}
+
 async function soak(snapshots: boolean): Promise<{ rate: number; pauseMs: number }> {
   const dir = snapshots ? mkdtempSync(path.join(os.tmpdir(), 'sse-soak-bench-')) : undefined;
   try {
@@ -75,11 +115,13 @@ async function soak(snapshots: boolean): Promise<{ rate: number; pauseMs: number
   }
 }
 
+const raw: number[] = [];
 const b: number[] = [];
 const off: number[] = [];
 const on: number[] = [];
 const extra: number[] = [];
 for (let r = 0; r < rounds; r++) {
+  raw.push(await rawCeiling());
   b.push(await bare());
   off.push((await soak(false)).rate);
   const s = await soak(true);
@@ -89,9 +131,11 @@ for (let r = 0; r < rounds; r++) {
 console.log(
   `soak churn: default mix, ${defaultSoakSettings.concurrency} in flight, ${connections} connections, medians of ${rounds}, node ${process.version}`,
 );
-console.log('| no harness (conn/s) | soak, no snapshots (conn/s) | ratio | soak, snapshots (conn/s) | ratio | snapshots + diff (s) |');
-console.log('| --- | --- | --- | --- | --- | --- |');
-const ratio = (x: number[]) => (median(x) / median(b)).toFixed(2);
 console.log(
-  `| ${Math.round(median(b))} | ${Math.round(median(off))} | ${ratio(off)} | ${Math.round(median(on))} | ${ratio(on)} | ${(median(extra) / 1000).toFixed(1)} |`,
+  '| raw-socket ceiling (conn/s) | same mix, no harness (conn/s) | soak, no snapshots (conn/s) | vs mix | vs ceiling | soak, snapshots (conn/s) | vs mix | vs ceiling | snapshots + diff (s) |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+const ratio = (x: number[], to: number[]) => (median(x) / median(to)).toFixed(2);
+console.log(
+  `| ${Math.round(median(raw))} | ${Math.round(median(b))} | ${Math.round(median(off))} | ${ratio(off, b)} | ${ratio(off, raw)} | ${Math.round(median(on))} | ${ratio(on, b)} | ${ratio(on, raw)} | ${(median(extra) / 1000).toFixed(1)} |`,
 );

@@ -4,13 +4,14 @@ import { InterruptedError, type Phase, ScenarioError } from '../errors/scenario-
 import { SoakError } from '../errors/soak-error.ts';
 import { inHarness } from '../meters/async-owner.ts';
 import { sampleHeap } from '../meters/heap-meter.ts';
-import type { Check, ScenarioResult } from '../report/report.ts';
+import type { Check, ScenarioDecision, ScenarioResult } from '../report/report.ts';
 import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
 import type { ServedTarget } from '../server/serve-target.ts';
+import { plannedInformation, type SequentialLook, sequentialLook } from '../stats/sequential-slope.ts';
 import type { Point } from '../stats/theil-sen.ts';
 import type { Target } from '../target/target.ts';
 import { unmeasured } from '../verdict/count-check.ts';
-import { heapCheck } from '../verdict/heap-check.ts';
+import { heapCheck, MIN_HEAP_SAMPLES } from '../verdict/heap-check.ts';
 import { scenarioVerdict } from '../verdict/verdicts.ts';
 import type { RunSettings } from './defaults.ts';
 import { HeapCadence } from './heap-cadence.ts';
@@ -25,6 +26,10 @@ export interface ConnectionScenarioEnv {
   settings: RunSettings;
   signal?: AbortSignal;
   onProgress?: (event: RunProgress) => void;
+  /** Checks the user turned off: a scenario does not wait for a skipped heap check to decide. */
+  skip?: ReadonlySet<string>;
+  /** An earlier scenario of this run warmed the process up: this one warms up its own paths only. */
+  processWarm?: boolean;
 }
 
 /**
@@ -56,13 +61,14 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     const concurrency = scenario.concurrency ?? settings.concurrency;
 
     phase = 'warmup';
-    await runWaves(scenario, ctx, settings.warmup, concurrency, settings, env.signal);
+    const warmup = env.processWarm ? Math.min(settings.warmup, settings.scenarioWarmup) : settings.warmup;
+    await runWaves(scenario, ctx, warmup, concurrency, settings, env.signal);
     await pool.close();
     // DOMAIN.md: one throwaway wave before the baseline, on the pool the measurement uses,
     // so that the first measured sample does not carry the new pool's and the JIT's one-off
     // allocations (300 to 400 KB here, a whole KiB per connection at 400 connections).
     pool = new ClientPool();
-    await runWaves(scenario, ctx, settings.warmup > 0 ? concurrency : 0, concurrency, settings, env.signal);
+    await runWaves(scenario, ctx, warmup > 0 ? concurrency : 0, concurrency, settings, env.signal);
     await waitForSockets(served, 0, settings.settleMs);
 
     phase = 'baseline';
@@ -75,21 +81,48 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     for (const key of Object.keys(counters)) delete counters[key];
 
     phase = 'measure';
-    const cadence = HeapCadence.for(settings.connections, settings.heapSamples, concurrency);
+    const cap = settings.connections;
+    const cadence = HeapCadence.for(cap, settings.heapSamples, concurrency);
+    const maxInformation = plannedInformation(cap, cadence.every);
+    const waitForHeap = firstHeap !== undefined && !env.skip?.has('heap');
+    const minConnections = Math.min(cap, settings.minConnections);
+    let look: SequentialLook | undefined;
+    let stopped: ScenarioDecision['reason'] = 'cap';
     const measureStart = performance.now();
-    while (measured < settings.connections) {
-      const wave = Math.min(concurrency, settings.connections - measured);
+    while (measured < cap) {
+      const wave = Math.min(concurrency, cap - measured);
       await runWave(scenario, ctx(), measured, wave, settings, env.signal);
       measured += wave;
-      env.onProgress?.({ type: 'progress', scenario: scenario.name, done: measured, total: settings.connections });
-      if (cadence.due(measured, performance.now())) {
+      env.onProgress?.({ type: 'progress', scenario: scenario.name, done: measured, total: cap });
+      if (waitForHeap && cadence.due(measured, performance.now())) {
         const start = performance.now();
+        // Nothing in flight: a client's keep-alive sockets (undici keeps them 50 ms) hold
+        // server-side state, and how many are left varies from wave to wave by ±150 KB.
+        await waitForSockets(served, 0, QUIET_MS);
         meters.timers.prune();
         const heap = await sampleHeap({ thorough: true });
         if (heap) points.push({ x: measured, y: heap.usedBytes });
         cadence.took(measured, start, performance.now());
+        if (points.length >= MIN_HEAP_SAMPLES) {
+          look = sequentialLook(points, settings.heapLimitBytesPerConnection, maxInformation, { final: measured >= cap });
+        }
+      }
+      if (measured >= cap || measured < minConnections) continue;
+      if (!waitForHeap) {
+        stopped = 'counts';
+        break;
+      }
+      if (look && look.decision !== 'undecided') {
+        stopped = 'decided';
+        break;
       }
     }
+    const decision: ScenarioDecision = {
+      connections: measured,
+      cap,
+      reason: stopped,
+      heap: waitForHeap ? (look?.decision ?? 'undecided') : 'not-measured',
+    };
     const measureMs = performance.now() - measureStart;
     await pool.close();
 
@@ -97,6 +130,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     const settled = await settle(() => meters.snapshot(), baseline, settings);
     meters.timers.prune();
     const settledHeap = await sampleHeap({ thorough: true });
+
     const stats: Record<string, number> = { ...counters };
     for (const [key, value] of Object.entries(served.tally)) stats[`server.${key}`] = value - tallyBefore[key as keyof typeof tallyBefore];
     for (const [key, value] of Object.entries(resources?.stats?.() ?? {})) stats[key] = value - (statsBefore[key] ?? 0);
@@ -106,12 +140,12 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     const checks = [
       ...meters.checks(baseline, settled.snapshot),
       points.length > 0
-        ? heapCheck(points, settings.heapLimitBytesPerConnection, settledHeap && { x: measured, y: settledHeap.usedBytes })
+        ? heapCheck(points, settings.heapLimitBytesPerConnection, settledHeap && { x: measured, y: settledHeap.usedBytes }, look)
         : heapUnmeasured(),
       ...(resources?.checks?.({ connections: measured, stats }) ?? []),
     ];
     meters.clearLeakedTimers(baseline);
-    return result(scenarioVerdict(checks, false), checks, { stats });
+    return result(scenarioVerdict(checks, false), checks, { stats, decision });
   } catch (error) {
     if (error instanceof InterruptedError) throw error;
     const soak = error instanceof SoakError ? error : undefined;
@@ -127,6 +161,9 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     await resources?.close();
   }
 }
+
+/** The longest a heap sample waits for the wave's sockets to close. */
+const QUIET_MS = 250;
 
 function heapUnmeasured(): Check {
   return unmeasured('heap', 'a full GC cannot be forced in this runtime');

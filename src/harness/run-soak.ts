@@ -10,7 +10,7 @@ import { reportEnvironment } from '../report/environment.ts';
 import { REPORT_SCHEMA_VERSION, type Report, type ScenarioResult } from '../report/report.ts';
 import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
 import { releaseTarget } from './release-target.ts';
-import type { Scenario } from '../scenario/scenario.ts';
+import type { PreparedProcess, ProcessScenarioEnv, Scenario } from '../scenario/scenario.ts';
 import { serveTarget } from '../server/serve-target.ts';
 import { type LoadedTarget, loadTarget, messageOf, normaliseSpec } from '../target/load-target.ts';
 import type { Target, TargetFactory } from '../target/target.ts';
@@ -118,6 +118,7 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
   let served: Awaited<ReturnType<typeof serveTarget>> | undefined;
   const results: ScenarioResult[] = [];
   let interrupted = false;
+  const prepared = new Map<string, PreparedProcess>();
   try {
     loaded = isObject
       ? await targetFromObject(given, childSpec ? path.resolve(cwd, childSpec) : undefined)
@@ -132,6 +133,17 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
       adapter: `${adapter.version}${adapter.origin === 'project' ? " (the target project's)" : ''}`,
       scenarios: selected.map((s) => s.name),
     });
+    const processEnv: ProcessScenarioEnv = {
+      spec: childSpec!,
+      cwd,
+      reference,
+      adapter: adapterChoice,
+      settings,
+      signal: options.signal,
+      output,
+    };
+    // A process scenario's child boots in its own process while the in-process ones run.
+    for (const s of selected) if (s.kind === 'process' && s.prepare && childSpec) prepared.set(s.name, s.prepare(processEnv));
     for (const scenario of selected) {
       if (options.signal?.aborted) {
         interrupted = true;
@@ -149,16 +161,10 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
                 settings,
                 signal: options.signal,
                 onProgress: options.onProgress,
+                skip,
+                processWarm: results.some((r) => r.decision !== undefined),
               })
-            : await scenario.run({
-                spec: childSpec!,
-                cwd,
-                reference,
-                adapter: adapterChoice,
-                settings,
-                signal: options.signal,
-                output,
-              });
+            : await scenario.run(processEnv, takePrepared(prepared, scenario.name));
       } catch (error) {
         if (!(error instanceof InterruptedError)) throw error;
         interrupted = true;
@@ -171,6 +177,7 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
       options.onProgress?.({ type: 'scenario-end', result });
     }
   } finally {
+    await Promise.all([...prepared.values()].map((p) => p.stop()));
     await releaseTarget({ loaded, served, timers, listeners, listenersBefore });
     restoreConsole();
   }
@@ -218,4 +225,10 @@ export function selectScenarios(all: readonly Scenario[], names: readonly string
   }
   // Run order is the catalogue's, whatever order they were named in; duplicates run once.
   return all.filter((s) => names.includes(s.name));
+}
+
+function takePrepared(prepared: Map<string, PreparedProcess>, name: string): PreparedProcess | undefined {
+  const p = prepared.get(name);
+  prepared.delete(name);
+  return p;
 }

@@ -78,6 +78,7 @@ export function frameKind(file: string, rules: OwnerRules): FrameKind {
  * the innermost library frame.
  */
 export function attribute(frames: readonly StackFrame[], rules: OwnerRules, context?: AsyncOwner, cwd = process.cwd()): CallSite {
+  if (processWideNodeTimer(frames)) return { owner: 'node' };
   const kinds = frames.map((f) => frameKind(f.file, rules));
   const decisive = kinds.findIndex((k) => k === 'own' || k === 'target');
   const firstLibrary = kinds.indexOf('library');
@@ -105,6 +106,20 @@ export function attribute(frames: readonly StackFrame[], rules: OwnerRules, cont
           .map((f) => formatSite(f, cwd))
       : [];
   return { owner, site: formatSite(frame, cwd), ...(callers.length ? { via: callers } : {}), frame };
+}
+
+const timerMachinery = new Set(['node:internal/async_hooks', 'node:internal/timers', 'node:timers']);
+
+/**
+ * Node's own process-wide timers that a request merely happens to arm: the HTTP `Date`
+ * header cache (`utcDate()` in node:internal/http) keeps one unref'd timer that expires at
+ * the next second and is re-armed by the next response written after it. It is never more
+ * than one, whoever's request armed it, so it is nobody's leak; counted per chain it made
+ * every settle wait up to a second for it.
+ */
+function processWideNodeTimer(frames: readonly StackFrame[]): boolean {
+  const first = frames.find((f) => !timerMachinery.has(f.file));
+  return first?.file === 'node:internal/http';
 }
 
 export function formatSite(frame: StackFrame, cwd = process.cwd()): string {

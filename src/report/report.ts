@@ -53,6 +53,23 @@ export interface ScenarioResult {
   error?: { code: string; message: string; phase: string };
   /** What a reader should know to read the verdict right (one line each). */
   notes?: string[];
+  /** Connection scenarios: when the measured phase stopped, and why (sequential decisions). */
+  decision?: ScenarioDecision;
+}
+
+export interface ScenarioDecision {
+  /** Measured connections it took. */
+  connections: number;
+  /** The most it could have taken (`--connections`). */
+  cap: number;
+  /**
+   * `decided`: every check was decided before the cap; `cap`: the heap slope was still
+   * undecided at the cap (judged there); `counts`: no heap check to wait for, the counts'
+   * minimum was reached.
+   */
+  reason: 'decided' | 'cap' | 'counts';
+  /** The heap test's state when the phase stopped: its interval wholly above, below, or across the limit. */
+  heap?: 'above' | 'below' | 'undecided' | 'not-measured';
 }
 
 export interface Report {

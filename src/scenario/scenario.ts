@@ -57,12 +57,19 @@ export interface ProcessScenarioEnv {
   output?: (text: string) => void;
 }
 
+/** What a process scenario started ahead of its turn (a child booting); stopped if the run ends first. */
+export interface PreparedProcess {
+  stop(): Promise<void>;
+}
+
 /** A scenario with a runner of its own (sigterm runs the target in a child process). */
 export interface ProcessScenario {
   kind: 'process';
   name: string;
   description: string;
-  run(env: ProcessScenarioEnv): Promise<ScenarioResult>;
+  /** Starts what does not share the measured process (its child) while the other scenarios run. */
+  prepare?(env: ProcessScenarioEnv): PreparedProcess;
+  run(env: ProcessScenarioEnv, prepared?: PreparedProcess): Promise<ScenarioResult>;
 }
 
 export type Scenario = ConnectionScenario | ProcessScenario;

@@ -18,6 +18,7 @@ export interface SettingSpec {
 export const settingsTable: readonly SettingSpec[] = [
   { key: 'connections', type: 'whole', min: 1, flag: { name: 'connections', value: 'n', help: 'measured connections per scenario' } },
   { key: 'warmup', type: 'whole', min: 0 },
+  { key: 'scenarioWarmup', type: 'whole', min: 0 },
   { key: 'concurrency', type: 'whole', min: 1 },
   { key: 'heapSamples', type: 'whole', min: 2 },
   {

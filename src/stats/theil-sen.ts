@@ -23,6 +23,16 @@ const z: Record<string, number> = { '0.9': 1.6449, '0.95': 1.96, '0.99': 2.5758 
  * approximation to Kendall's S with ties ignored, as in Sen (1968) and Gilbert (1987, §16.5).
  */
 export function theilSen(points: readonly Point[], confidence = 0.95): SlopeEstimate | undefined {
+  const quantile = z[String(confidence)];
+  if (quantile === undefined) throw new RangeError(`unsupported confidence ${confidence}`);
+  return theilSenAt(points, quantile);
+}
+
+/**
+ * Theil-Sen with the interval at any standard-normal quantile `zq`, and Var(S) multiplied
+ * by `varianceFactor` (>= 1 when the residuals are serially correlated, Hamed & Rao 1998).
+ */
+export function theilSenAt(points: readonly Point[], zq: number, varianceFactor = 1): SlopeEstimate | undefined {
   const n = points.length;
   if (n < 3) return undefined;
   const slopes: number[] = [];
@@ -36,10 +46,8 @@ export function theilSen(points: readonly Point[], confidence = 0.95): SlopeEsti
   slopes.sort((a, b) => a - b);
   const N = slopes.length;
   const slope = median(slopes);
-  const quantile = z[String(confidence)];
-  if (quantile === undefined) throw new RangeError(`unsupported confidence ${confidence}`);
-  const varS = (n * (n - 1) * (2 * n + 5)) / 18;
-  const c = quantile * Math.sqrt(varS);
+  const varS = ((n * (n - 1) * (2 * n + 5)) / 18) * varianceFactor;
+  const c = zq * Math.sqrt(varS);
   // 1-based ranks M1 = (N - C)/2 and M2 + 1 = (N + C)/2 + 1, clamped to the slopes we have.
   const m1 = Math.round((N - c) / 2);
   const m2 = Math.round((N + c) / 2) + 1;

@@ -1,18 +1,22 @@
 import type { Check } from '../report/report.ts';
+import type { SequentialLook } from '../stats/sequential-slope.ts';
 import { type Point, theilSen } from '../stats/theil-sen.ts';
 
 export const MIN_HEAP_SAMPLES = 8;
 
 /**
  * Heap growth per connection after forced GC, judged on two measurements that must agree:
- * - the Theil-Sen slope over the samples taken between waves, whose whole 95 % interval
- *   must lie above the limit (a noisy series widens the interval and passes);
+ * - the Theil-Sen slope over the samples taken between waves, whose whole interval must lie
+ *   above the limit (a noisy series widens the interval and passes). With `look`, the
+ *   interval is the sequential test's at the look where the phase stopped
+ *   (stats/sequential-slope.ts: 2.5 % per side however often it was looked at); without,
+ *   Sen's 95 % interval;
  * - the growth that is still there once the scenario settled, divided by the connections.
  * Memory a target holds only while its sleeps or timeouts run out (hono's `stream.sleep`)
  * raises the slope during the run and is gone after the settle: that is not a leak.
  * DOMAIN.md: a fixed endpoint drifts +130 to +300 B per connection.
  */
-export function heapCheck(points: readonly Point[], limitBytesPerConnection: number, settled?: Point): Check {
+export function heapCheck(points: readonly Point[], limitBytesPerConnection: number, settled?: Point, look?: SequentialLook): Check {
   if (points.length < MIN_HEAP_SAMPLES) {
     return {
       meter: 'heap',
@@ -22,7 +26,8 @@ export function heapCheck(points: readonly Point[], limitBytesPerConnection: num
       reason: `could not measure: ${points.length} heap samples; a slope needs at least ${MIN_HEAP_SAMPLES} (raise --connections, or --skip-check heap)`,
     };
   }
-  const est = theilSen(points)!;
+  const ci95 = theilSen(points)!;
+  const est = look?.estimate ?? ci95;
   const round = (v: number) => Math.round(v * 10) / 10;
   const first = points[0]!;
   const retained = settled && settled.x > first.x ? (settled.y - first.y) / (settled.x - first.x) : undefined;
@@ -32,10 +37,21 @@ export function heapCheck(points: readonly Point[], limitBytesPerConnection: num
     meter: 'heap',
     verdict: failed ? 'fail' : 'pass',
     bytesPerConnection: round(est.slope),
-    ci95: [round(est.lower), round(est.upper)],
+    ci95: [round(ci95.lower), round(ci95.upper)],
     limit: limitBytesPerConnection,
     samples: points.length,
     details: {
+      ...(look
+        ? {
+            sequential: {
+              decision: look.decision,
+              interval: [round(est.lower), round(est.upper)],
+              boundaryZ: Math.round(look.boundaryZ * 1000) / 1000,
+              informationFraction: Math.round(look.informationFraction * 1000) / 1000,
+              serialCorrelationFactor: Math.round(look.varianceFactor * 1000) / 1000,
+            },
+          }
+        : {}),
       ...(retained !== undefined ? { retainedAfterSettleBytesPerConnection: round(retained) } : {}),
       points: points.map((p) => [p.x, p.y]),
       ...(settled ? { settled: [settled.x, settled.y] } : {}),
@@ -43,7 +59,7 @@ export function heapCheck(points: readonly Point[], limitBytesPerConnection: num
   };
   if (failed) {
     check.reason =
-      `heap grows ${round(est.slope)} B per connection (95 % CI ${round(est.lower)} to ${round(est.upper)}), above ${limitBytesPerConnection}` +
+      `heap grows ${round(est.slope)} B per connection (${look ? 'sequential' : '95 %'} interval ${round(est.lower)} to ${round(est.upper)}), above ${limitBytesPerConnection}` +
       (retained !== undefined ? `; ${round(retained)} B per connection still held after the settle` : '');
   }
   return check;

@@ -47,6 +47,13 @@ process.on('exit', (code) => {
   }
 });
 
+// The parent went away before the SIGTERM (it crashed, or was killed while this child waited
+// for its turn): nobody will ever stop this server, so stop here rather than live on as an
+// orphan. Once the shutdown runs, the child disconnects by itself.
+process.on('disconnect', () => {
+  if (shutdownState === 'not-started') process.exit(3);
+});
+
 async function main(): Promise<void> {
   let loaded: LoadedTarget;
   try {

@@ -29,8 +29,23 @@ const DISCONNECT_WAIT_MS = 1_000;
  * names what kept it alive. A target that exits from its own SIGTERM handler is judged on
  * that exit; its meters could not be read, and the report says so.
  */
-export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<ScenarioResult> {
-  const started = performance.now();
+export interface SigtermChild {
+  child: ReturnType<typeof spawnChild>;
+  messages: MessageQueue;
+  exitRecord: ReturnType<typeof readExitRecord>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  disconnected: Promise<void>;
+  stderr(): string;
+  /** Kills the child if it still runs (a run that stops before its turn). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the child: it loads the target and serves it, and waits. The run starts it while
+ * the in-process scenarios run (another process, so it does not share their measurements),
+ * and the scenario takes it over when its turn comes.
+ */
+export function startSigtermChild(env: ProcessScenarioEnv): SigtermChild {
   const { settings } = env;
   const child = spawnChild({
     spec: env.spec,
@@ -45,12 +60,30 @@ export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<Scena
     env.output?.(b.toString());
   });
   child.stdout!.on('data', (b: Buffer) => env.output?.(b.toString()));
-  const exitRecord = readExitRecord(child);
-  const messages = new MessageQueue(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const disconnected = new Promise<void>((resolve) => (child.connected ? child.once('disconnect', () => resolve()) : resolve()));
+  return {
+    child,
+    exitRecord: readExitRecord(child),
+    messages: new MessageQueue(child),
+    exited,
+    disconnected: new Promise<void>((resolve) => (child.connected ? child.once('disconnect', () => resolve()) : resolve())),
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
+
+export async function runSigtermScenario(env: ProcessScenarioEnv, prepared?: SigtermChild): Promise<ScenarioResult> {
+  const started = performance.now();
+  const { settings } = env;
+  const { child, exitRecord, messages, exited, disconnected, ...started_ } = prepared ?? startSigtermChild(env);
+  const stderrOf = started_.stderr;
   const pool = new ClientPool();
   const stats: Record<string, number> = {};
   const count = (k: string, n = 1) => (stats[k] = (stats[k] ?? 0) + n);
@@ -64,7 +97,7 @@ export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<Scena
     ...extra,
   });
   try {
-    const ready = await messages.next(READY_TIMEOUT_MS, () => stderr);
+    const ready = await messages.next(READY_TIMEOUT_MS, stderrOf);
     if (ready.type === 'error') {
       return base({ error: { code: ready.code, message: ready.message, phase: ready.phase } });
     }
@@ -92,7 +125,7 @@ export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<Scena
     // process hook on its first requests must not read as leaking.
     await mix('warmup.');
     child.send({ type: 'baseline' });
-    const measured = await messages.next(READY_TIMEOUT_MS, () => stderr);
+    const measured = await messages.next(READY_TIMEOUT_MS, stderrOf);
     if (measured.type !== 'baseline') throw new ScenarioError(`expected the child's baseline, got '${measured.type}'`, 'child');
     // The mix: every disconnect kind that reaches a server over a socket.
     await mix('mix.');
@@ -132,7 +165,7 @@ export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<Scena
 
     const checks: Check[] = [
       exitCheck(
-        { ...exit, killed, exitMs, graceMs: settings.sigtermGraceMs, stderrTail: lastLine(stderr) },
+        { ...exit, killed, exitMs, graceMs: settings.sigtermGraceMs, stderrTail: lastLine(stderrOf()) },
         final && { timers: final.final.timers, activeResources: final.activeResources },
       ),
       streamsEndedCheck({
@@ -175,10 +208,7 @@ export async function runSigtermScenario(env: ProcessScenarioEnv): Promise<Scena
   } finally {
     for (const s of streams) s.disconnect('fin');
     await pool.close();
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await started_.stop();
   }
 }
 
