@@ -1,0 +1,42 @@
+/**
+ * The run's heap sensitivity at the limit: the `retains-per-connection` variant keeping
+ * 1 KiB per request (the default limit is 1024 B per connection), through the scenarios
+ * whose heap series decide it, several times. Prints each scenario's verdict, its slope
+ * and where the sequential test stopped.
+ *
+ *   npx tsx bench/run-sensitivity.ts [--runs 5] [--bytes 1024]
+ */
+import { parseArgs } from 'node:util';
+import { scenarios } from '../scenarios/index.ts';
+import { runSoak } from '../src/harness/run-soak.ts';
+import { packageRoot } from '../src/package-info.ts';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    bytes: { type: 'string', default: '1024' },
+    scenarios: { type: 'string', default: 'clean-close,socket-destroy,pre-aborted' },
+  },
+});
+const names = values.scenarios!.split(',');
+const selected = scenarios.filter((s) => names.includes(s.name));
+const bytes = Number(values.bytes);
+const failed = new Map<string, number>(names.map((n) => [n, 0]));
+console.log(`retains-per-connection at ${bytes} B per request, ${values.runs} runs, node ${process.version}`);
+console.log('| run | scenario | heap verdict | B/conn | stopped at | why |');
+console.log('| --- | --- | --- | --- | --- | --- |');
+for (let run = 1; run <= Number(values.runs); run++) {
+  const report = await runSoak(selected, {
+    target: 'reference:retains-per-connection',
+    cwd: packageRoot,
+    reference: { retainBytes: bytes },
+  });
+  for (const s of report.scenarios) {
+    const heap = s.checks.find((c) => c.meter === 'heap');
+    if (heap?.verdict === 'fail') failed.set(s.name, failed.get(s.name)! + 1);
+    console.log(
+      `| ${run} | ${s.name} | ${heap?.verdict ?? '-'} | ${heap?.bytesPerConnection ?? '-'} | ${s.decision?.connections ?? '-'} of ${s.decision?.cap ?? '-'} | ${s.decision?.reason ?? '-'}, ${s.decision?.heap ?? '-'} |`,
+    );
+  }
+}
+console.log(`\nheap failed: ${[...failed].map(([n, k]) => `${n} ${k} of ${values.runs}`).join(', ')}`);
