@@ -39,7 +39,7 @@ export interface ActiveTimer {
 export interface TimerSample {
   /** Active timers the target created. */
   target: ActiveTimer[];
-  /** Active timers of every owner, by owner. */
+  /** Active timers by owner; those armed in a harness context are not tracked (harness: only its own code outside one). */
   byOwner: Record<CallSite['owner'], number>;
 }
 
@@ -60,6 +60,10 @@ export class TimerMeter {
     const tracked = this.#tracked;
     const init = (asyncId: number, type: string, _trigger: number, resource: object) => {
       if (type !== 'Timeout') return;
+      // A timer armed in a harness context is the harness's whatever its stack holds
+      // (attribute()): not tracked at all, so no stack is captured for the clients' timers.
+      const context = currentOwner();
+      if (context?.owner === 'harness') return;
       // Deep enough to get past Node's five timer frames and a framework's helpers; the
       // structured stack is captured now and formatted only if the timer is still alive.
       const limit = Error.stackTraceLimit;
@@ -71,7 +75,7 @@ export class TimerMeter {
         resource: new WeakRef(resource as TimeoutResource),
         origin,
         createdAt: performance.now(),
-        context: currentOwner(),
+        context,
       });
     };
     // No destroy hook: with one, Node tracks every promise's collection through a weak
