@@ -7,7 +7,8 @@ import { sampleHeap } from '../meters/heap-meter.ts';
 import type { Check, ScenarioDecision, ScenarioResult } from '../report/report.ts';
 import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
 import type { ServedTarget } from '../server/serve-target.ts';
-import { plannedInformation, type SequentialLook, sequentialLook } from '../stats/sequential-slope.ts';
+import { GroupSequentialBoundary } from '../stats/group-sequential.ts';
+import { plannedInformation, type SequentialLook, sequentialLook, slopeInformation } from '../stats/sequential-slope.ts';
 import type { Point } from '../stats/theil-sen.ts';
 import type { Target } from '../target/target.ts';
 import { unmeasured } from '../verdict/count-check.ts';
@@ -83,7 +84,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     phase = 'measure';
     const cap = settings.connections;
     const cadence = HeapCadence.for(cap, settings.heapSamples, concurrency);
-    const maxInformation = plannedInformation(cap, cadence.every);
+    const boundary = new GroupSequentialBoundary(plannedInformation(cap, cadence.every));
     const waitForHeap = firstHeap !== undefined && !env.skip?.has('heap');
     const minConnections = Math.min(cap, settings.minConnections);
     let look: SequentialLook | undefined;
@@ -104,7 +105,8 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
         if (heap) points.push({ x: measured, y: heap.usedBytes });
         cadence.took(measured, start, performance.now());
         if (points.length >= MIN_HEAP_SAMPLES) {
-          look = sequentialLook(points, settings.heapLimitBytesPerConnection, maxInformation, { final: measured >= cap });
+          const at = boundary.next(slopeInformation(points.map((p) => p.x)), measured >= cap);
+          look = sequentialLook(points, settings.heapLimitBytesPerConnection, at);
         }
       }
       if (measured >= cap || measured < minConnections) continue;
