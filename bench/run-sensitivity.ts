@@ -4,7 +4,7 @@
  * whose heap series decide it, several times. Prints each scenario's verdict, its slope
  * and where the sequential test stopped.
  *
- *   npx tsx bench/run-sensitivity.ts [--runs 5] [--bytes 1024]
+ *   npx tsx bench/run-sensitivity.ts [--runs 5] [--bytes 1024] [--connections 400]
  */
 import { parseArgs } from 'node:util';
 import { scenarios } from '../scenarios/index.ts';
@@ -16,13 +16,16 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '5' },
     bytes: { type: 'string', default: '1024' },
     scenarios: { type: 'string', default: 'clean-close,socket-destroy,pre-aborted' },
+    connections: { type: 'string', default: '400' },
   },
 });
 const names = values.scenarios!.split(',');
 const selected = scenarios.filter((s) => names.includes(s.name));
 const bytes = Number(values.bytes);
 const failed = new Map<string, number>(names.map((n) => [n, 0]));
-console.log(`retains-per-connection at ${bytes} B per request, ${values.runs} runs, node ${process.version}`);
+console.log(
+  `retains-per-connection at ${bytes} B per request, cap ${values.connections} connections, ${values.runs} runs, node ${process.version}`,
+);
 console.log('| run | scenario | heap verdict | B/conn | stopped at | why |');
 console.log('| --- | --- | --- | --- | --- | --- |');
 for (let run = 1; run <= Number(values.runs); run++) {
@@ -30,6 +33,7 @@ for (let run = 1; run <= Number(values.runs); run++) {
     target: 'reference:retains-per-connection',
     cwd: packageRoot,
     reference: { retainBytes: bytes },
+    settings: { connections: Number(values.connections) },
   });
   for (const s of report.scenarios) {
     const heap = s.checks.find((c) => c.meter === 'heap');

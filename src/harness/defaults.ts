@@ -45,7 +45,7 @@ export interface RunSettings {
 }
 
 export const defaultSettings: RunSettings = {
-  connections: 400,
+  connections: 600,
   minConnections: 100,
   warmup: 200,
   scenarioWarmup: 50,
