@@ -16,7 +16,12 @@ export interface SettingSpec {
  * table, so that the three can never disagree about what a valid value is.
  */
 export const settingsTable: readonly SettingSpec[] = [
-  { key: 'connections', type: 'whole', min: 1, flag: { name: 'connections', value: 'n', help: 'the most measured connections per scenario: each stops once its checks are decided' } },
+  {
+    key: 'connections',
+    type: 'whole',
+    min: 1,
+    flag: { name: 'connections', value: 'n', help: 'the most measured connections per scenario: each stops once its checks are decided' },
+  },
   { key: 'warmup', type: 'whole', min: 0 },
   { key: 'scenarioWarmup', type: 'whole', min: 0 },
   { key: 'concurrency', type: 'whole', min: 1 },
