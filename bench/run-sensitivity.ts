@@ -4,10 +4,11 @@
  * whose heap series decide it, several times. Prints each scenario's verdict, its slope
  * and where the sequential test stopped.
  *
- *   npx tsx bench/run-sensitivity.ts [--runs 5] [--bytes 1024] [--connections 400]
+ *   npx tsx bench/run-sensitivity.ts [--runs 5] [--bytes 1024] [--connections 600]
  */
 import { parseArgs } from 'node:util';
 import { scenarios } from '../scenarios/index.ts';
+import { defaultSettings } from '../src/harness/defaults.ts';
 import { runSoak } from '../src/harness/run-soak.ts';
 import { packageRoot } from '../src/package-info.ts';
 
@@ -16,7 +17,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '5' },
     bytes: { type: 'string', default: '1024' },
     scenarios: { type: 'string', default: 'clean-close,socket-destroy,pre-aborted' },
-    connections: { type: 'string', default: '400' },
+    connections: { type: 'string', default: String(defaultSettings.connections) },
   },
 });
 const names = values.scenarios!.split(',');

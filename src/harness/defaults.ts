@@ -45,7 +45,7 @@ export interface RunSettings {
 }
 
 export const defaultSettings: RunSettings = {
-  connections: 600,
+  connections: 400,
   minConnections: 100,
   warmup: 200,
   scenarioWarmup: 50,
