@@ -17,7 +17,7 @@ import { createReferenceTarget } from './reference-target.ts';
  * many emitter listeners, keepalive intervals and process SIGTERM listeners stay behind.
  */
 const N = 4;
-const SETUP_MS = 40;
+const SETUP_MS = 20;
 
 type Kind =
   | 'eventsource-close'
