@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFi
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load-config.ts';
 import { packageRoot } from '../src/package-info.ts';
 import type { Report } from '../src/report/report.ts';
 import { runBinary } from './run-binary.ts';
@@ -68,6 +69,17 @@ describe('config file', () => {
       /^sse-soak: reference:cancel-only on @hono\/node-server 1\.19\.19, node v\d+.*: soak \(.*\) \(config sse-soak\.config\.mjs\)$/m,
     );
     expect(readdirSync(path.join(dir, 'out')).some((f) => f.endsWith('.html'))).toBe(true);
+  });
+
+  it('a JSON config is found and validated like a module; one that does not parse is one clear line', async () => {
+    const dir = project(JSON.stringify({ scenarios: ['socket-destroy'], connections: 120, reportDir: 'out' }), 'sse-soak.config.json');
+    const loaded = await loadConfig(undefined, dir);
+    expect(loaded?.file).toBe(path.join(dir, 'sse-soak.config.json'));
+    expect(loaded?.config).toMatchObject({ scenarios: ['socket-destroy'], connections: 120, reportDir: path.join(dir, 'out') });
+    const bad = project(JSON.stringify({ connectons: 120 }), 'sse-soak.config.json');
+    await expect(loadConfig(undefined, bad)).rejects.toThrow(/unknown key 'connectons'/);
+    const broken = project('{ "connections": 12', 'soak.json');
+    await expect(loadConfig('soak.json', broken)).rejects.toThrow(/config .*soak\.json: loading it failed: .*JSON/);
   });
 
   it('a --config that does not exist is a usage error', async () => {

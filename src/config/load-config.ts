@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -7,7 +7,13 @@ import { messageOf } from '../target/load-target.ts';
 import { configSchema } from './config-schema.ts';
 import type { SoakConfig } from './soak-config.ts';
 
-export const configNames = ['sse-soak.config.ts', 'sse-soak.config.mts', 'sse-soak.config.js', 'sse-soak.config.mjs'];
+export const configNames = [
+  'sse-soak.config.ts',
+  'sse-soak.config.mts',
+  'sse-soak.config.js',
+  'sse-soak.config.mjs',
+  'sse-soak.config.json',
+];
 
 export interface LoadedConfig {
   config: SoakConfig;
@@ -26,9 +32,12 @@ export async function loadConfig(explicit: string | undefined, cwd: string): Pro
   let exported: unknown;
   try {
     const url = pathToFileURL(file).href;
-    const ns = /\.m?ts$/.test(file)
-      ? ((await (await import('tsx/esm/api')).tsImport(url, import.meta.url)) as { default?: unknown })
-      : ((await import(url)) as { default?: unknown });
+    // JSON is the config itself (a module would need an import attribute to load it).
+    const ns = file.endsWith('.json')
+      ? { default: JSON.parse(readFileSync(file, 'utf8')) as unknown }
+      : /\.m?ts$/.test(file)
+        ? ((await (await import('tsx/esm/api')).tsImport(url, import.meta.url)) as { default?: unknown })
+        : ((await import(url)) as { default?: unknown });
     exported = ns.default;
     if (exported && typeof exported === 'object' && 'default' in exported && Object.keys(exported).length === 1) {
       exported = (exported as { default: unknown }).default;
