@@ -104,7 +104,8 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
         const heap = await sampleHeap({ thorough: true });
         if (heap) points.push({ x: measured, y: heap.usedBytes });
         cadence.took(measured, start, performance.now());
-        if (points.length >= MIN_HEAP_SAMPLES) {
+        // A crossed boundary is the test's decision: later samples do not revisit it.
+        if (points.length >= MIN_HEAP_SAMPLES && (!look || look.decision === 'undecided')) {
           const at = boundary.next(slopeInformation(points.map((p) => p.x)), measured >= cap);
           look = sequentialLook(points, settings.heapLimitBytesPerConnection, at);
         }
