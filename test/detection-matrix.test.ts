@@ -21,15 +21,27 @@ const check = (s: ScenarioResult, meter: string): Check => {
 const stat = (s: ScenarioResult, key: string) => s.stats?.[key] ?? 0;
 const passes: Expectation = (s) =>
   expect(s.verdict, JSON.stringify(s.checks.filter((c) => c.verdict !== 'pass' && c.verdict !== 'skipped'))).toBe('pass');
+/**
+ * Leaks one timer and one listener per injected disconnect. Over the wire the server counts
+ * a request by when its socket closed against when the headers went out; a client that
+ * leaves as the headers go out can leak while it is counted as closed before the body, so
+ * that count is the slack (seen as +1 of about 220, twice, under CPU contention).
+ */
 const leaksTimersAndListeners =
-  (injected: (s: ScenarioResult) => number): Expectation =>
+  (injected: (s: ScenarioResult) => number, slack: (s: ScenarioResult) => number = () => 0): Expectation =>
   (s) => {
     expect(s.verdict).toBe('fail');
     const n = injected(s);
     expect(n).toBeGreaterThan(0);
-    expect(check(s, 'timers').leaked).toBe(n);
-    expect(check(s, 'gauge:listeners').leaked).toBe(n);
+    for (const meter of ['timers', 'gauge:listeners']) {
+      const leaked = check(s, meter).leaked!;
+      expect(leaked, meter).toBeGreaterThanOrEqual(n);
+      expect(leaked, meter).toBeLessThanOrEqual(n + slack(s));
+    }
+    expect(check(s, 'timers').leaked).toBe(check(s, 'gauge:listeners').leaked);
   };
+const beforeHeaders = (s: ScenarioResult) => stat(s, 'server.closedBeforeHeaders');
+const beforeBody = (s: ScenarioResult) => stat(s, 'server.closedBeforeBody');
 const sigtermKilled: Expectation = (s) => {
   expect(s.verdict).toBe('fail');
   expect(check(s, 'exit').verdict).toBe('fail');
@@ -45,12 +57,12 @@ const heapOnly: Expectation = (s) => {
 // `fixed` is not here: test/false-positives.test.ts runs it ten times with these settings.
 const matrix: Record<string, Record<string, Expectation>> = {
   'cancel-only': {
-    'pre-aborted': leaksTimersAndListeners((s) => stat(s, 'server.closedBeforeHeaders')),
+    'pre-aborted': leaksTimersAndListeners(beforeHeaders, beforeBody),
     'aborted-request': leaksTimersAndListeners((s) => stat(s, 'answered')),
     sigterm: sigtermKilled,
   },
   'late-signal': {
-    'pre-aborted': leaksTimersAndListeners((s) => stat(s, 'server.closedBeforeHeaders')),
+    'pre-aborted': leaksTimersAndListeners(beforeHeaders, beforeBody),
     sigterm: sigtermKilled,
   },
   'heartbeat-after-setup': {
