@@ -21,14 +21,6 @@ const STDERR_TAIL = 2_000;
 /** How long the IPC channel may stay up after the exit, for messages still in flight. */
 const DISCONNECT_WAIT_MS = 1_000;
 
-/**
- * The pod's last minutes: the target, loaded afresh in a child process, is warmed up with a
- * short mix of the other disconnect kinds, takes its baseline, serves the mix again, holds
- * open streams and gets SIGTERM. It must release everything and exit by itself within the
- * grace period; a leaked ref'd timer keeps it alive, and then it is killed and the check
- * names what kept it alive. A target that exits from its own SIGTERM handler is judged on
- * that exit; its meters could not be read, and the report says so.
- */
 export interface SigtermChild {
   child: ReturnType<typeof spawnChild>;
   messages: MessageQueue;
@@ -79,11 +71,20 @@ export function startSigtermChild(env: ProcessScenarioEnv): SigtermChild {
   };
 }
 
+/**
+ * The pod's last minutes: the target, loaded afresh in a child process, is warmed up with a
+ * short mix of the other disconnect kinds, takes its baseline, serves the mix again, holds
+ * open streams and gets SIGTERM. It must release everything and exit by itself within the
+ * grace period; a leaked ref'd timer keeps it alive, and then it is killed and the check
+ * names what kept it alive. A target that exits from its own SIGTERM handler is judged on
+ * that exit; its meters could not be read, and the report says so.
+ */
 export async function runSigtermScenario(env: ProcessScenarioEnv, prepared?: SigtermChild): Promise<ScenarioResult> {
   const started = performance.now();
   const { settings } = env;
-  const { child, exitRecord, messages, exited, disconnected, ...started_ } = prepared ?? startSigtermChild(env);
-  const stderrOf = started_.stderr;
+  const session = prepared ?? startSigtermChild(env);
+  const { child, exitRecord, messages, exited, disconnected } = session;
+  const stderrOf = session.stderr;
   const pool = new ClientPool();
   const stats: Record<string, number> = {};
   const count = (k: string, n = 1) => (stats[k] = (stats[k] ?? 0) + n);
@@ -208,7 +209,7 @@ export async function runSigtermScenario(env: ProcessScenarioEnv, prepared?: Sig
   } finally {
     for (const s of streams) s.disconnect('fin');
     await pool.close();
-    await started_.stop();
+    await session.stop();
   }
 }
 
