@@ -11,6 +11,8 @@ import { defineScenario } from '../src/scenario/scenario.ts';
 export default defineScenario({
   kind: 'connections',
   name: 'aborted-request',
+  // It calls the target's fetch handler itself.
+  clients: 'in-process',
   description: 'in-process: a Request whose signal is already aborted goes to the fetch handler; its body is never read',
   async connect(ctx) {
     try {

@@ -2,7 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientPool } from '../clients/client-pool.ts';
 import { InterruptedError, type Phase, ScenarioError } from '../errors/scenario-error.ts';
 import { SoakError } from '../errors/soak-error.ts';
-import { inHarness } from '../meters/async-owner.ts';
+import { inHarness, inNewTargetChain } from '../meters/async-owner.ts';
+import type { ClientThread } from '../clients/client-thread.ts';
+import { runWave } from './run-wave.ts';
 import { sampleHeap } from '../meters/heap-meter.ts';
 import type { Check, ScenarioDecision, ScenarioResult } from '../report/report.ts';
 import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
@@ -31,6 +33,8 @@ export interface ConnectionScenarioEnv {
   skip?: ReadonlySet<string>;
   /** An earlier scenario of this run warmed the process up: this one warms up its own paths only. */
   processWarm?: boolean;
+  /** Where the clients run when the scenario allows it: out of the measured isolate. */
+  clients?: ClientThread;
 }
 
 /**
@@ -58,20 +62,39 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
   });
   try {
     resources = await scenario.setup?.(base);
-    const ctx = (): ScenarioContext => ({ ...base, url: resources?.url ? resources.url + target.path : origin.url, pool });
+    const url = resources?.url ? resources.url + target.path : origin.url;
     const concurrency = scenario.concurrency ?? settings.concurrency;
+    const thread = scenario.clients === 'in-process' ? undefined : env.clients;
+    const wave = async (first: number, size: number) => {
+      if (env.signal?.aborted) throw new InterruptedError();
+      if (!thread) {
+        const ctx: ScenarioContext = { ...base, url, pool };
+        return runWave((i) => inHarness(() => scenario.connect(ctx, i)), first, size, settings.connectionTimeoutMs);
+      }
+      const threadTarget = { name: target.name, path: target.path, firstEvent: target.firstEvent, publish: !!target.publish };
+      const counts = await thread.wave(scenario.name, { url, origin, target: threadTarget, settings }, first, size);
+      for (const [stat, n] of Object.entries(counts)) base.count(stat, n);
+    };
+    const waves = async (total: number) => {
+      for (let done = 0; done < total; done += concurrency) await wave(done, Math.min(concurrency, total - done));
+    };
+    const newPool = async () => {
+      await pool.close();
+      pool = new ClientPool();
+      await thread?.resetPool();
+    };
+    if (thread) thread.publisher = target.publish && (async () => void (await inNewTargetChain('publish', () => target.publish!())));
 
     phase = 'warmup';
     const warmup = env.processWarm ? Math.min(settings.warmup, settings.scenarioWarmup) : settings.warmup;
-    await runWaves(scenario, ctx, warmup, concurrency, settings, env.signal);
-    await pool.close();
+    await waves(warmup);
     // DOMAIN.md: one throwaway wave before the baseline, on the pool the measurement uses,
     // so that the first measured sample does not carry the new pool's and the JIT's one-off
     // allocations (300 to 400 KB here, a whole KiB per connection at 400 connections).
-    pool = new ClientPool();
-    await runWaves(scenario, ctx, warmup > 0 ? concurrency : 0, concurrency, settings, env.signal);
+    await newPool();
+    await waves(warmup > 0 ? concurrency : 0);
     await waitForSockets(served, 0, settings.settleMs);
-    await drainInFlight(() => meters.timers.sample().target, { horizonMs: DRAIN_HORIZON_MS, maxMs: DRAIN_MAX_MS });
+    await drainInFlight(() => meters.timers.pendingInConnections(), { horizonMs: DRAIN_HORIZON_MS, maxMs: DRAIN_MAX_MS });
 
     phase = 'baseline';
     const baseline = meters.snapshot();
@@ -98,15 +121,19 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     let stopped: ScenarioDecision['reason'] = 'cap';
     const measureStart = performance.now();
     while (measured < cap) {
-      const wave = Math.min(concurrency, cap - measured);
-      await runWave(scenario, ctx(), measured, wave, settings, env.signal);
-      measured += wave;
+      const size = Math.min(concurrency, cap - measured);
+      await wave(measured, size);
+      measured += size;
       env.onProgress?.({ type: 'progress', scenario: scenario.name, done: measured, total: cap });
       if (waitForHeap && cadence.due(measured, performance.now())) {
         const start = performance.now();
         // Nothing in flight: a client's keep-alive sockets (undici keeps them 50 ms) hold
-        // server-side state, and how many are left varies from wave to wave by ±150 KB.
+        // server-side state, and how many are left varies from wave to wave by ±150 KB. The
+        // thread's pool is closed rather than waited for. Then what the handlers still await
+        // for a few ms (the adapter's deferred cleanup timers hold each request's objects).
+        await thread?.resetPool();
         await waitForSockets(served, 0, QUIET_MS);
+        await drainInFlight(() => meters.timers.pendingInConnections(), { horizonMs: SAMPLE_DRAIN_MS, maxMs: 2 * SAMPLE_DRAIN_MS });
         meters.timers.prune();
         const heap = await sampleHeap({ thorough: true });
         if (heap) points.push({ x: measured, y: heap.usedBytes });
@@ -134,7 +161,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
       heap: waitForHeap ? (look?.decision ?? 'undecided') : 'not-measured',
     };
     const measureMs = performance.now() - measureStart;
-    await pool.close();
+    await newPool();
 
     phase = 'settle';
     const settled = await settle(() => meters.snapshot(), baseline, settings);
@@ -181,67 +208,11 @@ const QUIET_MS = 250;
  */
 const DRAIN_HORIZON_MS = 60;
 const DRAIN_MAX_MS = 120;
+/** Before each heap sample, a shorter wait: it runs after every wave. */
+const SAMPLE_DRAIN_MS = 20;
 
 function heapUnmeasured(): Check {
   return unmeasured('heap', 'a full GC cannot be forced in this runtime');
-}
-
-async function runWaves(
-  scenario: ConnectionScenario,
-  ctx: () => ScenarioContext,
-  total: number,
-  concurrency: number,
-  settings: RunSettings,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  for (let done = 0; done < total; done += concurrency) {
-    await runWave(scenario, ctx(), done, Math.min(concurrency, total - done), settings, signal);
-  }
-}
-
-/** One wave: `size` connections at once; the first failure fails the scenario, with its index. */
-async function runWave(
-  scenario: ConnectionScenario,
-  ctx: ScenarioContext,
-  first: number,
-  size: number,
-  settings: RunSettings,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  if (signal?.aborted) throw new InterruptedError();
-  const runs: Promise<void>[] = [];
-  for (let i = first; i < first + size; i++) {
-    runs.push(
-      withDeadline(
-        inHarness(() => scenario.connect(ctx, i)),
-        settings.connectionTimeoutMs,
-        i,
-      ),
-    );
-  }
-  const outcomes = await Promise.allSettled(runs);
-  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-  if (failed) {
-    const reason = failed.reason;
-    throw reason instanceof ScenarioError
-      ? reason
-      : new ScenarioError(reason instanceof Error ? reason.message : String(reason), 'measure', { cause: reason });
-  }
-}
-
-async function withDeadline(run: Promise<void>, ms: number, index: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ScenarioError(`connection ${index} did not finish within ${ms} ms`, 'measure', { code: 'SSE_SOAK_HUNG' })),
-      ms,
-    );
-  });
-  try {
-    await Promise.race([run, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function waitForSockets(served: ServedTarget, count: number, ms: number): Promise<void> {

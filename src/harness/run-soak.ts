@@ -1,3 +1,4 @@
+import { ClientThread } from '../clients/client-thread.ts';
 import { InterruptedError } from '../errors/scenario-error.ts';
 import { inTarget } from '../meters/async-owner.ts';
 import path from 'node:path';
@@ -119,6 +120,8 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
   const results: ScenarioResult[] = [];
   let interrupted = false;
   const prepared = new Map<string, PreparedProcess>();
+  // The clients' thread boots while the target loads.
+  const clients = selected.some((s) => s.kind === 'connections' && s.clients !== 'in-process') ? new ClientThread() : undefined;
   try {
     loaded = isObject
       ? await targetFromObject(given, childSpec ? path.resolve(cwd, childSpec) : undefined)
@@ -163,6 +166,7 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
                 onProgress: options.onProgress,
                 skip,
                 processWarm: results.some((r) => r.decision !== undefined),
+                clients,
               })
             : await scenario.run(processEnv, takePrepared(prepared, scenario.name));
       } catch (error) {
@@ -178,6 +182,7 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
     }
   } finally {
     await Promise.all([...prepared.values()].map((p) => p.stop()));
+    await clients?.stop();
     await releaseTarget({ loaded, served, timers, listeners, listenersBefore });
     restoreConsole();
   }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backToBaseline } from '../verdict/compare-snapshots.ts';
 import { chainKey, leakedTimers } from '../verdict/timer-chains.ts';
-import type { ActiveTimer } from '../meters/timer-meter.ts';
+import type { PendingTimer } from '../meters/timer-meter.ts';
 import type { MeterSnapshot } from './meter-snapshot.ts';
 
 export interface SettleResult {
@@ -56,32 +56,26 @@ export async function settle(
 /**
  * Waits for work the target still has in flight for connections that have gone: one-shot
  * timers of served connections that fire within `horizonMs` (an awaited setup step, a
- * retry delay), and what their firing arms next, for a few rounds. A baseline taken while
+ * retry delay, an adapter's deferred cleanup), and what their firing arms next, for a few
+ * rounds. A baseline taken while
  * a warm-up connection still awaits its setup counts what that connection does after the
  * await (a heartbeat, a listener) against the measured phase: +1 in about one run of six,
  * measured on `heartbeat-after-setup`. Each timer is waited for once, and `maxMs` bounds it
  * all, so a chain that keeps re-arming costs no more than that.
  */
 export async function drainInFlight(
-  sample: () => readonly ActiveTimer[],
+  pending: () => readonly PendingTimer[],
   options: { horizonMs: number; maxMs: number; rounds?: number },
 ): Promise<number> {
   const start = performance.now();
   const elapsed = () => performance.now() - start;
   const waited = new Set<number>();
   for (let round = 0; round < (options.rounds ?? 3); round++) {
-    const pending = sample().filter(
-      (t) =>
-        !t.repeat &&
-        t.chain?.startsWith('connection:') &&
-        t.dueInMs !== undefined &&
-        t.dueInMs <= options.horizonMs &&
-        !waited.has(t.asyncId),
-    );
-    if (pending.length === 0) break;
-    const wait = Math.min(Math.max(...pending.map((t) => t.dueInMs!)) + 1, options.maxMs - elapsed());
+    const due = pending().filter((t) => t.dueInMs <= options.horizonMs && !waited.has(t.asyncId));
+    if (due.length === 0) break;
+    const wait = Math.min(Math.max(...due.map((t) => t.dueInMs)) + 1, options.maxMs - elapsed());
     if (wait <= 0) break;
-    for (const t of pending) waited.add(t.asyncId);
+    for (const t of due) waited.add(t.asyncId);
     await sleep(wait);
     // A fired timer's callback and the microtasks it starts run before this resumes.
     await new Promise<void>((resolve) => setImmediate(resolve));

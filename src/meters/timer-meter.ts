@@ -36,6 +36,12 @@ export interface ActiveTimer {
   dueInMs?: number;
 }
 
+export interface PendingTimer {
+  asyncId: number;
+  chain: string;
+  dueInMs: number;
+}
+
 export interface TimerSample {
   /** Active timers the target created. */
   target: ActiveTimer[];
@@ -125,6 +131,23 @@ export class TimerMeter {
       const r = entry.resource.deref();
       if (!r || r._destroyed) this.#tracked.delete(asyncId);
     }
+  }
+
+  /**
+   * One-shot timers still scheduled in served connections' chains, with when they fire:
+   * what a connection's handler is still awaiting. Read from the async context alone, with
+   * no creation stack formatted, so that it costs nothing and keeps nothing alive.
+   */
+  pendingInConnections(now = performance.now()): PendingTimer[] {
+    const pending: PendingTimer[] = [];
+    for (const [asyncId, entry] of this.#tracked) {
+      const chain = entry.context?.chain;
+      if (entry.context?.owner !== 'target' || !chain?.startsWith('connection:')) continue;
+      const r = entry.resource.deref();
+      if (!r || r._destroyed || r._repeat != null || r._idleTimeout === undefined) continue;
+      pending.push({ asyncId, chain, dueInMs: Math.max(0, entry.createdAt + r._idleTimeout - now) });
+    }
+    return pending;
   }
 
   /** Timers that are still scheduled, attributed to their creators. */

@@ -39,6 +39,13 @@ export interface ConnectionScenario {
   description: string;
   /** Override of the run's concurrency (idle-kill holds each connection for the idle timeout). */
   concurrency?: number;
+  /**
+   * Where `connect` runs: in the client thread (the default: its clients stay out of the
+   * measured heap, src/clients/client-thread.ts), or `in-process` when it calls the target's
+   * code directly. In the thread, `ctx.target` has no `fetch`, and `publish` asks the
+   * measured thread to run it.
+   */
+  clients?: 'thread' | 'in-process';
   setup?(ctx: Omit<ScenarioContext, 'url' | 'pool'>): Promise<ScenarioResources>;
   /** One connection's life, ended this scenario's way. `i` counts from 0 within a phase. */
   connect(ctx: ScenarioContext, i: number): Promise<void>;

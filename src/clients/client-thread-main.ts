@@ -1,0 +1,86 @@
+/**
+ * The client thread (src/clients/client-thread.ts): runs the scenarios' clients in an
+ * isolate of their own, so that their allocations, their JIT and their garbage are not in
+ * the heap that is measured, and on the machine's other core.
+ */
+import { parentPort } from 'node:worker_threads';
+import { scenarios } from '../../scenarios/index.ts';
+import { ScenarioError } from '../errors/scenario-error.ts';
+import { SoakError } from '../errors/soak-error.ts';
+import { runWave } from '../harness/run-wave.ts';
+import type { ScenarioContext } from '../scenario/scenario.ts';
+import { ClientPool } from './client-pool.ts';
+import type { FromThread, ThreadContext, ToThread } from './client-thread-protocol.ts';
+
+const port = parentPort!;
+const send = (message: FromThread) => port.postMessage(message);
+let pool = new ClientPool();
+let nextPublish = 0;
+const publishes = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+
+/** Asks the measured thread to run the target's `publish`, and waits until it has. */
+function publish(): Promise<void> {
+  const id = ++nextPublish;
+  return new Promise<void>((resolve, reject) => {
+    publishes.set(id, { resolve, reject });
+    send({ type: 'publish', id });
+  });
+}
+
+function contextOf(data: ThreadContext, counts: Record<string, number>): ScenarioContext {
+  return {
+    url: data.url,
+    origin: data.origin,
+    settings: data.settings,
+    pool,
+    target: {
+      ...(data.target.name !== undefined ? { name: data.target.name } : {}),
+      path: data.target.path,
+      ...(data.target.firstEvent !== undefined ? { firstEvent: data.target.firstEvent } : {}),
+      ...(data.target.publish ? { publish } : {}),
+      fetch: () => {
+        throw new Error('the client thread cannot call the target in-process');
+      },
+    },
+    count: (stat, n = 1) => {
+      counts[stat] = (counts[stat] ?? 0) + n;
+    },
+  };
+}
+
+port.on('message', async (message: ToThread) => {
+  if (message.type === 'published') {
+    const waiting = publishes.get(message.id);
+    publishes.delete(message.id);
+    if (message.error === undefined) waiting?.resolve();
+    else waiting?.reject(new Error(message.error));
+    return;
+  }
+  if (message.type === 'reset-pool') {
+    await pool.close();
+    pool = new ClientPool();
+    send({ type: 'done', id: message.id, counts: {} });
+    return;
+  }
+  const counts: Record<string, number> = {};
+  try {
+    const scenario = scenarios.find((s) => s.name === message.scenario);
+    if (scenario?.kind !== 'connections') throw new Error(`no connection scenario '${message.scenario}' in the client thread`);
+    const ctx = contextOf(message.context, counts);
+    await runWave((i) => scenario.connect(ctx, i), message.first, message.size, message.context.settings.connectionTimeoutMs);
+    send({ type: 'done', id: message.id, counts });
+  } catch (error) {
+    const soak = error instanceof SoakError ? error : undefined;
+    send({
+      type: 'done',
+      id: message.id,
+      counts,
+      error: {
+        message: error instanceof Error ? error.message : String(error),
+        phase: error instanceof ScenarioError ? error.phase : 'measure',
+        code: soak?.code ?? 'SSE_SOAK_SCENARIO',
+      },
+    });
+  }
+});
+send({ type: 'ready' });

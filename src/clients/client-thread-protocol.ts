@@ -1,0 +1,35 @@
+import type { RunSettings } from '../harness/defaults.ts';
+import type { Phase } from '../errors/scenario-error.ts';
+
+/** What the client thread knows of the target: where it is and what it sends, never its code. */
+export interface ThreadTarget {
+  name?: string;
+  path: string;
+  firstEvent?: string;
+  /** The target has `publish`: the thread asks the measured thread to call it. */
+  publish: boolean;
+}
+
+/** Everything a scenario's `connect` reads from its context, as plain data. */
+export interface ThreadContext {
+  url: string;
+  origin: { host: string; port: number; path: string; url: string };
+  target: ThreadTarget;
+  settings: RunSettings;
+}
+
+export type ToThread =
+  | { type: 'wave'; id: number; scenario: string; context: ThreadContext; first: number; size: number }
+  | { type: 'reset-pool'; id: number }
+  | { type: 'published'; id: number; error?: string };
+
+export interface ThreadError {
+  message: string;
+  phase: Phase;
+  code: string;
+}
+
+export type FromThread =
+  | { type: 'ready' }
+  | { type: 'done'; id: number; counts: Record<string, number>; error?: ThreadError }
+  | { type: 'publish'; id: number };

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultSettings, referenceRunOptions } from '../harness/defaults.ts';
+import { createReferenceTarget } from '../reference/reference-target.ts';
+import { type ServedTarget, serveTarget } from '../server/serve-target.ts';
+import { ClientThread } from './client-thread.ts';
+import type { ThreadContext } from './client-thread-protocol.ts';
+
+describe('the client thread, against a real served target', () => {
+  const target = createReferenceTarget({ ...referenceRunOptions });
+  let served: ServedTarget;
+  let thread: ClientThread;
+  const context = (path = target.path): ThreadContext => {
+    const origin = { host: '127.0.0.1', port: served.port, path, url: served.url + path };
+    return { url: origin.url, origin, target: { path, firstEvent: target.firstEvent, publish: true }, settings: defaultSettings };
+  };
+
+  beforeAll(async () => {
+    served = await serveTarget(target);
+    thread = new ClientThread();
+  });
+  afterAll(async () => {
+    await thread.stop();
+    await served.close();
+    target.close();
+  });
+
+  it("runs a scenario's connections there and hands back its counts; the server saw every one", async () => {
+    const before = served.tally.closedAfterBody;
+    const counts = await thread.wave('clean-close', context(), 0, 10);
+    expect(counts).toEqual({ eventsourceClose: 5, undiciAbort: 5 });
+    await thread.resetPool();
+    for (let i = 0; i < 50 && served.openSockets() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(served.tally.closedAfterBody - before).toBe(10);
+  });
+
+  it("asks the measured thread to run the target's publish, and waits for it", async () => {
+    let published = 0;
+    thread.publisher = async () => {
+      published++;
+      target.publish();
+    };
+    // socket-destroy: one connection in four waits for a published event before it leaves.
+    const counts = await thread.wave('socket-destroy', context(), 0, 8);
+    expect(counts.afterPublish).toBe(2);
+    expect(published).toBe(2);
+  });
+
+  it("a connection's failure comes back as the scenario error it was", async () => {
+    const failure = thread.wave('clean-close', context('/api/acme/nothing-here'), 0, 2);
+    await expect(failure).rejects.toMatchObject({ name: 'ScenarioError', phase: 'measure' });
+    await expect(failure).rejects.toThrow(/404/);
+  });
+
+  it('an unknown scenario is an error, and a stopped thread says so instead of hanging', async () => {
+    await expect(thread.wave('no-such-scenario', context(), 0, 1)).rejects.toThrow(/no connection scenario 'no-such-scenario'/);
+    const other = new ClientThread();
+    await other.stop();
+    await expect(other.wave('clean-close', context(), 0, 1)).rejects.toThrow(/client thread was stopped/);
+  });
+});

@@ -1,0 +1,112 @@
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ScenarioError } from '../errors/scenario-error.ts';
+import type { FromThread, ThreadContext, ToThread } from './client-thread-protocol.ts';
+
+/**
+ * The scenarios' clients in a worker thread of their own. The measured heap is one V8
+ * isolate's, and the clients' share of it was most of what moved a heap series: undici's
+ * and eventsource's allocations, their garbage and their code being compiled. Measured on
+ * `fixed` in clean-close, clients in the same isolate gave a slope of 465 to 615 B per
+ * connection and samples scattered by about 20 KB; with the clients in another isolate the
+ * server alone shows 1 to 93 B per connection and 2 to 7 KB. The clients also get the
+ * machine's other core. Timers and listeners the clients create are in the worker's own
+ * event loop and async hooks, so the meters never see them.
+ *
+ * The target stays in the measured thread: the thread asks it to `publish` by message.
+ */
+export class ClientThread {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (counts: Record<string, number>) => void; reject: (error: Error) => void }>();
+  readonly #ready: Promise<void>;
+  #nextId = 0;
+  #failure: Error | undefined;
+  #stderr = '';
+  #publish: (() => Promise<void>) | undefined;
+
+  constructor() {
+    const self = import.meta.url;
+    const fromSource = self.endsWith('.ts');
+    const entry = new URL(`./client-thread-main.${fromSource ? 'ts' : 'js'}`, self);
+    // From its TypeScript sources (sse-soak's own tests), through tsx's scoped loader: Node
+    // 20 does not apply `--import` loaders to a worker's entry.
+    const tsx = fromSource && import.meta.resolve('tsx/esm/api');
+    const options = { stdout: true, stderr: true } as const;
+    this.#worker = tsx
+      ? new Worker(`import(${JSON.stringify(tsx)}).then((t) => t.tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(self)}))`, {
+          ...options,
+          eval: true,
+        })
+      : new Worker(fileURLToPath(entry), options);
+    this.#worker.stdout.resume();
+    this.#worker.stderr.on('data', (chunk: Buffer) => {
+      this.#stderr = (this.#stderr + chunk.toString()).slice(-2_000);
+    });
+    let ready!: () => void;
+    this.#ready = new Promise<void>((resolve) => (ready = resolve));
+    this.#worker.on('message', (message: FromThread) => {
+      if (message.type === 'ready') ready();
+      else if (message.type === 'publish') void this.#runPublish(message.id);
+      else {
+        const waiting = this.#pending.get(message.id);
+        this.#pending.delete(message.id);
+        if (!waiting) return;
+        if (message.error) {
+          waiting.reject(new ScenarioError(message.error.message, message.error.phase, { code: message.error.code }));
+        } else waiting.resolve(message.counts);
+      }
+    });
+    const fail = (error: Error) => {
+      this.#failure ??= error;
+      ready();
+      for (const waiting of this.#pending.values()) waiting.reject(this.#failure);
+      this.#pending.clear();
+    };
+    this.#worker.on('error', (error) => fail(new ScenarioError(`the client thread failed: ${error.message}`, 'measure', { cause: error })));
+    this.#worker.on('exit', (code) => {
+      const detail = this.#stderr.trim().split('\n').at(-1);
+      fail(new ScenarioError(`the client thread exited (code ${code})${detail ? `: ${detail}` : ''}`, 'measure'));
+    });
+  }
+
+  /** The target's `publish`, run in the measured thread when a client asks for it. */
+  set publisher(publish: (() => Promise<void>) | undefined) {
+    this.#publish = publish;
+  }
+
+  /** One wave of `scenario`'s connections in the thread; resolves with what they counted. */
+  async wave(scenario: string, context: ThreadContext, first: number, size: number): Promise<Record<string, number>> {
+    return this.#request((id) => ({ type: 'wave', id, scenario, context, first, size }));
+  }
+
+  /** Closes the thread's undici pool and starts a new one (between warm-up and measurement). */
+  async resetPool(): Promise<void> {
+    await this.#request((id) => ({ type: 'reset-pool', id }));
+  }
+
+  async stop(): Promise<void> {
+    this.#failure ??= new ScenarioError('the client thread was stopped', 'measure');
+    await this.#worker.terminate();
+  }
+
+  async #request(message: (id: number) => ToThread): Promise<Record<string, number>> {
+    await this.#ready;
+    if (this.#failure) throw this.#failure;
+    const id = ++this.#nextId;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage(message(id));
+    });
+  }
+
+  async #runPublish(id: number): Promise<void> {
+    let error: string | undefined;
+    try {
+      if (!this.#publish) throw new Error('the target has no publish');
+      await this.#publish();
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+    }
+    this.#worker.postMessage({ type: 'published', id, ...(error !== undefined ? { error } : {}) } satisfies ToThread);
+  }
+}
