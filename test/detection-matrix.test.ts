@@ -45,7 +45,7 @@ const sigtermKilled: Expectation = (s) => {
   expect(check(s, 'timers').verdict).toBe('fail');
 };
 const heapOnly: Expectation = (s) => {
-  expect(s.verdict).toBe('fail');
+  expect(s.verdict, `${s.name}: ${JSON.stringify({ decision: s.decision, heap: s.checks.find((c) => c.meter === 'heap') })}`).toBe('fail');
   expect(check(s, 'heap').verdict).toBe('fail');
   expect(s.checks.filter((c) => c.verdict === 'fail').map((c) => c.meter)).toEqual(['heap']);
 };

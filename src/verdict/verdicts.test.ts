@@ -44,6 +44,19 @@ describe('heapCheck', () => {
     expect(heapCheck(points, 1024).verdict).toBe(verdict);
   });
 
+  it('judges what the settle left against the fitted start, so that one high baseline sample does not excuse a leak', () => {
+    // 2.3 KiB per connection over 160 connections (a phase decided early), the baseline
+    // sample 300 KB high (a transient seen now and then after the warm-up): the growth
+    // still held after the settle, measured from that one sample, reads 0.4 KiB.
+    const points = Array.from({ length: 9 }, (_, i) => ({ x: i * 20, y: 1e7 + 2355 * i * 20 + (i === 0 ? 300_000 : 0) }));
+    const settled = { x: 160, y: 1e7 + 2355 * 160 };
+    const c = heapCheck(points, 1024, settled);
+    expect(c.verdict).toBe('fail');
+    expect(c.details?.retainedAfterSettleBytesPerConnection).toBeCloseTo(2355, 0);
+    // What only the run's sleeps held is still excused: gone after the settle.
+    expect(heapCheck(points, 1024, { x: 160, y: 1e7 + 100 * 160 }).verdict).toBe('pass');
+  });
+
   it('is an error (could not measure), never skipped or passed, with too few samples', () => {
     const c = heapCheck(series(5000, 5), 1024);
     expect(c.verdict).toBe('error');
