@@ -90,9 +90,10 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     await waves(warmup);
     // DOMAIN.md: one throwaway wave before the baseline, on the pool the measurement uses,
     // so that the first measured sample does not carry the new pool's and the JIT's one-off
-    // allocations (300 to 400 KB here, a whole KiB per connection at 400 connections).
+    // allocations (300 to 400 KB here, a whole KiB per connection at 400 connections). A
+    // pool in the client thread allocates in the thread's heap: no wave needed.
     await newPool();
-    await waves(warmup > 0 ? concurrency : 0);
+    await waves(warmup > 0 && !thread ? concurrency : 0);
     await waitForSockets(served, 0, settings.settleMs);
     await drainInFlight(() => meters.timers.pendingInConnections(), { horizonMs: DRAIN_HORIZON_MS, maxMs: DRAIN_MAX_MS });
 
