@@ -45,8 +45,11 @@ describe('sse-soak soak (the real binary)', () => {
       'soak',
       '--target',
       'reference:cancel-only',
+      // With its clients in their own thread the soak sees the server's growth alone, about
+      // 1.2 KiB per connection in this mix; 2,000 connections judge about 1,500 after the warm-up,
+      // where the 2 MB floor puts the limit at 1,333 B. 3,000 put it at 833.
       '--connections',
-      '2000',
+      '3000',
       '--report-dir',
       dir,
       '--snapshots',
@@ -73,7 +76,7 @@ describe('sse-soak soak (the real binary)', () => {
       ['end', '2-end.heapsnapshot'],
     ]);
     expect(snaps.files[0]!.connections).toBeGreaterThanOrEqual(400);
-    expect(snaps.files[1]!.connections).toBe(2000);
+    expect(snaps.files[1]!.connections).toBe(3000);
     // What grew is what a leaked session holds: its interval, its stream, the frames queued into it.
     const grew = (name: string) => snaps.diff!.constructors.find((d) => d.name === name)?.countDelta ?? 0;
     expect(grew('Timeout')).toBeGreaterThan(100);
@@ -82,7 +85,7 @@ describe('sse-soak soak (the real binary)', () => {
     expect(snaps.diff!.constructors[0]!.sizeDelta).toBeGreaterThanOrEqual(snaps.diff!.constructors[1]!.sizeDelta);
     expect(stderr).toMatch(/retained since the warm-up \(heap snapshots\): .*Uint8Array \+[\d,]+ \([\d.]+ [KM]B\)/);
     expect(stderr).toContain(
-      `heap snapshot (end, 2000 connections): ${path.relative(process.cwd(), path.join(snapshots, '2-end.heapsnapshot'))}`,
+      `heap snapshot (end, 3000 connections): ${path.relative(process.cwd(), path.join(snapshots, '2-end.heapsnapshot'))}`,
     );
   });
 

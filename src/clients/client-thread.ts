@@ -1,7 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ScenarioError } from '../errors/scenario-error.ts';
+import type { ScenarioContext } from '../scenario/scenario.ts';
 import type { FromThread, ThreadContext, ToThread } from './client-thread-protocol.ts';
+
+/** What the thread needs of a scenario context: plain data, and whether the target can publish. */
+export function threadContext(ctx: Pick<ScenarioContext, 'url' | 'origin' | 'target' | 'settings'>): ThreadContext {
+  const { name, path, firstEvent, publish } = ctx.target;
+  return { url: ctx.url, origin: ctx.origin, target: { name, path, firstEvent, publish: !!publish }, settings: ctx.settings };
+}
 
 /**
  * The scenarios' clients in a worker thread of their own. The measured heap is one V8

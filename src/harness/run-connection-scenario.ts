@@ -3,7 +3,7 @@ import { ClientPool } from '../clients/client-pool.ts';
 import { InterruptedError, type Phase, ScenarioError } from '../errors/scenario-error.ts';
 import { SoakError } from '../errors/soak-error.ts';
 import { inHarness, inNewTargetChain } from '../meters/async-owner.ts';
-import type { ClientThread } from '../clients/client-thread.ts';
+import { type ClientThread, threadContext } from '../clients/client-thread.ts';
 import { runWave } from './run-wave.ts';
 import { sampleHeap } from '../meters/heap-meter.ts';
 import type { Check, ScenarioDecision, ScenarioResult } from '../report/report.ts';
@@ -71,8 +71,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
         const ctx: ScenarioContext = { ...base, url, pool };
         return runWave((i) => inHarness(() => scenario.connect(ctx, i)), first, size, settings.connectionTimeoutMs);
       }
-      const threadTarget = { name: target.name, path: target.path, firstEvent: target.firstEvent, publish: !!target.publish };
-      const counts = await thread.wave(scenario.name, { url, origin, target: threadTarget, settings }, first, size);
+      const counts = await thread.wave(scenario.name, threadContext({ url, origin, target, settings }), first, size);
       for (const [stat, n] of Object.entries(counts)) base.count(stat, n);
     };
     const waves = async (total: number) => {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scenarios } from '../../scenarios/index.ts';
 import { ClientPool } from '../clients/client-pool.ts';
+import { ClientThread, threadContext } from '../clients/client-thread.ts';
 import type { HttpStream } from '../clients/http-stream.ts';
 import { UsageError } from '../errors/soak-error.ts';
 import { defaultSettings, referenceRunOptions } from '../harness/defaults.ts';
@@ -96,6 +97,9 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
   let served: ServedTarget | undefined;
   const snapshotter = options.snapshots ? new SoakSnapshotter(options.snapshots.dir, options.snapshots.onWrite) : undefined;
   const snapshots = snapshotter?.state;
+  // The clients out of the measured isolate, as in `run` (src/clients/client-thread.ts); it
+  // boots while the target loads.
+  const thread = schedule.some((s) => s.clients !== 'in-process') ? new ClientThread() : undefined;
   try {
     // Inside the try: a target that fails to load must not leave the meters hooked in.
     loaded = await loadTarget(spec, { cwd, reference });
@@ -127,6 +131,14 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
       pool,
     });
     const contexts = new Map(connectionScenarios.map((s) => [s.name, ctxFor(s)]));
+    const threadContexts = new Map(connectionScenarios.map((s) => [s.name, threadContext(ctxFor(s))]));
+    const target = loaded.target;
+    if (thread && target.publish) thread.publisher = async () => void (await inNewTargetChain('publish', () => target.publish!()));
+    const connect = async (scenario: ConnectionScenario, i: number) => {
+      if (!thread || scenario.clients === 'in-process') return inHarness(() => scenario.connect(contexts.get(scenario.name)!, i));
+      const n = await thread.wave(scenario.name, threadContexts.get(scenario.name)!, i, 1);
+      for (const [k, v] of Object.entries(n)) counts[k] = (counts[k] ?? 0) + v;
+    };
 
     const baseline = meters.snapshot();
     const heldCtx = { ...ctxFor(schedule[0]!), url: origin.url };
@@ -212,7 +224,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
           const scenario = schedule[i % schedule.length]!;
           inFlight++;
           try {
-            await inHarness(() => scenario.connect(contexts.get(scenario.name)!, i));
+            await connect(scenario, i);
           } catch (error) {
             failure ??= { message: messageOf(error), kind: scenario.name };
             return;
@@ -253,6 +265,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     clearInterval(publisher);
     for (const s of held) s.disconnect('fin');
     await pool.close();
+    await thread?.resetPool();
     const settled = await settle(() => meters.snapshot(), baseline, runSettings);
     await snapshotter?.diff(done);
 
@@ -306,6 +319,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     clearInterval(publisher);
     for (const s of held) s.disconnect('fin');
     await pool.close();
+    await thread?.stop();
     for (const r of resources.values()) await r?.close();
     await releaseTarget({ loaded, served, timers, listeners, listenersBefore });
     restoreConsole();
