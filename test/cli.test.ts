@@ -77,7 +77,7 @@ describe('sse-soak (the real binary)', () => {
     [['frobnicate'], /unknown command 'frobnicate'/],
     [
       ['run', '--connections', '100'],
-      /--connections 100 is too few for a heap slope: idle-kill runs 50 connections a wave .*use --connections 350 or more, or --skip-check heap/,
+      /--connections 100 is too few for a heap slope: clean-close runs 40 connections a wave .*use --connections 280 or more, or --skip-check heap/,
     ],
     [['run', '--skip-check', 'heep'], /--skip-check: unknown check 'heep'/],
   ])('exit 2 and one clear line for %j, no report written', async (args, message) => {
