@@ -35,10 +35,12 @@ describe('the client thread, against a real served target', () => {
 
   it("asks the measured thread to run the target's publish, and waits for it", async () => {
     let published = 0;
-    thread.publisher = async () => {
-      published++;
-      target.publish();
-    };
+    thread.publishFor({
+      publish: () => {
+        published++;
+        target.publish();
+      },
+    });
     // socket-destroy: one connection in four waits for a published event before it leaves.
     const counts = await thread.wave('socket-destroy', context(), 0, 8);
     expect(counts.afterPublish).toBe(2);

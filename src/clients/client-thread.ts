@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ScenarioError } from '../errors/scenario-error.ts';
+import { inNewTargetChain } from '../meters/async-owner.ts';
 import type { ScenarioContext } from '../scenario/scenario.ts';
+import type { Target } from '../target/target.ts';
 import type { FromThread, ThreadContext, ToThread } from './client-thread-protocol.ts';
 
 /** What the thread needs of a scenario context: plain data, and whether the target can publish. */
@@ -76,9 +78,13 @@ export class ClientThread {
     });
   }
 
-  /** The target's `publish`, run in the measured thread when a client asks for it. */
-  set publisher(publish: (() => Promise<void>) | undefined) {
-    this.#publish = publish;
+  /**
+   * Serves the clients' requests to publish with the target's own `publish`, run in the
+   * measured thread in a target chain of its own (as the in-process clients do).
+   */
+  publishFor(target: Pick<Target, 'publish'>): void {
+    const publish = target.publish;
+    this.#publish = publish && (async () => void (await inNewTargetChain('publish', () => publish())));
   }
 
   /** One wave of `scenario`'s connections in the thread; resolves with what they counted. */

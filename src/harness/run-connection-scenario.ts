@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientPool } from '../clients/client-pool.ts';
 import { InterruptedError, type Phase, ScenarioError } from '../errors/scenario-error.ts';
 import { SoakError } from '../errors/soak-error.ts';
-import { inHarness, inNewTargetChain } from '../meters/async-owner.ts';
+import { inHarness } from '../meters/async-owner.ts';
 import { type ClientThread, threadContext } from '../clients/client-thread.ts';
 import { runWave } from './run-wave.ts';
 import { sampleHeap } from '../meters/heap-meter.ts';
@@ -82,7 +82,13 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
       pool = new ClientPool();
       await thread?.resetPool();
     };
-    if (thread) thread.publisher = target.publish && (async () => void (await inNewTargetChain('publish', () => target.publish!())));
+    thread?.publishFor(target);
+    // Nothing in flight: the server's sockets closed, and the one-shot timers that gone
+    // connections' handlers still await (due within `horizonMs`) fired.
+    const quiet = async (socketsMs: number, horizonMs: number, maxMs: number) => {
+      await waitForSockets(served, 0, socketsMs);
+      await drainInFlight(() => meters.timers.pendingInConnections(), { horizonMs, maxMs });
+    };
 
     phase = 'warmup';
     const warmup = env.processWarm ? Math.min(settings.warmup, settings.scenarioWarmup) : settings.warmup;
@@ -93,8 +99,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     // pool in the client thread allocates in the thread's heap: no wave needed.
     await newPool();
     await waves(warmup > 0 && !thread ? concurrency : 0);
-    await waitForSockets(served, 0, settings.settleMs);
-    await drainInFlight(() => meters.timers.pendingInConnections(), { horizonMs: DRAIN_HORIZON_MS, maxMs: DRAIN_MAX_MS });
+    await quiet(settings.settleMs, DRAIN_HORIZON_MS, DRAIN_MAX_MS);
 
     phase = 'baseline';
     const baseline = meters.snapshot();
@@ -132,8 +137,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
         // thread's pool is closed rather than waited for. Then what the handlers still await
         // for a few ms (the adapter's deferred cleanup timers hold each request's objects).
         await thread?.resetPool();
-        await waitForSockets(served, 0, QUIET_MS);
-        await drainInFlight(() => meters.timers.pendingInConnections(), { horizonMs: SAMPLE_DRAIN_MS, maxMs: 2 * SAMPLE_DRAIN_MS });
+        await quiet(QUIET_MS, SAMPLE_DRAIN_MS, 2 * SAMPLE_DRAIN_MS);
         meters.timers.prune();
         const heap = await sampleHeap({ thorough: true });
         if (heap) points.push({ x: measured, y: heap.usedBytes });

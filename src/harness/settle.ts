@@ -57,10 +57,9 @@ export async function settle(
  * Waits for work the target still has in flight for connections that have gone: one-shot
  * timers of served connections that fire within `horizonMs` (an awaited setup step, a
  * retry delay, an adapter's deferred cleanup), and what their firing arms next, for a few
- * rounds. A baseline taken while
- * a warm-up connection still awaits its setup counts what that connection does after the
- * await (a heartbeat, a listener) against the measured phase: +1 in about one run of six,
- * measured on `heartbeat-after-setup`. Each timer is waited for once, and `maxMs` bounds it
+ * rounds. A baseline taken while a warm-up connection still awaits its setup counts what
+ * that connection does after the await (a heartbeat, a listener) against the measured
+ * phase: +1 in about one run of six, measured on `heartbeat-after-setup`. Each timer is waited for once, and `maxMs` bounds it
  * all, so a chain that keeps re-arming costs no more than that.
  */
 export async function drainInFlight(

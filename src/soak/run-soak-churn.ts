@@ -132,8 +132,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     });
     const contexts = new Map(connectionScenarios.map((s) => [s.name, ctxFor(s)]));
     const threadContexts = new Map(connectionScenarios.map((s) => [s.name, threadContext(ctxFor(s))]));
-    const target = loaded.target;
-    if (thread && target.publish) thread.publisher = async () => void (await inNewTargetChain('publish', () => target.publish!()));
+    thread?.publishFor(loaded.target);
     const connect = async (scenario: ConnectionScenario, i: number) => {
       if (!thread || scenario.clients === 'in-process') return inHarness(() => scenario.connect(contexts.get(scenario.name)!, i));
       const n = await thread.wave(scenario.name, threadContexts.get(scenario.name)!, i, 1);
