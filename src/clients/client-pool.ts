@@ -1,4 +1,8 @@
-import { Agent, fetch as undiciFetch } from 'undici';
+import { createRequire } from 'node:module';
+import type { Agent } from 'undici';
+
+/** undici takes about 100 ms to load: a run whose clients all live in the client thread never needs it here. */
+const undici = () => createRequire(import.meta.url)('undici') as typeof import('undici');
 
 /**
  * The undici dispatcher behind the fetch and EventSource clients of one batch.
@@ -8,17 +12,22 @@ import { Agent, fetch as undiciFetch } from 'undici';
  * after each batch rather than waited for.
  */
 export class ClientPool {
-  readonly dispatcher = new Agent({
-    headersTimeout: 0,
-    bodyTimeout: 0,
-    keepAliveTimeout: 50,
-    keepAliveMaxTimeout: 50,
-  });
+  #dispatcher: Agent | undefined;
+
+  get dispatcher(): Agent {
+    this.#dispatcher ??= new (undici().Agent)({
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      keepAliveTimeout: 50,
+      keepAliveMaxTimeout: 50,
+    });
+    return this.#dispatcher;
+  }
 
   readonly fetch = (input: string | URL, init: RequestInit = {}) =>
-    undiciFetch(input, { ...(init as object), dispatcher: this.dispatcher }) as unknown as Promise<Response>;
+    undici().fetch(input, { ...(init as object), dispatcher: this.dispatcher }) as unknown as Promise<Response>;
 
   async close(): Promise<void> {
-    await this.dispatcher.destroy().catch(() => {});
+    await this.#dispatcher?.destroy().catch(() => {});
   }
 }

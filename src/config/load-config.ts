@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Ajv, type ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ErrorObject } from 'ajv';
 import { TargetError, UsageError } from '../errors/soak-error.ts';
 import { messageOf } from '../target/load-target.ts';
 import { configSchema } from './config-schema.ts';
@@ -48,6 +49,8 @@ export async function loadConfig(explicit: string | undefined, cwd: string): Pro
   if (exported === undefined) {
     throw new UsageError(`config ${file} has no default export (export default defineConfig({...}))`, { code: 'SSE_SOAK_BAD_CONFIG' });
   }
+  // Loaded here, not at the top: a run with no config file does not pay ajv's load time.
+  const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
   const validate = new Ajv({ allErrors: true }).compile<SoakConfig>(configSchema);
   if (!validate(exported)) {
     throw new UsageError(`config ${file}: ${describeErrors(validate.errors ?? [])}`, { code: 'SSE_SOAK_BAD_CONFIG' });

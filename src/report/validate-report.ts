@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
 import { describeErrors } from '../config/load-config.ts';
 import { packageRoot } from '../package-info.ts';
 import type { Report } from './report.ts';
@@ -14,8 +13,11 @@ let validator: (((value: unknown) => boolean) & { errors?: unknown }) | undefine
 /** Validates a report against the shipped schema; returns the problems, empty when valid. */
 export function reportProblems(report: unknown): string[] {
   if (!validator) {
+    // Loaded on first use: a plain run validates nothing (the suite and read-report do).
+    const require = createRequire(import.meta.url);
+    const { Ajv } = require('ajv') as typeof import('ajv');
     const ajv = new Ajv({ allErrors: true, strict: false });
-    const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv;
+    const addFormats = require('ajv-formats') as (a: InstanceType<typeof Ajv>) => unknown;
     addFormats(ajv);
     validator = ajv.compile(JSON.parse(readFileSync(reportSchemaPath, 'utf8')));
   }

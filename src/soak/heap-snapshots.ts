@@ -2,7 +2,6 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
-import { diffFromStreams } from 'heap-snapshot-toolkit';
 import { size } from '../report/format-bytes.ts';
 
 /** One heap snapshot the soak wrote. */
@@ -81,6 +80,8 @@ export async function writeSnapshot(dir: string, label: SnapshotFile['label'], c
 export async function diffSnapshots(startFile: string, endFile: string, options: { top?: number } = {}): Promise<SnapshotDiff> {
   const started = performance.now();
   let raw: Record<string, RawDelta> | undefined;
+  // Loaded when a soak diffs, not when `run` starts.
+  const { diffFromStreams } = await import('heap-snapshot-toolkit');
   for await (const item of diffFromStreams(createReadStream(startFile, 'utf8'), createReadStream(endFile, 'utf8'))) {
     if (item.type === 'diff') raw = item.result as unknown as Record<string, RawDelta>;
   }
