@@ -14,6 +14,7 @@ import cleanClose from '../scenarios/clean-close.ts';
 import preAborted from '../scenarios/pre-aborted.ts';
 import socketDestroy from '../scenarios/socket-destroy.ts';
 import { ClientPool } from '../src/clients/client-pool.ts';
+import { GET_REQUEST } from '../src/clients/wire-request.ts';
 import { defaultSettings, referenceRunOptions } from '../src/harness/defaults.ts';
 import { runSoak } from '../src/harness/run-soak.ts';
 import { createReferenceTarget } from '../src/reference/reference-target.ts';
@@ -39,6 +40,8 @@ async function bare(scenario: ConnectionScenario, connections: number): Promise<
     target,
     pool,
     settings: defaultSettings,
+    request: () => GET_REQUEST,
+    establish: { firstEvent: target.firstEvent },
     count: () => 0,
   };
   const wave = async (first: number, n: number) => {

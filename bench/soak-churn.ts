@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { scenarios } from '../scenarios/index.ts';
+import { GET_REQUEST } from '../src/clients/wire-request.ts';
 import { ClientPool } from '../src/clients/client-pool.ts';
 import { defaultSettings, referenceRunOptions } from '../src/harness/defaults.ts';
 import { createReferenceTarget } from '../src/reference/reference-target.ts';
@@ -39,6 +40,8 @@ async function bare(): Promise<number> {
   const ctx = (s: ConnectionScenario): ScenarioContext => ({
     ...base,
     pool,
+    request: () => GET_REQUEST,
+    establish: { firstEvent: target.firstEvent },
     url: resources.get(s.name)?.url ? resources.get(s.name)!.url + target.path : url,
   });
   let next = 0;

@@ -1,4 +1,5 @@
 import { inNewTargetChain } from '../src/meters/async-owner.ts';
+import { fetchInit } from '../src/clients/wire-request.ts';
 import { defineScenario } from '../src/scenario/scenario.ts';
 
 /**
@@ -14,12 +15,11 @@ export default defineScenario({
   // It calls the target's fetch handler itself.
   clients: 'in-process',
   description: 'in-process: a Request whose signal is already aborted goes to the fetch handler; its body is never read',
-  async connect(ctx) {
+  async connect(ctx, i) {
+    const init = fetchInit(ctx.request(i));
     try {
       // Dropped unread on purpose: nothing will ever read or cancel this body.
-      await inNewTargetChain('request', () =>
-        ctx.target.fetch(new Request(ctx.origin.url, { signal: AbortSignal.abort(), headers: { accept: 'text/event-stream' } })),
-      );
+      await inNewTargetChain('request', () => ctx.target.fetch(new Request(ctx.origin.url, { ...init, signal: AbortSignal.abort() })));
       ctx.count('answered');
     } catch {
       ctx.count('rejected');

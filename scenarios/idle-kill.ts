@@ -30,10 +30,11 @@ export default defineScenario({
       close: () => proxy.close(),
     };
   },
-  async connect(ctx) {
+  async connect(ctx, i) {
     let stream: HttpStream;
+    const request = ctx.request(i);
     try {
-      stream = await openHttpStream(ctx.url, { timeoutMs: ctx.settings.connectionTimeoutMs });
+      stream = await openHttpStream(ctx.url, { timeoutMs: ctx.settings.connectionTimeoutMs, request });
     } catch (error) {
       // proxy_read_timeout also runs while the proxy waits for the response headers: a slow
       // setup is killed before it answers. The preflight has shown that the target answers.
@@ -43,11 +44,15 @@ export default defineScenario({
       }
       throw error;
     }
-    assertSse(ctx, stream.status, stream.contentType, () => stream.disconnect('fin'));
-    const first = await stream.events.next(ctx.target.firstEvent, ctx.settings.connectionTimeoutMs).then(
-      () => undefined,
-      (error: Error) => error,
-    );
+    assertSse(ctx, stream.status, stream.contentType, () => stream.disconnect('fin'), request.method);
+    // A stream established at its response (quiet at connect) is not waited on for an event:
+    // where the kill landed is told by whether any event had come.
+    const first = ctx.establish.atResponse
+      ? undefined
+      : await stream.events.next(ctx.establish.firstEvent, ctx.settings.connectionTimeoutMs).then(
+          () => undefined,
+          (error: Error) => error,
+        );
     if (first) {
       const how = await Promise.race([stream.ended, Promise.resolve('open' as const)]);
       if (how === 'cut') {
@@ -56,7 +61,10 @@ export default defineScenario({
         return;
       }
       stream.disconnect('fin');
-      throw new ScenarioError(`GET ${ctx.origin.path}: ${first.message}`, 'measure', { code: 'SSE_SOAK_NO_EVENT', cause: first });
+      throw new ScenarioError(`${request.method} ${ctx.origin.path}: ${first.message}`, 'measure', {
+        code: 'SSE_SOAK_NO_EVENT',
+        cause: first,
+      });
     }
     const deadline = ctx.settings.idleTimeoutMs * 10 + 1_000;
     let timer: NodeJS.Timeout | undefined;
@@ -70,6 +78,6 @@ export default defineScenario({
         { code: 'SSE_SOAK_NEVER_IDLE' },
       );
     }
-    ctx.count(how === 'cut' ? 'killedMidStream' : 'endedByServer');
+    ctx.count(how !== 'cut' ? 'endedByServer' : stream.events.count > 0 ? 'killedMidStream' : 'killedBeforeFirstEvent');
   },
 });

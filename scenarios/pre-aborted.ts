@@ -18,7 +18,7 @@ export default defineScenario({
     const sweep = ctx.settings.sweepMs;
     const delay = sweep[i % sweep.length]!;
     const how = Math.floor(i / sweep.length) % 2 === 0 ? 'fin' : 'rst';
-    const { responseStarted } = await requestThenLeave(ctx.origin, delay, how);
+    const { responseStarted } = await requestThenLeave(ctx.origin, delay, how, ctx.request(i));
     ctx.count(responseStarted ? 'leftAfterResponseStarted' : 'leftBeforeResponse');
   },
 });

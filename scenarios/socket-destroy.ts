@@ -12,12 +12,15 @@ export default defineScenario({
   name: 'socket-destroy',
   description: 'after the first event (some after a published one) the socket is destroyed: FIN or RST',
   async connect(ctx, i) {
-    const stream = await openEstablished(ctx);
+    const stream = await openEstablished(ctx, i);
     if (i % 4 === 3 && ctx.target.publish) {
       const publish = ctx.target.publish;
       await inNewTargetChain('publish', () => publish());
       await stream.events.next(undefined, ctx.settings.connectionTimeoutMs);
       ctx.count('afterPublish');
+    } else if (i % 4 === 3) {
+      // Says in the stats that this part of the scenario was done without: no publish.
+      ctx.count('noPublish');
     }
     const how = i % 2 === 0 ? 'fin' : 'rst';
     stream.disconnect(how);

@@ -1,3 +1,4 @@
+import type { Establishment, RequestShape } from '../report/report.ts';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { type LoadedConfig, loadConfig } from '../config/load-config.ts';
@@ -52,9 +53,41 @@ export async function commandSetup(flags: SharedFlags, io: CliIo, verbose: boole
 }
 
 /** The line both commands print first: what is measured, on what, with which config. */
-export function startLine(setup: CommandSetup, what: { target: string; adapter?: string; scenarios: readonly string[] }): string {
+export interface StartLineInfo {
+  target: string;
+  adapter?: string;
+  scenarios: readonly string[];
+  path?: string;
+  request?: RequestShape;
+  establishment?: Establishment;
+}
+
+export function startLine(setup: CommandSetup, what: StartLineInfo): string {
   const config = setup.loaded ? ` (config ${path.relative(setup.cwd, setup.loaded.file)})` : '';
-  return `sse-soak: ${what.target} on @hono/node-server ${what.adapter ?? '?'}, node ${process.version}: ${what.scenarios.join(', ')}${config}\n`;
+  const streams = streamLine(what);
+  return `sse-soak: ${what.target} on @hono/node-server ${what.adapter ?? '?'}, node ${process.version}: ${what.scenarios.join(', ')}${config}\n${streams ? `  ${streams}\n` : ''}`;
+}
+
+/**
+ * The target line's second line, when the streams are opened or established in a way that
+ * is not the plain default: `POST /chat (headers: accept, authorization, content-type; 52 B
+ * body; a new request per connection); established at the response (no event within 500 ms)`.
+ */
+export function streamLine(what: Pick<StartLineInfo, 'path' | 'request' | 'establishment'>): string | undefined {
+  const parts: string[] = [];
+  const r = what.request;
+  if (r && (r.method !== 'GET' || r.bodyBytes > 0 || r.perConnection || r.headers.some((h) => h !== 'accept'))) {
+    const details = [
+      `headers: ${r.headers.join(', ')}`,
+      ...(r.bodyBytes > 0 ? [`${r.bodyBytes} B body`] : []),
+      ...(r.perConnection ? ['a new request per connection'] : []),
+    ];
+    parts.push(`${r.method} ${what.path ?? ''} (${details.join('; ')})`);
+  }
+  const e = what.establishment;
+  if (e?.at === 'response') parts.push(`streams established at their response (no event within ${e.quietMs} ms of it)`);
+  else if (e?.at === 'first-event') parts.push('streams established at their first event (no firstEvent named)');
+  return parts.length ? parts.join('; ') : undefined;
 }
 
 /**

@@ -11,6 +11,7 @@ import { runWave } from '../harness/run-wave.ts';
 import type { ScenarioContext } from '../scenario/scenario.ts';
 import { ClientPool } from './client-pool.ts';
 import type { FromThread, ThreadContext, ToThread } from './client-thread-protocol.ts';
+import type { WireRequest } from './wire-request.ts';
 
 const port = parentPort!;
 const send = (message: FromThread) => port.postMessage(message);
@@ -27,11 +28,23 @@ function publish(): Promise<void> {
   });
 }
 
-function contextOf(data: ThreadContext, counts: Record<string, number>): ScenarioContext {
+function contextOf(
+  data: ThreadContext,
+  counts: Record<string, number>,
+  first: number,
+  requests: WireRequest[] | undefined,
+): ScenarioContext {
+  const fixed = data.request;
   return {
     url: data.url,
     origin: data.origin,
     settings: data.settings,
+    establish: data.establish,
+    request: (i) => {
+      const request = requests?.[i - first] ?? fixed;
+      if (!request) throw new Error(`no request for connection ${i} in the client thread`);
+      return request;
+    },
     pool,
     target: {
       ...(data.target.name !== undefined ? { name: data.target.name } : {}),
@@ -66,7 +79,7 @@ port.on('message', async (message: ToThread) => {
   try {
     const scenario = scenarios.find((s) => s.name === message.scenario);
     if (scenario?.kind !== 'connections') throw new Error(`no connection scenario '${message.scenario}' in the client thread`);
-    const ctx = contextOf(message.context, counts);
+    const ctx = contextOf(message.context, counts, message.first, message.requests);
     await runWave((i) => scenario.connect(ctx, i), message.first, message.size, message.context.settings.connectionTimeoutMs);
     send({ type: 'done', id: message.id, counts });
   } catch (error) {

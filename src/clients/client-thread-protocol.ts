@@ -1,5 +1,6 @@
 import type { RunSettings } from '../harness/defaults.ts';
 import type { Phase } from '../errors/scenario-error.ts';
+import type { Establish, WireRequest } from './wire-request.ts';
 
 /** What the client thread knows of the target: where it is and what it sends, never its code. */
 export interface ThreadTarget {
@@ -16,10 +17,22 @@ export interface ThreadContext {
   origin: { host: string; port: number; path: string; url: string };
   target: ThreadTarget;
   settings: RunSettings;
+  establish: Establish;
+  /** The request every connection sends; absent when each wave brings one per connection. */
+  request?: WireRequest;
 }
 
 export type ToThread =
-  | { type: 'wave'; id: number; scenario: string; context: ThreadContext; first: number; size: number }
+  | {
+      type: 'wave';
+      id: number;
+      scenario: string;
+      context: ThreadContext;
+      first: number;
+      size: number;
+      /** Connection `first + k` sends `requests[k]` (made by the target's request function in the measured thread). */
+      requests?: WireRequest[];
+    }
   | { type: 'reset-pool'; id: number }
   | { type: 'published'; id: number; error?: string };
 

@@ -4,6 +4,7 @@ import { createReferenceTarget } from '../reference/reference-target.ts';
 import { type ServedTarget, serveTarget } from '../server/serve-target.ts';
 import { ClientThread } from './client-thread.ts';
 import type { ThreadContext } from './client-thread-protocol.ts';
+import { GET_REQUEST } from './wire-request.ts';
 
 describe('the client thread, against a real served target', () => {
   const target = createReferenceTarget({ ...referenceRunOptions });
@@ -11,7 +12,14 @@ describe('the client thread, against a real served target', () => {
   let thread: ClientThread;
   const context = (path = target.path): ThreadContext => {
     const origin = { host: '127.0.0.1', port: served.port, path, url: served.url + path };
-    return { url: origin.url, origin, target: { path, firstEvent: target.firstEvent, publish: true }, settings: defaultSettings };
+    return {
+      url: origin.url,
+      origin,
+      target: { path, firstEvent: target.firstEvent, publish: true },
+      settings: defaultSettings,
+      establish: { firstEvent: target.firstEvent },
+      request: GET_REQUEST,
+    };
   };
 
   beforeAll(async () => {

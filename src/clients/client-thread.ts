@@ -5,11 +5,21 @@ import { inNewTargetChain } from '../meters/async-owner.ts';
 import type { ScenarioContext } from '../scenario/scenario.ts';
 import type { Target } from '../target/target.ts';
 import type { FromThread, ThreadContext, ToThread } from './client-thread-protocol.ts';
+import type { Establish, WireRequest } from './wire-request.ts';
 
 /** What the thread needs of a scenario context: plain data, and whether the target can publish. */
-export function threadContext(ctx: Pick<ScenarioContext, 'url' | 'origin' | 'target' | 'settings'>): ThreadContext {
+export function threadContext(
+  ctx: Pick<ScenarioContext, 'url' | 'origin' | 'target' | 'settings'> & { establish: Establish; request: WireRequest | undefined },
+): ThreadContext {
   const { name, path, firstEvent, publish } = ctx.target;
-  return { url: ctx.url, origin: ctx.origin, target: { name, path, firstEvent, publish: !!publish }, settings: ctx.settings };
+  return {
+    url: ctx.url,
+    origin: ctx.origin,
+    target: { name, path, firstEvent, publish: !!publish },
+    settings: ctx.settings,
+    establish: ctx.establish,
+    ...(ctx.request ? { request: ctx.request } : {}),
+  };
 }
 
 /**
@@ -87,9 +97,18 @@ export class ClientThread {
     this.#publish = publish && (async () => void (await inNewTargetChain('publish', () => publish())));
   }
 
-  /** One wave of `scenario`'s connections in the thread; resolves with what they counted. */
-  async wave(scenario: string, context: ThreadContext, first: number, size: number): Promise<Record<string, number>> {
-    return this.#request((id) => ({ type: 'wave', id, scenario, context, first, size }));
+  /**
+   * One wave of `scenario`'s connections in the thread; resolves with what they counted.
+   * `requests` are the wave's own, one per connection, when the context has no fixed one.
+   */
+  async wave(
+    scenario: string,
+    context: ThreadContext,
+    first: number,
+    size: number,
+    requests?: WireRequest[],
+  ): Promise<Record<string, number>> {
+    return this.#request((id) => ({ type: 'wave', id, scenario, context, first, size, ...(requests ? { requests } : {}) }));
   }
 
   /** Closes the thread's undici pool and starts a new one (between warm-up and measurement). */

@@ -1,6 +1,7 @@
 import { request, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { SseEventQueue } from './sse-events.ts';
+import { GET_REQUEST, type WireRequest } from './wire-request.ts';
 
 /** How a stream ended, as the client saw it. */
 export type StreamEnd =
@@ -15,6 +16,8 @@ export interface HttpStream {
   readonly socket: Socket;
   readonly status: number;
   readonly contentType: string;
+  /** The `Allow` header of a 405. */
+  readonly allow?: string;
   readonly events: SseEventQueue;
   readonly ended: Promise<StreamEnd>;
   /** Close our side: FIN, or RST when `reset`. */
@@ -37,10 +40,12 @@ export class StreamOpenError extends Error {
  * client can end it with destroy() (FIN) or resetAndDestroy() (RST) as a real peer would.
  * Resolves once the response headers arrived.
  */
-export function openHttpStream(url: string, options: { timeoutMs?: number } = {}): Promise<HttpStream> {
+export function openHttpStream(url: string, options: { timeoutMs?: number; request?: WireRequest } = {}): Promise<HttpStream> {
   const timeoutMs = options.timeoutMs ?? 5_000;
+  const wire = options.request ?? GET_REQUEST;
   return new Promise<HttpStream>((resolve, reject) => {
-    const req = request(url, { agent: false, headers: { accept: 'text/event-stream' } });
+    const headers = wire.body ? { ...wire.headers, 'content-length': String(wire.body.byteLength) } : wire.headers;
+    const req = request(url, { agent: false, method: wire.method, headers });
     const timer = setTimeout(() => {
       req.destroy();
       reject(new StreamOpenError(`no response headers within ${timeoutMs} ms`));
@@ -69,6 +74,7 @@ export function openHttpStream(url: string, options: { timeoutMs?: number } = {}
         socket,
         status: res.statusCode ?? 0,
         contentType: String(res.headers['content-type'] ?? ''),
+        allow: res.headers.allow,
         events,
         ended,
         disconnect(how) {
@@ -78,6 +84,6 @@ export function openHttpStream(url: string, options: { timeoutMs?: number } = {}
         },
       });
     });
-    req.end();
+    req.end(wire.body);
   });
 }

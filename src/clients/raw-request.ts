@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { GET_REQUEST, requestHead, type WireRequest } from './wire-request.ts';
 
 export interface RawDisconnectResult {
   /** Whether any byte of the response had arrived when we left. */
@@ -6,7 +7,7 @@ export interface RawDisconnectResult {
 }
 
 /**
- * Writes a GET over a bare socket and leaves after `afterMs` (0: right after the write),
+ * Writes the request (head and body, with its `content-length`) over a bare socket and leaves after `afterMs` (0: right after the write),
  * with FIN or RST. Nothing else can leave this early: an HTTP client library would not
  * give up before the response started. The socket is ours alone, so its close is the only
  * signal the server gets.
@@ -15,6 +16,7 @@ export function requestThenLeave(
   target: { port: number; host?: string; path: string },
   afterMs: number,
   how: 'fin' | 'rst',
+  request: WireRequest = GET_REQUEST,
 ): Promise<RawDisconnectResult> {
   const host = target.host ?? '127.0.0.1';
   return new Promise<RawDisconnectResult>((resolve, reject) => {
@@ -25,7 +27,8 @@ export function requestThenLeave(
     });
     socket.once('error', (error) => reject(error));
     socket.once('connect', () => {
-      socket.write(`GET ${target.path} HTTP/1.1\r\nHost: ${host}:${target.port}\r\nAccept: text/event-stream\r\n\r\n`, () => {
+      const head = requestHead(request, host, target.port, target.path);
+      socket.write(request.body ? Buffer.concat([Buffer.from(head), request.body]) : head, () => {
         const leave = () => {
           socket.removeAllListeners('error');
           socket.on('error', () => {});

@@ -19,6 +19,8 @@ import { scenarioVerdict } from '../verdict/verdicts.ts';
 import type { RunSettings } from './defaults.ts';
 import { HeapCadence } from './heap-cadence.ts';
 import type { MeterSet } from './meter-set.ts';
+import type { RequestSource } from './request-source.ts';
+import type { Establish } from '../clients/wire-request.ts';
 import type { RunProgress } from './progress.ts';
 import { drainInFlight, settle } from './settle.ts';
 
@@ -35,6 +37,10 @@ export interface ConnectionScenarioEnv {
   processWarm?: boolean;
   /** Where the clients run when the scenario allows it: out of the measured isolate. */
   clients?: ClientThread;
+  /** What each connection sends (the target's `request`). */
+  requests: RequestSource;
+  /** When a stream counts as established (the preflight found out). */
+  establish: Establish;
 }
 
 /**
@@ -65,13 +71,17 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     const url = resources?.url ? resources.url + target.path : origin.url;
     const concurrency = scenario.concurrency ?? settings.concurrency;
     const thread = scenario.clients === 'in-process' ? undefined : env.clients;
+    const { requests: source, establish } = env;
+    const inThread = threadContext({ url, origin, target, settings, establish, request: source.fixed });
     const wave = async (first: number, size: number) => {
       if (env.signal?.aborted) throw new InterruptedError();
+      const requests = await source.batch(size);
       if (!thread) {
-        const ctx: ScenarioContext = { ...base, url, pool };
+        const request = (i: number) => requests?.[i - first] ?? source.fixed!;
+        const ctx: ScenarioContext = { ...base, url, pool, request, establish };
         return runWave((i) => inHarness(() => scenario.connect(ctx, i)), first, size, settings.connectionTimeoutMs);
       }
-      const counts = await thread.wave(scenario.name, threadContext({ url, origin, target, settings }), first, size);
+      const counts = await thread.wave(scenario.name, inThread, first, size, requests);
       for (const [stat, n] of Object.entries(counts)) base.count(stat, n);
     };
     const waves = async (total: number) => {
@@ -80,7 +90,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     const newPool = async () => {
       await pool.close();
       pool = new ClientPool();
-      await thread?.resetPool();
+      await Promise.all([thread?.resetPool(), source.reset()]);
     };
     thread?.publishFor(target);
     // Nothing in flight: the server's sockets closed, and the one-shot timers that gone
@@ -136,7 +146,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
         // server-side state, and how many are left varies from wave to wave by ±150 KB. The
         // thread's pool is closed rather than waited for. Then what the handlers still await
         // for a few ms (the adapter's deferred cleanup timers hold each request's objects).
-        await thread?.resetPool();
+        await Promise.all([thread?.resetPool(), source.reset()]);
         await quiet(QUIET_MS, SAMPLE_DRAIN_MS, 2 * SAMPLE_DRAIN_MS);
         meters.timers.prune();
         const heap = await sampleHeap({ thorough: true });

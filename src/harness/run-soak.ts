@@ -18,6 +18,7 @@ import type { Target, TargetFactory } from '../target/target.ts';
 import { validateTarget } from '../target/validate-target.ts';
 import { type AdapterChoice, adapterChoices, type ResolvedAdapter, resolveAdapter } from '../server/resolve-adapter.ts';
 import { preflight } from './preflight.ts';
+import { RequestSource } from './request-source.ts';
 import { countLines, TargetConsole } from './target-console.ts';
 import { assertMeasurable } from './measurable.ts';
 import { coreMeters, finalizeScenario, validateSkipChecks } from '../verdict/check-policy.ts';
@@ -120,6 +121,8 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
   const results: ScenarioResult[] = [];
   let interrupted = false;
   const prepared = new Map<string, PreparedProcess>();
+  let requests: RequestSource | undefined;
+  let found: Pick<Report['target'], 'request' | 'establishment'> = {};
   // The clients' thread boots while the target loads.
   const clients = selected.some((s) => s.kind === 'connections' && s.clients !== 'in-process') ? new ClientThread() : undefined;
   try {
@@ -128,13 +131,24 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
       : await loadTarget(spec, { cwd, reference });
     adapter = await resolveAdapter(adapterChoice, loaded.modulePath);
     served = await serveTarget(loaded.target, { adapter: adapter.create });
-    await preflight(loaded.name, loaded.target, served.url + loaded.target.path, settings.connectionTimeoutMs, () => targetConsole.errors);
+    requests = new RequestSource(loaded.target.request, served.url);
+    const { establish, establishment } = await preflight(
+      loaded.name,
+      loaded.target,
+      served.url + loaded.target.path,
+      requests,
+      settings.connectionTimeoutMs,
+      () => targetConsole.errors,
+    );
+    found = { request: requests.shape(), establishment };
     const meters = new MeterSet(timers, listeners, loaded.target.gauges, served.openSockets);
     options.onProgress?.({
       type: 'run-start',
       target: loaded.name,
       adapter: `${adapter.version}${adapter.origin === 'project' ? " (the target project's)" : ''}`,
       scenarios: selected.map((s) => s.name),
+      path: loaded.target.path,
+      ...found,
     });
     const processEnv: ProcessScenarioEnv = {
       spec: childSpec!,
@@ -144,6 +158,8 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
       settings,
       signal: options.signal,
       output,
+      request: loaded.target.request,
+      establish,
     };
     // A process scenario's child boots in its own process while the in-process ones run.
     for (const s of selected) if (s.kind === 'process' && s.prepare && childSpec) prepared.set(s.name, s.prepare(processEnv));
@@ -167,6 +183,8 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
                 skip,
                 processWarm: results.some((r) => r.decision !== undefined),
                 clients,
+                requests,
+                establish,
               })
             : await scenario.run(processEnv, takePrepared(prepared, scenario.name));
       } catch (error) {
@@ -183,6 +201,7 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
   } finally {
     await Promise.all([...prepared.values()].map((p) => p.stop()));
     await clients?.stop();
+    await requests?.reset();
     await releaseTarget({ loaded, served, timers, listeners, listenersBefore });
     restoreConsole();
   }
@@ -197,6 +216,8 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
       name: loaded?.name ?? spec,
       source: spec,
       ...(adapter ? { adapter: { name: '@hono/node-server', version: adapter.version, origin: adapter.origin } } : {}),
+      ...(found.request ? { request: found.request } : {}),
+      ...(found.establishment ? { establishment: found.establishment } : {}),
     },
     settings: { ...settings, skipChecks: [...skip], reference: spec.startsWith('reference:') ? reference : undefined },
     ...(outputLines > 0 ? { targetOutputLines: outputLines } : {}),

@@ -72,6 +72,25 @@ export interface ScenarioDecision {
   heap?: 'above' | 'below' | 'undecided' | 'not-measured';
 }
 
+/** What the clients sent to open a stream: never a header's value. */
+export interface RequestShape {
+  method: string;
+  /** Header names, lower-case, sorted (the clients' `accept` included). */
+  headers: string[];
+  bodyBytes: number;
+  /** Made by the target's request function, once per connection (the shape is the first one's). */
+  perConnection: boolean;
+}
+
+/** When a stream counted as established, as the preflight found out (CONTRACTS.md). */
+export type Establishment =
+  /** At the target's `firstEvent`, which came `afterMs` after the response started. */
+  | { at: 'named-event'; event: string; afterMs: number }
+  /** At the first event, which the stream sent at connect. */
+  | { at: 'first-event'; afterMs: number }
+  /** Once the response had started: the stream sent no event within `quietMs` of it. */
+  | { at: 'response'; quietMs: number };
+
 export interface Report {
   schemaVersion: number;
   tool: { name: 'sse-soak'; version: string };
@@ -89,6 +108,9 @@ export interface Report {
     source: string;
     /** The @hono/node-server that served it: the target project's own, or sse-soak's. */
     adapter?: { name: string; version: string; origin?: 'project' | 'bundled' };
+    /** What the clients sent (absent when the run stopped before its preflight). */
+    request?: RequestShape;
+    establishment?: Establishment;
   };
   settings: Record<string, unknown>;
   verdict: Verdict;

@@ -3,17 +3,28 @@ import { ScenarioError } from '../errors/scenario-error.ts';
 import type { ScenarioContext } from './scenario.ts';
 
 /**
- * Opens a stream the way every scenario does and waits until it is established (its first
- * event). A response that is not an SSE stream is the target's fault and says so.
+ * Opens stream `i` the way every scenario does (the target's request) and waits until it is
+ * established: its first event, or its response for a stream that is quiet at connect. A
+ * response that is not an SSE stream is the target's fault and says so.
  */
-export async function openEstablished(ctx: ScenarioContext): Promise<HttpStream> {
-  const stream = await openHttpStream(ctx.url, { timeoutMs: ctx.settings.connectionTimeoutMs });
-  assertSse(ctx, stream.status, stream.contentType, () => stream.disconnect('fin'));
-  await stream.events.next(ctx.target.firstEvent, ctx.settings.connectionTimeoutMs).catch((error: Error) => {
+export async function openEstablished(ctx: ScenarioContext, i: number): Promise<HttpStream> {
+  const request = ctx.request(i);
+  const stream = await openHttpStream(ctx.url, { timeoutMs: ctx.settings.connectionTimeoutMs, request });
+  assertSse(ctx, stream.status, stream.contentType, () => stream.disconnect('fin'), request.method);
+  if (ctx.establish.atResponse) return stream;
+  await stream.events.next(ctx.establish.firstEvent, ctx.settings.connectionTimeoutMs).catch((error: Error) => {
     stream.disconnect('fin');
-    throw new ScenarioError(`GET ${ctx.origin.path}: ${error.message}`, 'measure', { code: 'SSE_SOAK_NO_EVENT', cause: error });
+    throw new ScenarioError(`${request.method} ${ctx.origin.path}: ${error.message}`, 'measure', {
+      code: 'SSE_SOAK_NO_EVENT',
+      cause: error,
+    });
   });
   return stream;
+}
+
+/** The client options of connection `i`: its request, when it is established, its deadline. */
+export function clientOptions(ctx: ScenarioContext, i: number) {
+  return { ...ctx.establish, request: ctx.request(i), timeoutMs: ctx.settings.connectionTimeoutMs };
 }
 
 /** What is wrong with a response that should start an SSE stream, or undefined when nothing is. */
@@ -27,9 +38,15 @@ export function sseProblem(status: number, contentType: string): { message: stri
   return undefined;
 }
 
-export function assertSse(ctx: ScenarioContext, status: number, contentType: string, release: () => void): void {
+export function assertSse(
+  ctx: Pick<ScenarioContext, 'origin'>,
+  status: number,
+  contentType: string,
+  release: () => void,
+  method = 'GET',
+): void {
   const problem = sseProblem(status, contentType);
   if (!problem) return;
   release();
-  throw new ScenarioError(`GET ${ctx.origin.path} ${problem.message}`, 'measure', { code: problem.code });
+  throw new ScenarioError(`${method} ${ctx.origin.path} ${problem.message}`, 'measure', { code: problem.code });
 }

@@ -1,4 +1,5 @@
 import type { ClientPool } from '../clients/client-pool.ts';
+import type { Establish, WireRequest } from '../clients/wire-request.ts';
 import type { ReferenceOptions } from '../reference/app.ts';
 import type { AdapterChoice } from '../server/resolve-adapter.ts';
 import type { Check, ScenarioResult } from '../report/report.ts';
@@ -15,6 +16,10 @@ export interface ScenarioContext {
   /** The batch's undici pool (fetch, EventSource). Replaced between warm-up and measurement. */
   readonly pool: ClientPool;
   readonly settings: RunSettings;
+  /** The request connection `i` sends (the target's `request`, made once per connection). */
+  request(i: number): WireRequest;
+  /** When a stream counts as established: at `firstEvent`, at its first event, or at its response (the preflight found out which). */
+  readonly establish: Establish;
   /** Adds to one of the scenario's counters (reported under `stats`). Never per connection. */
   count(stat: string, n?: number): void;
 }
@@ -46,7 +51,7 @@ export interface ConnectionScenario {
    * measured thread to run it.
    */
   clients?: 'thread' | 'in-process';
-  setup?(ctx: Omit<ScenarioContext, 'url' | 'pool'>): Promise<ScenarioResources>;
+  setup?(ctx: Omit<ScenarioContext, 'url' | 'pool' | 'request' | 'establish'>): Promise<ScenarioResources>;
   /** One connection's life, ended this scenario's way. `i` counts from 0 within a phase. */
   connect(ctx: ScenarioContext, i: number): Promise<void>;
 }
@@ -62,6 +67,10 @@ export interface ProcessScenarioEnv {
   signal?: AbortSignal;
   /** Where the child's own stdout and stderr go (the target log); discarded without it. */
   output?: (text: string) => void;
+  /** The target's `request`, called in this (the harness's) process against the child's origin. */
+  request?: Target['request'];
+  /** When a stream counts as established, as the preflight found out. */
+  establish?: Establish;
 }
 
 /** What a process scenario started ahead of its turn (a child booting); stopped if the run ends first. */

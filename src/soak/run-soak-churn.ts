@@ -7,6 +7,9 @@ import { UsageError } from '../errors/soak-error.ts';
 import { defaultSettings, referenceRunOptions } from '../harness/defaults.ts';
 import { MeterSet } from '../harness/meter-set.ts';
 import { preflight } from '../harness/preflight.ts';
+import { RequestSource } from '../harness/request-source.ts';
+import type { WireRequest } from '../clients/wire-request.ts';
+import type { StartLineInfo } from '../cli/command-setup.ts';
 import { releaseTarget } from '../harness/release-target.ts';
 import { settle } from '../harness/settle.ts';
 import { inHarness, inNewTargetChain } from '../meters/async-owner.ts';
@@ -35,6 +38,12 @@ import type { SoakReport } from './soak-report.ts';
 
 export type { SoakReport, SoakSnapshots } from './soak-report.ts';
 
+/** What the soak's first line says. */
+export type StartInfo = { target: string; adapter: string; scenarios: string[] } & Pick<
+  StartLineInfo,
+  'path' | 'request' | 'establishment'
+>;
+
 export interface SoakRunOptions {
   target?: string;
   cwd?: string;
@@ -55,7 +64,7 @@ export interface SoakRunOptions {
   /** Checks turned off on purpose, as in `run`. */
   skipChecks?: readonly string[];
   /** Once the target answers: what is soaked and on which adapter (the CLI's first line). */
-  onStart?: (info: { target: string; adapter: string; scenarios: string[] }) => void;
+  onStart?: (info: StartInfo) => void;
 }
 
 /**
@@ -95,6 +104,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
   let failure: { message: string; kind: string } | undefined;
   let loaded: LoadedTarget | undefined;
   let served: ServedTarget | undefined;
+  let requests: RequestSource | undefined;
   const snapshotter = options.snapshots ? new SoakSnapshotter(options.snapshots.dir, options.snapshots.onWrite) : undefined;
   const snapshots = snapshotter?.state;
   // The clients out of the measured isolate, as in `run` (src/clients/client-thread.ts); it
@@ -105,10 +115,13 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     loaded = await loadTarget(spec, { cwd, reference });
     const adapter = await resolveAdapter(options.adapter ?? 'auto', loaded.modulePath);
     served = await serveTarget(loaded.target, { adapter: adapter.create });
-    await preflight(
+    const source = new RequestSource(loaded.target.request, served.url);
+    requests = source;
+    const { establish, establishment } = await preflight(
       loaded.name,
       loaded.target,
       served.url + loaded.target.path,
+      source,
       runSettings.connectionTimeoutMs,
       () => targetConsole.errors,
     );
@@ -120,28 +133,37 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
           .map(([k, v]) => `${k}=${v}`)
           .join(', ')})`,
       ],
+      path: loaded.target.path,
+      request: source.shape(),
+      establishment,
     });
     const meters = new MeterSet(timers, listeners, loaded.target.gauges, served.openSockets);
     const origin = { host: '127.0.0.1', port: served.port, path: loaded.target.path, url: served.url + loaded.target.path };
     const base = { origin, target: loaded.target, settings: runSettings, count: (k: string, n = 1) => (counts[k] = (counts[k] ?? 0) + n) };
     for (const s of new Set(schedule)) resources.set(s.name, await s.setup?.(base));
-    const ctxFor = (s: ConnectionScenario): ScenarioContext => ({
+    const ctxFor = (s: ConnectionScenario, request: WireRequest | undefined): ScenarioContext => ({
       ...base,
       url: resources.get(s.name)?.url ? resources.get(s.name)!.url + origin.path : origin.url,
       pool,
+      request: () => request ?? source.fixed!,
+      establish,
     });
-    const contexts = new Map(connectionScenarios.map((s) => [s.name, ctxFor(s)]));
-    const threadContexts = new Map(connectionScenarios.map((s) => [s.name, threadContext(ctxFor(s))]));
+    const threadContexts = new Map(
+      connectionScenarios.map((s) => [s.name, threadContext({ ...ctxFor(s, undefined), establish, request: source.fixed })]),
+    );
     thread?.publishFor(loaded.target);
     const connect = async (scenario: ConnectionScenario, i: number) => {
-      if (!thread || scenario.clients === 'in-process') return inHarness(() => scenario.connect(contexts.get(scenario.name)!, i));
-      const n = await thread.wave(scenario.name, threadContexts.get(scenario.name)!, i, 1);
+      const made = await source.batch(1);
+      if (!thread || scenario.clients === 'in-process') return inHarness(() => scenario.connect(ctxFor(scenario, made?.[0]), i));
+      const n = await thread.wave(scenario.name, threadContexts.get(scenario.name)!, i, 1, made);
       for (const [k, v] of Object.entries(n)) counts[k] = (counts[k] ?? 0) + v;
     };
 
     const baseline = meters.snapshot();
-    const heldCtx = { ...ctxFor(schedule[0]!), url: origin.url };
-    for (let i = 0; i < settings.open; i++) held.push(await inHarness(() => openEstablished(heldCtx)));
+    for (let i = 0; i < settings.open; i++) {
+      const heldCtx = { ...ctxFor(schedule[0]!, await source.next()), url: origin.url };
+      held.push(await inHarness(() => openEstablished(heldCtx, i)));
+    }
     const publish = loaded.target.publish;
     if (publish && settings.open > 0) {
       publisher = setInterval(
@@ -264,7 +286,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     clearInterval(publisher);
     for (const s of held) s.disconnect('fin');
     await pool.close();
-    await thread?.resetPool();
+    await Promise.all([thread?.resetPool(), source.reset()]);
     const settled = await settle(() => meters.snapshot(), baseline, runSettings);
     await snapshotter?.diff(done);
 
@@ -302,7 +324,13 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
       startedAt: startedAt.toISOString(),
       durationMs,
       environment: reportEnvironment(),
-      target: { name: loaded.name, source: spec, adapter: { name: '@hono/node-server', version: adapter.version, origin: adapter.origin } },
+      target: {
+        name: loaded.name,
+        source: spec,
+        adapter: { name: '@hono/node-server', version: adapter.version, origin: adapter.origin },
+        ...(source.shape() ? { request: source.shape()! } : {}),
+        establishment,
+      },
       settings: {
         ...settings,
         skipChecks: [...skip],
@@ -318,6 +346,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     clearInterval(publisher);
     for (const s of held) s.disconnect('fin');
     await pool.close();
+    await requests?.reset();
     await thread?.stop();
     for (const r of resources.values()) await r?.close();
     await releaseTarget({ loaded, served, timers, listeners, listenersBefore });

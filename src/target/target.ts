@@ -7,8 +7,15 @@ export interface Target {
   name?: string;
   /** The app's fetch handler, served by @hono/node-server on 127.0.0.1. */
   fetch: (request: Request) => Response | Promise<Response>;
-  /** The SSE endpoint the scenarios open with GET. */
+  /** The SSE endpoint the scenarios open (with GET, unless `request` says otherwise). */
   path: string;
+  /**
+   * What every client sends to open a stream: a fixed `{ method, headers, body }`, or a
+   * function (sync or async) called once per connection, never shared between two. A
+   * function can do a handshake against `origin` first (an MCP `initialize`, a login) and
+   * return the stream's request. Default: GET with no body.
+   */
+  request?: StreamRequest | RequestFactory;
   /**
    * The event a new stream sends first (`connected` for the reference server). When absent,
    * a stream counts as established at its first event of any name.
@@ -21,6 +28,31 @@ export interface Target {
   /** Releases what the target made; also how a server ends its streams on shutdown. */
   close?: () => void | Promise<void>;
 }
+
+/** One stream's request. `accept: text/event-stream` is added unless `headers` has an `accept`. */
+export interface StreamRequest {
+  /** GET by default. */
+  method?: string;
+  headers?: Record<string, string>;
+  /** Sent with a `content-length` of its bytes. */
+  body?: string | Uint8Array;
+}
+
+/** What a request function gets for each connection. */
+export interface RequestContext {
+  /** The served target, `http://127.0.0.1:<port>` (no path): where a handshake goes. */
+  origin: string;
+  /** Counts the run's connections from 0: unique for every call. */
+  index: number;
+  /**
+   * A fetch on the harness's own short-lived connection pool: a handshake made with it
+   * leaves no keep-alive socket on the server after the scenario (the global fetch keeps one
+   * for 4 s, which the sockets check would see).
+   */
+  fetch: (input: string | URL, init?: RequestInit) => Promise<Response>;
+}
+
+export type RequestFactory = (context: RequestContext) => StreamRequest | Promise<StreamRequest>;
 
 export type TargetFactory = () => Target | Promise<Target>;
 

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors/soak-error.ts';
-import type { Target } from './target.ts';
+import { toWireRequest } from '../clients/wire-request.ts';
+import type { StreamRequest, Target } from './target.ts';
 
 /** Checks a module's export against the target contract; the error names the field. */
 export function validateTarget(value: unknown, spec: string): Target {
@@ -14,6 +15,13 @@ export function validateTarget(value: unknown, spec: string): Target {
   if (t.firstEvent !== undefined && typeof t.firstEvent !== 'string') fail("'firstEvent' must be a string");
   for (const key of ['publish', 'close'] as const) {
     if (t[key] !== undefined && typeof t[key] !== 'function') fail(`'${key}' must be a function`);
+  }
+  if (t.request !== undefined && typeof t.request !== 'function') {
+    try {
+      toWireRequest(t.request as StreamRequest, "'request'");
+    } catch (error) {
+      fail(`${(error as Error).message} (or a function ({ origin, index, fetch }) => request, called once per connection)`);
+    }
   }
   if (t.gauges !== undefined) {
     if (!t.gauges || typeof t.gauges !== 'object') fail("'gauges' must be an object of functions");

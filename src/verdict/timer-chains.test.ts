@@ -35,6 +35,12 @@ describe('leaked timers, counted per chain', () => {
       [timer('connection:6', 'auth.ts:3')],
       1,
     ],
+    [
+      'a warm-up completion moved on from its thinking sleep to its token sleep',
+      [timer('connection:9', 'gen.ts:116')],
+      [timer('connection:9', 'gen.ts:120'), timer('connection:10', 'gen.ts:120')],
+      1,
+    ],
     ['an interval and a sleep loop of one connection', [], [timer('connection:7', 'a.ts:1', true), timer('connection:7', 'a.ts:9')], 2],
     ['two intervals at one line of one connection', [], [timer('connection:8', 'a.ts:1', true), timer('connection:8', 'a.ts:1', true)], 2],
     [

@@ -5,7 +5,8 @@ import { type HttpStream, openHttpStream, type StreamEnd } from '../../clients/h
 import { requestThenLeave } from '../../clients/raw-request.ts';
 import { InterruptedError, ScenarioError } from '../../errors/scenario-error.ts';
 import type { Check, ScenarioResult } from '../../report/report.ts';
-import { openEstablished } from '../../scenario/establish.ts';
+import { clientOptions, openEstablished } from '../../scenario/establish.ts';
+import { RequestSource } from '../request-source.ts';
 import type { ProcessScenarioEnv, ScenarioContext } from '../../scenario/scenario.ts';
 import type { Target } from '../../target/target.ts';
 import { inHarness } from '../../meters/async-owner.ts';
@@ -89,6 +90,7 @@ export async function runSigtermScenario(env: ProcessScenarioEnv, prepared?: Sig
   const stats: Record<string, number> = {};
   const count = (k: string, n = 1) => (stats[k] = (stats[k] ?? 0) + n);
   let streams: HttpStream[] = [];
+  let source: RequestSource | undefined;
   const base = (extra: Partial<ScenarioResult>): ScenarioResult => ({
     name: 'sigterm',
     verdict: 'error',
@@ -104,20 +106,29 @@ export async function runSigtermScenario(env: ProcessScenarioEnv, prepared?: Sig
     }
     if (ready.type !== 'ready') throw new ScenarioError(`unexpected message '${ready.type}' from the child`, 'child');
     const url = `http://127.0.0.1:${ready.port}${ready.path}`;
-    const ctx: ScenarioContext = {
-      url,
-      origin: { host: '127.0.0.1', port: ready.port, path: ready.path, url },
-      target: { fetch: () => new Response(null), path: ready.path, firstEvent: ready.firstEvent } as Target,
-      pool,
-      settings,
-      count,
+    // The target's request function runs here, in the harness's process, against the child.
+    source = new RequestSource(env.request, `http://127.0.0.1:${ready.port}`);
+    const requests = source;
+    const contextFor = async (first: number, size: number): Promise<ScenarioContext> => {
+      const made = await requests.batch(size);
+      return {
+        url,
+        origin: { host: '127.0.0.1', port: ready.port, path: ready.path, url },
+        target: { fetch: () => new Response(null), path: ready.path, firstEvent: ready.firstEvent } as Target,
+        pool,
+        settings,
+        request: (i) => made?.[i - first] ?? requests.fixed!,
+        establish: env.establish ?? { firstEvent: ready.firstEvent },
+        count,
+      };
     };
     const mix = async (prefix: string) => {
       for (let i = 0; i < settings.sigtermMix; i += settings.concurrency) {
         if (env.signal?.aborted) throw new InterruptedError();
+        const size = Math.min(settings.concurrency, settings.sigtermMix - i);
+        const ctx = await contextFor(i, size);
         const wave: Promise<unknown>[] = [];
-        for (let j = i; j < Math.min(settings.sigtermMix, i + settings.concurrency); j++)
-          wave.push(inHarness(() => mixConnection(ctx, j, prefix)));
+        for (let j = i; j < i + size; j++) wave.push(inHarness(() => mixConnection(ctx, j, prefix)));
         await Promise.all(wave);
       }
     };
@@ -133,7 +144,9 @@ export async function runSigtermScenario(env: ProcessScenarioEnv, prepared?: Sig
     await pool.close();
 
     // K open streams, then SIGTERM.
-    streams = await Promise.all(Array.from({ length: settings.sigtermOpen }, () => inHarness(() => openEstablished(ctx))));
+    const held = await contextFor(0, settings.sigtermOpen);
+    await requests.reset();
+    streams = await Promise.all(Array.from({ length: settings.sigtermOpen }, (_, i) => inHarness(() => openEstablished(held, i))));
     const endings: Partial<Record<StreamEnd, number>> = {};
     let killed = false;
     for (const s of streams) {
@@ -209,6 +222,7 @@ export async function runSigtermScenario(env: ProcessScenarioEnv, prepared?: Sig
   } finally {
     for (const s of streams) s.disconnect('fin');
     await pool.close();
+    await source?.reset();
     await session.stop();
   }
 }
@@ -220,20 +234,17 @@ async function mixConnection(ctx: ScenarioContext, i: number, prefix: string): P
   switch (i % 4) {
     case 0:
       if (i % 8 === 0) {
-        await fetchUntilEventThenAbort(ctx.url, ctx.pool, {
-          firstEvent: ctx.target.firstEvent,
-          timeoutMs: ctx.settings.connectionTimeoutMs,
-        });
+        await fetchUntilEventThenAbort(ctx.url, ctx.pool, clientOptions(ctx, i));
         ctx.count(`${prefix}undiciAbort`);
       } else {
-        const stream = await openEstablished(ctx);
+        const stream = await openEstablished(ctx, i);
         stream.disconnect(i % 16 === 4 ? 'rst' : 'fin');
         ctx.count(`${prefix}${i % 16 === 4 ? 'resetRst' : 'destroyFin'}`);
       }
       return;
     case 1: {
       // Leaves as soon as the headers arrive, before the first event.
-      const stream = await openHttpStream(ctx.url, { timeoutMs: ctx.settings.connectionTimeoutMs });
+      const stream = await openHttpStream(ctx.url, { timeoutMs: ctx.settings.connectionTimeoutMs, request: ctx.request(i) });
       stream.disconnect('fin');
       ctx.count(`${prefix}afterHeaders`);
       return;
@@ -241,7 +252,7 @@ async function mixConnection(ctx: ScenarioContext, i: number, prefix: string): P
     default: {
       // Half the mix leaves during the handler's setup: the disconnect that leaks most.
       const delay = EARLY_LEAVES[Math.floor(i / 2) % EARLY_LEAVES.length]!;
-      const { responseStarted } = await requestThenLeave(ctx.origin, delay, 'fin');
+      const { responseStarted } = await requestThenLeave(ctx.origin, delay, 'fin', ctx.request(i));
       ctx.count(`${prefix}${responseStarted ? 'leftAfterResponseStarted' : 'leftBeforeResponse'}`);
     }
   }
