@@ -11,6 +11,7 @@ const longestFirst = [
   'test/detection-matrix.test.ts',
   'test/false-positives.test.ts',
   'test/soak.test.ts',
+  'test/stream-shapes.test.ts',
   'test/clean-targets.test.ts',
   'src/reference/truth-table.test.ts',
   'test/target-modules.test.ts',

@@ -53,24 +53,30 @@ const everyConnectionGenerates = (timers: 'equal' | 'at-most') => (s: ScenarioRe
   else expect(check(s, 'timers').leaked ?? 0, s.name).toBeLessThanOrEqual(s.connections);
 };
 
+/** One MCP session left per connection; `pinged`: with @hono/mcp's ping interval too. */
+const sessionPerConnection = (pinged: boolean) => (s: ScenarioResult) => {
+  expect(check(s, 'gauge:sessions').leaked, s.name).toBe(s.connections);
+  expect(check(s, 'timers').leaked ?? 0, s.name).toBe(pinged ? s.connections : 0);
+};
+
 const shapes: Shape[] = [
-  { fixture: 'comment-first', establishment: 'response' },
-  { fixture: 'headers-only', establishment: 'response' },
-  { fixture: 'slow-first-event', establishment: 'response' },
+  { fixture: 'shapes/comment-first', establishment: 'response' },
+  { fixture: 'shapes/headers-only', establishment: 'response' },
+  { fixture: 'shapes/slow-first-event', establishment: 'response' },
   {
-    fixture: 'comment-first-leaky',
+    fixture: 'shapes/comment-first-leaky',
     establishment: 'response',
     // @hono/node-server 1.19 never cancels the body of a client that left during the setup
     // await, so `stream.onAbort` never fires for it (DOMAIN.md).
     fails: { 'pre-aborted': timersMatch('listeners'), 'aborted-request': timersMatch('listeners') },
   },
   {
-    fixture: 'post-completion',
+    fixture: 'shapes/post-completion',
     establishment: 'first-event',
     request: { method: 'POST', headers: ['accept', 'content-type'], bodyBytes: 33, perConnection: false },
   },
   {
-    fixture: 'post-completion-leaky',
+    fixture: 'shapes/post-completion-leaky',
     establishment: 'first-event',
     request: { method: 'POST' },
     fails: {
@@ -81,8 +87,30 @@ const shapes: Shape[] = [
       'aborted-request': everyConnectionGenerates('at-most'),
     },
   },
+  // MCP Streamable HTTP on the real @hono/mcp and @modelcontextprotocol/sdk: a request
+  // function does the initialize handshake per connection; the stream is the session's GET.
   {
-    fixture: 'bearer-once',
+    fixture: 'mcp/mcp-sessions',
+    establishment: 'response',
+    request: { method: 'GET', headers: ['accept', 'mcp-protocol-version', 'mcp-session-id'], perConnection: true },
+    // Every session stays until a DELETE that a vanished client never sends.
+    fails: {
+      'clean-close': sessionPerConnection(false),
+      'socket-destroy': sessionPerConnection(false),
+      'idle-kill': sessionPerConnection(false),
+      'pre-aborted': sessionPerConnection(false),
+      'aborted-request': sessionPerConnection(true),
+    },
+  },
+  {
+    fixture: 'mcp/mcp-close-on-disconnect',
+    establishment: 'response',
+    // Ends a session when its GET stream goes: but @hono/mcp binds that (and its 30 s ping
+    // interval) to stream.onAbort, which a request aborted before its body is read never fires.
+    fails: { 'aborted-request': sessionPerConnection(true) },
+  },
+  {
+    fixture: 'shapes/bearer-once',
     establishment: 'first-event',
     request: { method: 'GET', headers: ['accept', 'authorization'], bodyBytes: 0, perConnection: true },
   },
@@ -98,7 +126,7 @@ describe('stream and request shapes, every scenario through the binary', () => {
         const { code, stdout, stderr } = await runBinary([
           'run',
           '--target',
-          `test/fixtures/shapes/${shape.fixture}.ts`,
+          `test/fixtures/${shape.fixture}.ts`,
           '--config',
           config.file,
           '--report-dir',
