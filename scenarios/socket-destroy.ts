@@ -5,12 +5,22 @@ import { openEstablished } from '../src/scenario/establish.ts';
 /**
  * The rude client: its socket goes away under an established stream, with a FIN
  * (destroy()) or an RST (resetAndDestroy()); one connection in four first waits for a
- * published event, so that the listener has fired before the client leaves.
+ * published event, so that the listener has fired before the client leaves. A target with
+ * no `publish` goes without, and the scenario's note says so.
  */
 export default defineScenario({
   kind: 'connections',
   name: 'socket-destroy',
-  description: 'after the first event (some after a published one) the socket is destroyed: FIN or RST',
+  description: 'once established (some after a published event) the socket is destroyed: FIN or RST',
+  async setup() {
+    return {
+      notes: ({ stats }) =>
+        stats.noPublish
+          ? [`the target has no publish: ${stats.noPublish} connections that would have left after a published event left without one`]
+          : [],
+      close: async () => {},
+    };
+  },
   async connect(ctx, i) {
     const stream = await openEstablished(ctx, i);
     if (i % 4 === 3 && ctx.target.publish) {

@@ -196,7 +196,8 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
       ...(resources?.checks?.({ connections: measured, stats }) ?? []),
     ];
     meters.clearLeakedTimers(baseline);
-    return result(scenarioVerdict(checks, false), checks, { stats, decision });
+    const notes = resources?.notes?.({ connections: measured, stats }) ?? [];
+    return result(scenarioVerdict(checks, false), checks, { stats, decision, ...(notes.length ? { notes } : {}) });
   } catch (error) {
     if (error instanceof InterruptedError) throw error;
     const soak = error instanceof SoakError ? error : undefined;

@@ -30,6 +30,8 @@ export interface ScenarioResources {
   stats?: () => Record<string, number>;
   /** Extra checks, given the counters of the measured phase (for example: every connection went idle). */
   checks?: (measured: { connections: number; stats: Record<string, number> }) => Check[];
+  /** What a reader needs to read the verdict right (a part of the scenario the target could not take part in). */
+  notes?: (measured: { connections: number; stats: Record<string, number> }) => string[];
   close(): Promise<void>;
 }
 
