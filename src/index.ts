@@ -11,14 +11,14 @@ import type { RunOptions } from './harness/run-soak.ts';
 import type { Report } from './report/report.ts';
 
 export { defineTarget } from './target/target.ts';
-export type { Target, TargetFactory } from './target/target.ts';
+export type { RequestContext, RequestFactory, StreamRequest, Target, TargetFactory } from './target/target.ts';
 export { defineConfig } from './config/soak-config.ts';
 export type { SoakConfig } from './config/soak-config.ts';
 export type { RunOptions } from './harness/run-soak.ts';
 export type { RunSettings } from './harness/defaults.ts';
 export { defaultSettings } from './harness/defaults.ts';
 export type { RunProgress } from './harness/progress.ts';
-export type { Check, CheckVerdict, Report, ScenarioResult, SiteCount, Verdict } from './report/report.ts';
+export type { Check, CheckVerdict, Establishment, Report, RequestShape, ScenarioResult, SiteCount, Verdict } from './report/report.ts';
 export { REPORT_SCHEMA_VERSION } from './report/report.ts';
 export { writeReport } from './report/write-report.ts';
 export { exitCodeFor } from './verdict/verdicts.ts';
