@@ -12,6 +12,7 @@ const longestFirst = [
   'test/false-positives.test.ts',
   'test/soak.test.ts',
   'test/stream-shapes.test.ts',
+  'test/listener-targets.test.ts',
   'test/clean-targets.test.ts',
   'src/reference/truth-table.test.ts',
   'test/target-modules.test.ts',

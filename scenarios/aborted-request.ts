@@ -19,7 +19,7 @@ export default defineScenario({
     const init = fetchInit(ctx.request(i));
     try {
       // Dropped unread on purpose: nothing will ever read or cancel this body.
-      await inNewTargetChain('request', () => ctx.target.fetch(new Request(ctx.origin.url, { ...init, signal: AbortSignal.abort() })));
+      await inNewTargetChain('request', () => ctx.target.fetch!(new Request(ctx.origin.url, { ...init, signal: AbortSignal.abort() })));
       ctx.count('answered');
     } catch {
       ctx.count('rejected');

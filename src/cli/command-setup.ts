@@ -1,4 +1,4 @@
-import type { Establishment, RequestShape } from '../report/report.ts';
+import type { Establishment, Omitted, RequestShape } from '../report/report.ts';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { type LoadedConfig, loadConfig } from '../config/load-config.ts';
@@ -56,6 +56,8 @@ export async function commandSetup(flags: SharedFlags, io: CliIo, verbose: boole
 export interface StartLineInfo {
   target: string;
   adapter?: string;
+  server?: string;
+  omitted?: Omitted[];
   scenarios: readonly string[];
   path?: string;
   request?: RequestShape;
@@ -65,7 +67,9 @@ export interface StartLineInfo {
 export function startLine(setup: CommandSetup, what: StartLineInfo): string {
   const config = setup.loaded ? ` (config ${path.relative(setup.cwd, setup.loaded.file)})` : '';
   const streams = streamLine(what);
-  return `sse-soak: ${what.target} on @hono/node-server ${what.adapter ?? '?'}, node ${process.version}: ${what.scenarios.join(', ')}${config}\n${streams ? `  ${streams}\n` : ''}`;
+  const server = what.server ?? `@hono/node-server ${what.adapter ?? '?'}, node ${process.version}`;
+  const left = (what.omitted ?? []).map((o) => `  ${o.scenario} left out: ${o.reason}\n`).join('');
+  return `sse-soak: ${what.target} on ${server}: ${what.scenarios.join(', ')}${config}\n${streams ? `  ${streams}\n` : ''}${left}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Establishment, RequestShape, ScenarioResult } from '../report/report.ts';
+import type { Establishment, Omitted, RequestShape, ScenarioResult } from '../report/report.ts';
 
 /** What a run reports while it works; the CLI renders it, the library never prints. */
 export type RunProgress =
@@ -6,10 +6,13 @@ export type RunProgress =
       type: 'run-start';
       target: string;
       adapter?: string;
+      /** What serves it when it is not @hono/node-server (a node:http listener). */
+      server?: string;
       scenarios: string[];
       path?: string;
       request?: RequestShape;
       establishment?: Establishment;
+      omitted?: Omitted[];
     }
   | { type: 'scenario-start'; scenario: string }
   | { type: 'progress'; scenario: string; done: number; total: number }

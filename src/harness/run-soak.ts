@@ -8,7 +8,7 @@ import { TimerMeter } from '../meters/timer-meter.ts';
 import { packageInfo } from '../package-info.ts';
 import type { ReferenceOptions } from '../reference/app.ts';
 import { reportEnvironment } from '../report/environment.ts';
-import { REPORT_SCHEMA_VERSION, type Report, type ScenarioResult } from '../report/report.ts';
+import { type Omitted, REPORT_SCHEMA_VERSION, type Report, type ScenarioResult } from '../report/report.ts';
 import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
 import { releaseTarget } from './release-target.ts';
 import type { PreparedProcess, ProcessScenarioEnv, Scenario } from '../scenario/scenario.ts';
@@ -122,6 +122,8 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
   let interrupted = false;
   const prepared = new Map<string, PreparedProcess>();
   let requests: RequestSource | undefined;
+  let omitted: Omitted[] = [];
+  let runnable: Scenario[] = selected;
   let found: Pick<Report['target'], 'request' | 'establishment'> = {};
   // The clients' thread boots while the target loads.
   const clients = selected.some((s) => s.kind === 'connections' && s.clients !== 'in-process') ? new ClientThread() : undefined;
@@ -129,8 +131,11 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
     loaded = isObject
       ? await targetFromObject(given, childSpec ? path.resolve(cwd, childSpec) : undefined)
       : await loadTarget(spec, { cwd, reference });
-    adapter = await resolveAdapter(adapterChoice, loaded.modulePath);
-    served = await serveTarget(loaded.target, { adapter: adapter.create });
+    // A node:http listener is served by node:http; only a fetch handler needs the adapter.
+    adapter = loaded.target.listener ? undefined : await resolveAdapter(adapterChoice, loaded.modulePath);
+    served = await serveTarget(loaded.target, { adapter: adapter?.create });
+    omitted = omittedFor(loaded.target, selected, options.scenarios);
+    runnable = selected.filter((s) => !omitted.some((o) => o.scenario === s.name));
     requests = new RequestSource(loaded.target.request, served.url);
     const { establish, establishment } = await preflight(
       loaded.name,
@@ -145,10 +150,13 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
     options.onProgress?.({
       type: 'run-start',
       target: loaded.name,
-      adapter: `${adapter.version}${adapter.origin === 'project' ? " (the target project's)" : ''}`,
-      scenarios: selected.map((s) => s.name),
+      ...(adapter
+        ? { adapter: `${adapter.version}${adapter.origin === 'project' ? " (the target project's)" : ''}` }
+        : { server: `node:http (a request listener), node ${process.version}` }),
+      scenarios: runnable.map((s) => s.name),
       path: loaded.target.path,
       ...found,
+      ...(omitted.length ? { omitted } : {}),
     });
     const processEnv: ProcessScenarioEnv = {
       spec: childSpec!,
@@ -162,8 +170,8 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
       establish,
     };
     // A process scenario's child boots in its own process while the in-process ones run.
-    for (const s of selected) if (s.kind === 'process' && s.prepare && childSpec) prepared.set(s.name, s.prepare(processEnv));
-    for (const scenario of selected) {
+    for (const s of runnable) if (s.kind === 'process' && s.prepare && childSpec) prepared.set(s.name, s.prepare(processEnv));
+    for (const scenario of runnable) {
       if (options.signal?.aborted) {
         interrupted = true;
         break;
@@ -195,7 +203,7 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
       result = finalizeScenario(result, coreMeters[scenario.kind], skip);
       results.push(result);
       // pre-aborted runs before aborted-request: the note is there when the line is printed.
-      addCrossScenarioNotes(results, adapter.version);
+      addCrossScenarioNotes(results, adapter?.version);
       options.onProgress?.({ type: 'scenario-end', result });
     }
   } finally {
@@ -215,12 +223,17 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
     target: {
       name: loaded?.name ?? spec,
       source: spec,
-      ...(adapter ? { adapter: { name: '@hono/node-server', version: adapter.version, origin: adapter.origin } } : {}),
+      ...(adapter
+        ? { adapter: { name: '@hono/node-server', version: adapter.version, origin: adapter.origin } }
+        : loaded?.target.listener
+          ? { adapter: { name: 'node:http', version: process.versions.node } }
+          : {}),
       ...(found.request ? { request: found.request } : {}),
       ...(found.establishment ? { establishment: found.establishment } : {}),
     },
     settings: { ...settings, skipChecks: [...skip], reference: spec.startsWith('reference:') ? reference : undefined },
     ...(outputLines > 0 ? { targetOutputLines: outputLines } : {}),
+    ...(omitted.length ? { omitted } : {}),
     verdict: runVerdict(results, interrupted),
     ...(interrupted ? { interrupted: true } : {}),
     scenarios: results,
@@ -251,6 +264,19 @@ export function selectScenarios(all: readonly Scenario[], names: readonly string
   }
   // Run order is the catalogue's, whatever order they were named in; duplicates run once.
   return all.filter((s) => names.includes(s.name));
+}
+
+/**
+ * Scenarios this target cannot take part in, with why: a node:http listener has no fetch
+ * handler for `aborted-request`. Left out of a default run; asked for by name, a usage error.
+ */
+function omittedFor(target: Target, selected: readonly Scenario[], asked: readonly string[] | undefined): Omitted[] {
+  if (!target.listener || !selected.some((s) => s.name === 'aborted-request')) return [];
+  const reason = 'the target is a node:http listener, with no fetch handler to give an aborted Request (pre-aborted covers the wire)';
+  if (asked?.includes('aborted-request')) {
+    throw new UsageError(`scenario 'aborted-request' cannot run: ${reason}`, { code: 'SSE_SOAK_NOT_APPLICABLE' });
+  }
+  return [{ scenario: 'aborted-request', reason }];
 }
 
 function takePrepared(prepared: Map<string, PreparedProcess>, name: string): PreparedProcess | undefined {

@@ -91,6 +91,12 @@ export type Establishment =
   /** Once the response had started: the stream sent no event within `quietMs` of it. */
   | { at: 'response'; quietMs: number };
 
+/** A scenario the target could not take part in, left out of the run. */
+export interface Omitted {
+  scenario: string;
+  reason: string;
+}
+
 export interface Report {
   schemaVersion: number;
   tool: { name: 'sse-soak'; version: string };
@@ -106,7 +112,7 @@ export interface Report {
   target: {
     name: string;
     source: string;
-    /** The @hono/node-server that served it: the target project's own, or sse-soak's. */
+    /** What served it: the @hono/node-server (the target project's own, or sse-soak's), or `node:http` for a listener. */
     adapter?: { name: string; version: string; origin?: 'project' | 'bundled' };
     /** What the clients sent (absent when the run stopped before its preflight). */
     request?: RequestShape;
@@ -118,5 +124,7 @@ export interface Report {
   interrupted?: boolean;
   /** Lines the target wrote to its console during the run (they went to the target log). */
   targetOutputLines?: number;
+  /** Scenarios of the selection this target cannot take part in, and why (not run, not passed). */
+  omitted?: Omitted[];
   scenarios: ScenarioResult[];
 }

@@ -1,5 +1,5 @@
 import type { AddressInfo, Socket } from 'node:net';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { enterServedConnection, inTarget } from '../meters/async-owner.ts';
 import type { Target } from '../target/target.ts';
@@ -36,16 +36,17 @@ export interface ServedTarget {
 export type CreateAdaptorServer = typeof createAdaptorServer;
 
 /**
- * Serves a target's fetch with @hono/node-server on 127.0.0.1 and an ephemeral port, as
- * CONTRACTS.md promises. `adapter` lets a caller serve with another copy of the adapter
- * (the user's own version, or 2.x in the truth-table tests).
+ * Serves a target's fetch with @hono/node-server, or its node:http listener with node:http,
+ * on 127.0.0.1 and an ephemeral port, as CONTRACTS.md promises. `adapter` lets a caller
+ * serve a fetch handler with another copy of the adapter (the user's own version, or 2.x in
+ * the truth-table tests).
  */
 export async function serveTarget(
-  target: Pick<Target, 'fetch'>,
+  target: Pick<Target, 'fetch' | 'listener'>,
   options: { adapter?: CreateAdaptorServer; port?: number } = {},
 ): Promise<ServedTarget> {
   const create = options.adapter ?? createAdaptorServer;
-  const server = create({ fetch: target.fetch, hostname: '127.0.0.1' }) as Server;
+  const server = target.listener ? createServer(target.listener) : (create({ fetch: target.fetch!, hostname: '127.0.0.1' }) as Server);
   const sockets = new Set<Socket>();
   const tally: ResponseTally = { closedBeforeHeaders: 0, closedBeforeBody: 0, closedAfterBody: 0, finished: 0 };
   // Prepended: the adapter's own listener may write the head synchronously.

@@ -19,7 +19,7 @@ import { TimerMeter } from '../meters/timer-meter.ts';
 import { packageInfo } from '../package-info.ts';
 import type { ReferenceOptions } from '../reference/app.ts';
 import { reportEnvironment } from '../report/environment.ts';
-import { REPORT_SCHEMA_VERSION } from '../report/report.ts';
+import { type Omitted, REPORT_SCHEMA_VERSION } from '../report/report.ts';
 import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
 import { openEstablished } from '../scenario/establish.ts';
 import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
@@ -39,7 +39,7 @@ import type { SoakReport } from './soak-report.ts';
 export type { SoakReport, SoakSnapshots } from './soak-report.ts';
 
 /** What the soak's first line says. */
-export type StartInfo = { target: string; adapter: string; scenarios: string[] } & Pick<
+export type StartInfo = { target: string; adapter?: string; server?: string; scenarios: string[]; omitted?: Omitted[] } & Pick<
   StartLineInfo,
   'path' | 'request' | 'establishment'
 >;
@@ -80,7 +80,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     if (!connectionScenarios.some((s) => s.name === name))
       throw new UsageError(`unknown disconnect kind '${name}'`, { code: 'SSE_SOAK_BAD_SETTING' });
   }
-  const schedule = mixSchedule(settings.mix).map((name) => connectionScenarios.find((s) => s.name === name)!);
+  let schedule = mixSchedule(settings.mix).map((name) => connectionScenarios.find((s) => s.name === name)!);
   const startedAt = options.startedAt ?? new Date();
   const started = performance.now();
   const cwd = options.cwd ?? process.cwd();
@@ -113,8 +113,15 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
   try {
     // Inside the try: a target that fails to load must not leave the meters hooked in.
     loaded = await loadTarget(spec, { cwd, reference });
-    const adapter = await resolveAdapter(options.adapter ?? 'auto', loaded.modulePath);
-    served = await serveTarget(loaded.target, { adapter: adapter.create });
+    // A node:http listener is served by node:http, and has no fetch handler for aborted-request.
+    const listener = !!loaded.target.listener;
+    const adapter = listener ? undefined : await resolveAdapter(options.adapter ?? 'auto', loaded.modulePath);
+    served = await serveTarget(loaded.target, { adapter: adapter?.create });
+    const omitted: Omitted[] =
+      listener && schedule.some((s) => s.name === 'aborted-request')
+        ? [{ scenario: 'aborted-request', reason: 'the target is a node:http listener, with no fetch handler to give an aborted Request' }]
+        : [];
+    if (omitted.length) schedule = schedule.filter((s) => s.name !== 'aborted-request');
     const source = new RequestSource(loaded.target.request, served.url);
     requests = source;
     const { establish, establishment } = await preflight(
@@ -127,7 +134,10 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     );
     options.onStart?.({
       target: loaded.name,
-      adapter: `${adapter.version}${adapter.origin === 'project' ? " (the target project's)" : ''}`,
+      ...(adapter
+        ? { adapter: `${adapter.version}${adapter.origin === 'project' ? " (the target project's)" : ''}` }
+        : { server: `node:http (a request listener), node ${process.version}` }),
+      ...(omitted.length ? { omitted } : {}),
       scenarios: [
         `soak (${Object.entries(settings.mix)
           .map(([k, v]) => `${k}=${v}`)
@@ -327,7 +337,9 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
       target: {
         name: loaded.name,
         source: spec,
-        adapter: { name: '@hono/node-server', version: adapter.version, origin: adapter.origin },
+        adapter: adapter
+          ? { name: '@hono/node-server', version: adapter.version, origin: adapter.origin }
+          : { name: 'node:http', version: process.versions.node },
         ...(source.shape() ? { request: source.shape()! } : {}),
         establishment,
       },
@@ -338,6 +350,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
       },
       verdict: interrupted ? 'error' : soak.verdict,
       ...(interrupted ? { interrupted: true } : {}),
+      ...(omitted.length ? { omitted } : {}),
       scenarios: [soak],
       series,
       ...(snapshots ? { snapshots } : {}),

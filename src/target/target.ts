@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
 /**
  * What the scenarios run against: the embedded reference server or a user's app
  * (../shared/CONTRACTS.md, "The target module").
@@ -5,8 +7,15 @@
 export interface Target {
   /** Shown in reports. */
   name?: string;
-  /** The app's fetch handler, served by @hono/node-server on 127.0.0.1. */
-  fetch: (request: Request) => Response | Promise<Response>;
+  /** The app's fetch handler, served by @hono/node-server on 127.0.0.1. A target has this or `listener`. */
+  fetch?: (request: Request) => Response | Promise<Response>;
+  /**
+   * A node:http request listener, served by node:http on 127.0.0.1: an Express app,
+   * `fastify.routing` after `await fastify.ready()`, a Nest adapter's instance, a plain
+   * `(req, res) => {}`. There is no fetch handler to give an already-aborted `Request`, so
+   * `aborted-request` is left out (`pre-aborted` covers the wire).
+   */
+  listener?: (req: IncomingMessage, res: ServerResponse) => void;
   /** The SSE endpoint the scenarios open (with GET, unless `request` says otherwise). */
   path: string;
   /**

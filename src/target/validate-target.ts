@@ -9,7 +9,16 @@ export function validateTarget(value: unknown, spec: string): Target {
   };
   if (!value || typeof value !== 'object') return fail(`the default export is ${describe(value)}, not a target object or a factory`);
   const t = value as Record<string, unknown>;
-  if (typeof t.fetch !== 'function') fail("'fetch' must be a function (request: Request) => Response");
+  if (t.fetch !== undefined && t.listener !== undefined) fail("give 'fetch' or 'listener', not both");
+  if (t.fetch === undefined && t.listener === undefined) {
+    fail(
+      "it needs 'fetch' (a fetch handler, (request: Request) => Response) or 'listener' (a node:http request listener, (req, res) => void)",
+    );
+  }
+  if (t.fetch !== undefined && typeof t.fetch !== 'function') fail("'fetch' must be a function (request: Request) => Response");
+  if (t.listener !== undefined && typeof t.listener !== 'function') {
+    fail("'listener' must be a node:http request listener (req, res) => void: an Express app, fastify.routing after ready()");
+  }
   if (typeof t.path !== 'string' || !t.path.startsWith('/')) fail("'path' must be a string starting with '/'");
   if (t.name !== undefined && typeof t.name !== 'string') fail("'name' must be a string");
   if (t.firstEvent !== undefined && typeof t.firstEvent !== 'string') fail("'firstEvent' must be a string");

@@ -70,8 +70,8 @@ async function main(): Promise<void> {
     return release();
   }
   const { target } = loaded;
-  const adapter = await resolveAdapter(config.adapter, loaded.modulePath);
-  const served = await serveTarget(target, { adapter: adapter.create });
+  const adapter = target.listener ? undefined : await resolveAdapter(config.adapter, loaded.modulePath);
+  const served = await serveTarget(target, { adapter: adapter?.create });
   const set = new MeterSet(timers, listeners, target.gauges, () => served.openSockets());
   meters = set;
   let baseline: MeterSnapshot | undefined;
