@@ -5,7 +5,6 @@ import { SoakError } from '../errors/soak-error.ts';
 import { inHarness } from '../meters/async-owner.ts';
 import { type ClientThread, threadContext } from '../clients/client-thread.ts';
 import { runWave } from './run-wave.ts';
-import { sampleHeap } from '../meters/heap-meter.ts';
 import type { Check, ScenarioDecision, ScenarioResult } from '../report/report.ts';
 import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
 import type { ServedTarget } from '../server/serve-target.ts';
@@ -18,7 +17,7 @@ import { heapCheck, MIN_HEAP_SAMPLES } from '../verdict/heap-check.ts';
 import { scenarioVerdict } from '../verdict/verdicts.ts';
 import type { RunSettings } from './defaults.ts';
 import { HeapCadence } from './heap-cadence.ts';
-import type { MeterSet } from './meter-set.ts';
+import type { Readings } from './readings.ts';
 import type { RequestSource } from './request-source.ts';
 import type { Establish } from '../clients/wire-request.ts';
 import type { RunProgress } from './progress.ts';
@@ -26,8 +25,10 @@ import { drainInFlight, settle } from './settle.ts';
 
 export interface ConnectionScenarioEnv {
   target: Target;
-  served: ServedTarget;
-  meters: MeterSet;
+  /** Where the target is served, and (in-process only) its server's tally of how requests ended. */
+  served: Pick<ServedTarget, 'url' | 'port'> & { tally?: ServedTarget['tally'] };
+  /** The measured process's meters: this one's, or a command target's agent. */
+  readings: Readings;
   settings: RunSettings;
   signal?: AbortSignal;
   onProgress?: (event: RunProgress) => void;
@@ -50,7 +51,7 @@ export interface ConnectionScenarioEnv {
  */
 export async function runConnectionScenario(scenario: ConnectionScenario, env: ConnectionScenarioEnv): Promise<ScenarioResult> {
   const started = performance.now();
-  const { settings, served, meters, target } = env;
+  const { settings, served, readings, target } = env;
   const counters: Record<string, number> = {};
   let phase: Phase = 'setup';
   let resources: ScenarioResources | undefined;
@@ -96,8 +97,8 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     // Nothing in flight: the server's sockets closed, and the one-shot timers that gone
     // connections' handlers still await (due within `horizonMs`) fired.
     const quiet = async (socketsMs: number, horizonMs: number, maxMs: number) => {
-      await waitForSockets(served, 0, socketsMs);
-      await drainInFlight(() => meters.timers.pendingInConnections(), { horizonMs, maxMs });
+      await waitForSockets(readings, 0, socketsMs);
+      await drainInFlight(() => readings.pendingInConnections(), { horizonMs, maxMs });
     };
 
     phase = 'warmup';
@@ -112,9 +113,9 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     await quiet(settings.settleMs, DRAIN_HORIZON_MS, DRAIN_MAX_MS);
 
     phase = 'baseline';
-    const baseline = meters.snapshot();
-    meters.timers.prune();
-    const firstHeap = await sampleHeap({ thorough: true });
+    const baseline = await readings.snapshot();
+    await readings.prune();
+    const firstHeap = await readings.heap({ thorough: true });
     const points: Point[] = firstHeap ? [{ x: 0, y: firstHeap.usedBytes }] : [];
     const tallyBefore = { ...served.tally };
     const statsBefore = { ...resources?.stats?.() };
@@ -148,8 +149,8 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
         // for a few ms (the adapter's deferred cleanup timers hold each request's objects).
         await Promise.all([thread?.resetPool(), source.reset()]);
         await quiet(QUIET_MS, SAMPLE_DRAIN_MS, 2 * SAMPLE_DRAIN_MS);
-        meters.timers.prune();
-        const heap = await sampleHeap({ thorough: true });
+        await readings.prune();
+        const heap = await readings.heap({ thorough: true });
         if (heap) points.push({ x: measured, y: heap.usedBytes });
         cadence.took(measured, start, performance.now());
         // A crossed boundary is the test's decision: later samples do not revisit it.
@@ -178,24 +179,25 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     await newPool();
 
     phase = 'settle';
-    const settled = await settle(() => meters.snapshot(), baseline, settings);
-    meters.timers.prune();
-    const settledHeap = await sampleHeap({ thorough: true });
+    const settled = await settle(() => readings.snapshot(), baseline, settings);
+    await readings.prune();
+    const settledHeap = await readings.heap({ thorough: true });
 
     const stats: Record<string, number> = { ...counters };
-    for (const [key, value] of Object.entries(served.tally)) stats[`server.${key}`] = value - tallyBefore[key as keyof typeof tallyBefore];
+    for (const [key, value] of Object.entries(served.tally ?? {}))
+      stats[`server.${key}`] = value - (tallyBefore[key as keyof typeof tallyBefore] ?? 0);
     for (const [key, value] of Object.entries(resources?.stats?.() ?? {})) stats[key] = value - (statsBefore[key] ?? 0);
     stats.measureMs = Math.round(measureMs);
     stats.settleMs = settled.waitedMs;
 
     const checks = [
-      ...meters.checks(baseline, settled.snapshot),
+      ...(await readings.checks(baseline, settled.snapshot)),
       points.length > 0
         ? heapCheck(points, settings.heapLimitBytesPerConnection, settledHeap && { x: measured, y: settledHeap.usedBytes }, look)
         : heapUnmeasured(),
       ...(resources?.checks?.({ connections: measured, stats }) ?? []),
     ];
-    meters.clearLeakedTimers(baseline);
+    await readings.clearLeakedTimers(baseline);
     const notes = resources?.notes?.({ connections: measured, stats }) ?? [];
     return result(scenarioVerdict(checks, false), checks, { stats, decision, ...(notes.length ? { notes } : {}) });
   } catch (error) {
@@ -230,7 +232,7 @@ function heapUnmeasured(): Check {
   return unmeasured('heap', 'a full GC cannot be forced in this runtime');
 }
 
-async function waitForSockets(served: ServedTarget, count: number, ms: number): Promise<void> {
+async function waitForSockets(readings: Readings, count: number, ms: number): Promise<void> {
   const until = performance.now() + ms;
-  while (served.openSockets() > count && performance.now() < until) await sleep(10);
+  while ((await readings.openSockets()) > count && performance.now() < until) await sleep(10);
 }

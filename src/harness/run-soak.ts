@@ -26,6 +26,7 @@ import { addCrossScenarioNotes } from '../verdict/cross-scenario-notes.ts';
 import { runVerdict } from '../verdict/verdicts.ts';
 import { type RunSettings, referenceRunOptions } from './defaults.ts';
 import { MeterSet } from './meter-set.ts';
+import { LocalReadings } from './readings.ts';
 import type { RunProgress } from './progress.ts';
 import { resolveSettings } from './resolve-settings.ts';
 import { runConnectionScenario } from './run-connection-scenario.ts';
@@ -146,7 +147,7 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
       () => targetConsole.errors,
     );
     found = { request: requests.shape(), establishment };
-    const meters = new MeterSet(timers, listeners, loaded.target.gauges, served.openSockets);
+    const readings = new LocalReadings(new MeterSet(timers, listeners, loaded.target.gauges, served.openSockets));
     options.onProgress?.({
       type: 'run-start',
       target: loaded.name,
@@ -184,7 +185,7 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
             ? await runConnectionScenario(scenario, {
                 target: loaded.target,
                 served,
-                meters,
+                readings,
                 settings,
                 signal: options.signal,
                 onProgress: options.onProgress,

@@ -21,17 +21,17 @@ const POLL_MS = 20;
  * sleep is given one more round, then reported: it is never going to stop.
  */
 export async function settle(
-  read: () => MeterSnapshot,
+  read: () => MeterSnapshot | Promise<MeterSnapshot>,
   baseline: MeterSnapshot,
   options: { settleMs: number; settleMaxMs: number },
 ): Promise<SettleResult> {
   const start = performance.now();
   const elapsed = () => performance.now() - start;
-  let snapshot = read();
+  let snapshot = await read();
   let rearmed = new Set<string>();
   while (!backToBaseline(baseline, snapshot) && elapsed() < options.settleMs) {
     await sleep(POLL_MS);
-    snapshot = read();
+    snapshot = await read();
   }
   for (let round = 0; round < 2 && !backToBaseline(baseline, snapshot); round++) {
     const pending = leakedTimers(baseline.timers, snapshot.timers).timers.filter((t) => !t.repeat && t.dueInMs !== undefined);
@@ -42,12 +42,12 @@ export async function settle(
     const wait = Math.max(...pending.map((t) => t.dueInMs!)) + POLL_MS;
     if (elapsed() + wait > options.settleMaxMs) break;
     await sleep(wait);
-    snapshot = read();
+    snapshot = await read();
     // What fired may finish its cleanup a few ticks later.
     const until = elapsed() + Math.min(options.settleMs, 250);
     while (!backToBaseline(baseline, snapshot) && elapsed() < until) {
       await sleep(POLL_MS);
-      snapshot = read();
+      snapshot = await read();
     }
   }
   return { snapshot, waitedMs: Math.round(elapsed()), settled: backToBaseline(baseline, snapshot) };
@@ -63,14 +63,14 @@ export async function settle(
  * all, so a chain that keeps re-arming costs no more than that.
  */
 export async function drainInFlight(
-  pending: () => readonly PendingTimer[],
+  pending: () => readonly PendingTimer[] | Promise<readonly PendingTimer[]>,
   options: { horizonMs: number; maxMs: number; rounds?: number },
 ): Promise<number> {
   const start = performance.now();
   const elapsed = () => performance.now() - start;
   const waited = new Set<number>();
   for (let round = 0; round < (options.rounds ?? 3); round++) {
-    const due = pending().filter((t) => t.dueInMs <= options.horizonMs && !waited.has(t.asyncId));
+    const due = (await pending()).filter((t) => t.dueInMs <= options.horizonMs && !waited.has(t.asyncId));
     if (due.length === 0) break;
     const wait = Math.min(Math.max(...due.map((t) => t.dueInMs)) + 1, options.maxMs - elapsed());
     if (wait <= 0) break;

@@ -1,0 +1,59 @@
+import { type HeapSample, sampleHeap } from '../meters/heap-meter.ts';
+import type { PendingTimer } from '../meters/timer-meter.ts';
+import type { Check } from '../report/report.ts';
+import type { MeterSet, MeterSnapshot } from './meter-set.ts';
+
+/**
+ * What a scenario reads from the measured process, wherever that process is: sse-soak's own
+ * (a target module served in-process) or a user's server started as a command, whose agent
+ * answers the same questions over a socket (src/agent/). Every reading is async for that.
+ */
+export interface Readings {
+  /** Timers, process listeners, gauges and server sockets now. */
+  snapshot(): Promise<MeterSnapshot>;
+  /** The count checks of `final` against `baseline` (listener growth is read in the measured process). */
+  checks(baseline: MeterSnapshot, final: MeterSnapshot): Promise<Check[]>;
+  /** Forgets timers that fired or were cleared (keeps the meter's table small). */
+  prune(): Promise<void>;
+  /** One-shot timers that served connections' handlers still await, with when they fire. */
+  pendingInConnections(): Promise<PendingTimer[]>;
+  /** Clears the timers counted as leaked since `baseline`, so the next scenario is measured on its own. */
+  clearLeakedTimers(baseline: MeterSnapshot): Promise<number>;
+  /** The measured heap after a forced GC; undefined when GC cannot be forced. */
+  heap(options: { thorough?: boolean }): Promise<HeapSample | undefined>;
+  /** Server-side sockets open now. */
+  openSockets(): Promise<number>;
+}
+
+/** The readings of this very process: the meters sse-soak installed before it loaded the target. */
+export class LocalReadings implements Readings {
+  constructor(readonly meters: MeterSet) {}
+
+  async snapshot(): Promise<MeterSnapshot> {
+    return this.meters.snapshot();
+  }
+
+  async checks(baseline: MeterSnapshot, final: MeterSnapshot): Promise<Check[]> {
+    return this.meters.checks(baseline, final);
+  }
+
+  async prune(): Promise<void> {
+    this.meters.timers.prune();
+  }
+
+  async pendingInConnections(): Promise<PendingTimer[]> {
+    return this.meters.timers.pendingInConnections();
+  }
+
+  async clearLeakedTimers(baseline: MeterSnapshot): Promise<number> {
+    return this.meters.clearLeakedTimers(baseline);
+  }
+
+  heap(options: { thorough?: boolean }): Promise<HeapSample | undefined> {
+    return sampleHeap(options);
+  }
+
+  async openSockets(): Promise<number> {
+    return this.meters.openSockets();
+  }
+}
