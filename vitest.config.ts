@@ -13,6 +13,7 @@ const longestFirst = [
   'test/soak.test.ts',
   'test/stream-shapes.test.ts',
   'test/listener-targets.test.ts',
+  'test/command-targets.test.ts',
   'test/clean-targets.test.ts',
   'src/reference/truth-table.test.ts',
   'test/target-modules.test.ts',

@@ -114,6 +114,8 @@ export interface Report {
     source: string;
     /** What served it: the @hono/node-server (the target project's own, or sse-soak's), or `node:http` for a listener. */
     adapter?: { name: string; version: string; origin?: 'project' | 'bundled' };
+    /** The server command, when the target ran as a command in its own process (`source` is then `command`). */
+    command?: string[];
     /** What the clients sent (absent when the run stopped before its preflight). */
     request?: RequestShape;
     establishment?: Establishment;

@@ -5,6 +5,9 @@ import { compareReports, formatComparison } from '../../compare/compare-reports.
 import { UsageError } from '../../errors/soak-error.ts';
 import { defaultSettings, type RunSettings } from '../../harness/defaults.ts';
 import { runSoak } from '../../harness/run-soak.ts';
+import type { RunProgress } from '../../harness/progress.ts';
+import { runCommand } from '../../command/run-command.ts';
+import { toWireRequest } from '../../clients/wire-request.ts';
 import { readReport } from '../../report/read-report.ts';
 import { writeFileAtomic } from '../../report/write-atomic.ts';
 import { writeReport } from '../../report/write-report.ts';
@@ -44,6 +47,13 @@ export function addTargetOptions(command: Command): Command {
       ),
     )
     .option('--report-dir <dir>', 'where the reports go (default: reports)')
+    .option('--path <path>', 'with a command after --: the SSE endpoint of the server it starts')
+    .option('--method <method>', 'the method that opens a stream (default GET)')
+    .option('--header <header...>', "a header every stream request sends, 'name: value' (repeatable)")
+    .option('--body <text>', 'the body every stream request sends (with --method POST, for example)')
+    .option('--first-event <name>', 'with a command: the event that marks a stream set up')
+    .option('--listen-timeout <ms>', 'with a command: how long its server may take to listen (default: 20000)', integerIn(1))
+    .argument('[command...]', "after --: your server command, started with sse-soak's agent preloaded (for example -- node server.js)")
     .option(
       '--skip-check <check...>',
       `turn checks off on purpose, shown as skipped everywhere: ${skippableMeters.join(', ')}, gauge:<name>`,
@@ -77,12 +87,55 @@ export function registerRun(program: Command, io: CliIo, setExitCode: (code: num
       'after',
       "\nFlags override the config file. The target's console output goes to <report>.target.log (--verbose: also here).\nExit status: 0 every check passed, 1 a leak was found, 2 usage error, 3 a scenario could not complete\nor a check could not measure, 130 interrupted.",
     )
-    .action(async (flags: RunFlags, cmd: Command) => {
-      setExitCode(await run(flags, io, isVerbose(cmd)));
+    .action(async (commandArgs: string[], flags: RunFlags, cmd: Command) => {
+      setExitCode(await run(commandArgs, flags, io, isVerbose(cmd)));
     });
 }
 
-async function run(flags: RunFlags, io: CliIo, verbose: boolean): Promise<number> {
+/** The command form's flags: the server command after --, its endpoint and request. */
+export function commandTarget(argv: readonly string[], flags: Partial<Record<string, unknown>>) {
+  const path = flags.path as string | undefined;
+  const shaped = flags.method !== undefined || flags.header !== undefined || flags.body !== undefined;
+  if (argv.length === 0) {
+    if (path !== undefined || flags.listenTimeout !== undefined || flags.firstEvent !== undefined || shaped) {
+      throw new UsageError(
+        '--path, --method, --header, --body, --first-event and --listen-timeout go with a server command after --, for example: run --path /events -- node server.js',
+        { code: 'SSE_SOAK_USAGE' },
+      );
+    }
+    return undefined;
+  }
+  if (flags.target !== undefined) throw new UsageError('give --target or a server command after --, not both', { code: 'SSE_SOAK_USAGE' });
+  if (path === undefined)
+    throw new UsageError(`a server command needs --path <the SSE endpoint>, for example: run --path /events -- ${argv.join(' ')}`, {
+      code: 'SSE_SOAK_USAGE',
+    });
+  const headers: Record<string, string> = {};
+  for (const h of (flags.header as string[] | undefined) ?? []) {
+    const at = h.indexOf(':');
+    if (at <= 0) throw new UsageError(`--header '${h}' is not 'name: value'`, { code: 'SSE_SOAK_USAGE' });
+    headers[h.slice(0, at).trim()] = h.slice(at + 1).trim();
+  }
+  return {
+    argv,
+    path,
+    ...(shaped
+      ? {
+          request: {
+            ...(flags.method !== undefined ? { method: flags.method as string } : {}),
+            ...(Object.keys(headers).length ? { headers } : {}),
+            ...(flags.body !== undefined ? { body: flags.body as string } : {}),
+          },
+        }
+      : {}),
+    ...(flags.firstEvent !== undefined ? { firstEvent: flags.firstEvent as string } : {}),
+    ...(flags.listenTimeout !== undefined ? { listenTimeoutMs: flags.listenTimeout as number } : {}),
+  };
+}
+
+async function run(commandArgs: string[], flags: RunFlags, io: CliIo, verbose: boolean): Promise<number> {
+  const command = commandTarget(commandArgs, flags);
+  if (command?.request) toWireRequest(command.request, '--method/--header/--body');
   const setup = await commandSetup(flags, io, verbose);
   const { config, cwd } = setup;
   const settings: Partial<RunSettings> = {
@@ -109,31 +162,44 @@ async function run(flags: RunFlags, io: CliIo, verbose: boolean): Promise<number
   const tty = Boolean(io.stderr.isTTY) && flags.progress;
   let progressShown = false;
   return interruptible(io, async (signal) => {
+    const onProgress = (event: RunProgress) => {
+      if (event.type === 'run-start') {
+        io.stderr.write(startLine(setup, event));
+      } else if (event.type === 'progress' && tty) {
+        io.stderr.write(`\r  ${event.scenario} ${event.done}/${event.total}\u001b[K`);
+        progressShown = true;
+      } else if (event.type === 'scenario-end') {
+        if (progressShown) io.stderr.write('\r\u001b[K');
+        progressShown = false;
+        io.stderr.write(`${formatScenarioLine(event.result, paint)}\n`);
+      }
+    };
     const report = await withTargetLog(setup, () =>
-      runSoak(scenarios, {
-        target: setup.target,
-        scenarios: flags.scenario ?? config.scenarios,
-        adapter: setup.adapter,
-        reference: config.reference,
-        settings,
-        skipChecks: setup.skipChecks,
-        cwd,
-        signal,
-        startedAt: setup.startedAt,
-        output: setup.log.write,
-        onProgress: (event) => {
-          if (event.type === 'run-start') {
-            io.stderr.write(startLine(setup, event));
-          } else if (event.type === 'progress' && tty) {
-            io.stderr.write(`\r  ${event.scenario} ${event.done}/${event.total}\u001b[K`);
-            progressShown = true;
-          } else if (event.type === 'scenario-end') {
-            if (progressShown) io.stderr.write('\r\u001b[K');
-            progressShown = false;
-            io.stderr.write(`${formatScenarioLine(event.result, paint)}\n`);
-          }
-        },
-      }),
+      command
+        ? runCommand(scenarios, {
+            ...command,
+            scenarios: flags.scenario ?? config.scenarios,
+            settings,
+            skipChecks: setup.skipChecks,
+            cwd,
+            signal,
+            startedAt: setup.startedAt,
+            output: setup.log.write,
+            onProgress,
+          })
+        : runSoak(scenarios, {
+            target: setup.target,
+            scenarios: flags.scenario ?? config.scenarios,
+            adapter: setup.adapter,
+            reference: config.reference,
+            settings,
+            skipChecks: setup.skipChecks,
+            cwd,
+            signal,
+            startedAt: setup.startedAt,
+            output: setup.log.write,
+            onProgress,
+          }),
     );
     const file = await writeReport(setup.reportDir, report);
     const shown = path.relative(cwd, file) || file;

@@ -1,3 +1,4 @@
+import { UsageError } from '../../errors/soak-error.ts';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { scenarios } from '../../../scenarios/index.ts';
@@ -11,7 +12,7 @@ import { defaultSoakSettings, parseDuration, parseMix, type SoakSettings } from 
 import { exitCodeFor } from '../../verdict/verdicts.ts';
 import { colourEnabled, painter } from '../colour.ts';
 import { commandSetup, isVerbose, type SharedFlags, startLine, withTargetLog } from '../command-setup.ts';
-import { addTargetOptions } from './run.ts';
+import { addTargetOptions, commandTarget } from './run.ts';
 import { formatRunLine, formatScenarioLine } from '../format-result.ts';
 import { interruptible } from '../interruptible.ts';
 import type { CliIo } from '../io.ts';
@@ -59,7 +60,13 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
       'after',
       `\nReads the same config file as run (target, adapter, reportDir, reference, skipChecks); flags override it.\nKinds: ${kinds.join(', ')}. Exit status: 0 no growth, 1 growth or a leak, 2 usage, 3 could not complete\nor a check could not measure, 130 interrupted.`,
     )
-    .action(async (flags: SoakFlags, cmd: Command) => {
+    .action(async (commandArgs: string[], flags: SoakFlags, cmd: Command) => {
+      if (commandTarget(commandArgs, flags as unknown as Partial<Record<string, unknown>>)) {
+        throw new UsageError(
+          '`soak` against a server command is not available yet: soak a target module (fetch or listener), or use `run --path <path> -- <command>`',
+          { code: 'SSE_SOAK_USAGE' },
+        );
+      }
       const setup = await commandSetup(flags, io, isVerbose(cmd));
       const settings: Partial<SoakSettings> = {
         ...(flags.duration !== undefined ? { durationMs: parseDuration(flags.duration) } : {}),

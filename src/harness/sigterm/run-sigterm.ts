@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientPool } from '../../clients/client-pool.ts';
+import type { Establish } from '../../clients/wire-request.ts';
+import type { RunSettings } from '../defaults.ts';
 import { fetchUntilEventThenAbort } from '../../clients/fetch-stream.ts';
 import { type HttpStream, openHttpStream, type StreamEnd } from '../../clients/http-stream.ts';
 import { requestThenLeave } from '../../clients/raw-request.ts';
@@ -8,7 +10,6 @@ import type { Check, ScenarioResult } from '../../report/report.ts';
 import { clientOptions, openEstablished } from '../../scenario/establish.ts';
 import { RequestSource } from '../request-source.ts';
 import type { ProcessScenarioEnv, ScenarioContext } from '../../scenario/scenario.ts';
-import type { Target } from '../../target/target.ts';
 import { inHarness } from '../../meters/async-owner.ts';
 import { compareSnapshots } from '../../verdict/compare-snapshots.ts';
 import { notApplicable, unmeasured } from '../../verdict/count-check.ts';
@@ -105,33 +106,19 @@ export async function runSigtermScenario(env: ProcessScenarioEnv, prepared?: Sig
       return base({ error: { code: ready.code, message: ready.message, phase: ready.phase } });
     }
     if (ready.type !== 'ready') throw new ScenarioError(`unexpected message '${ready.type}' from the child`, 'child');
-    const url = `http://127.0.0.1:${ready.port}${ready.path}`;
     // The target's request function runs here, in the harness's process, against the child.
     source = new RequestSource(env.request, `http://127.0.0.1:${ready.port}`);
-    const requests = source;
-    const contextFor = async (first: number, size: number): Promise<ScenarioContext> => {
-      const made = await requests.batch(size);
-      return {
-        url,
-        origin: { host: '127.0.0.1', port: ready.port, path: ready.path, url },
-        target: { fetch: () => new Response(null), path: ready.path, firstEvent: ready.firstEvent } as Target,
-        pool,
-        settings,
-        request: (i) => made?.[i - first] ?? requests.fixed!,
-        establish: env.establish ?? { firstEvent: ready.firstEvent },
-        count,
-      };
-    };
-    const mix = async (prefix: string) => {
-      for (let i = 0; i < settings.sigtermMix; i += settings.concurrency) {
-        if (env.signal?.aborted) throw new InterruptedError();
-        const size = Math.min(settings.concurrency, settings.sigtermMix - i);
-        const ctx = await contextFor(i, size);
-        const wave: Promise<unknown>[] = [];
-        for (let j = i; j < i + size; j++) wave.push(inHarness(() => mixConnection(ctx, j, prefix)));
-        await Promise.all(wave);
-      }
-    };
+    const clients = sigtermClients({
+      origin: { host: '127.0.0.1', port: ready.port, path: ready.path },
+      firstEvent: ready.firstEvent,
+      establish: env.establish,
+      requests: source,
+      pool,
+      settings,
+      count,
+      signal: env.signal,
+    });
+    const { mix } = clients;
 
     // The warm-up, then the baseline: a target that starts a per-process timer or adds one
     // process hook on its first requests must not read as leaking.
@@ -144,9 +131,7 @@ export async function runSigtermScenario(env: ProcessScenarioEnv, prepared?: Sig
     await pool.close();
 
     // K open streams, then SIGTERM.
-    const held = await contextFor(0, settings.sigtermOpen);
-    await requests.reset();
-    streams = await Promise.all(Array.from({ length: settings.sigtermOpen }, (_, i) => inHarness(() => openEstablished(held, i))));
+    streams = await clients.hold(settings.sigtermOpen);
     const endings: Partial<Record<StreamEnd, number>> = {};
     let killed = false;
     for (const s of streams) {
@@ -225,6 +210,55 @@ export async function runSigtermScenario(env: ProcessScenarioEnv, prepared?: Sig
     await source?.reset();
     await session.stop();
   }
+}
+
+/**
+ * The sigterm scenario's clients, against a server in another process (sse-soak's child, or
+ * a user's command): `mix` serves the mixed disconnect kinds, `hold` opens the streams that
+ * are open when SIGTERM comes. Requests come from the target's `request`, made here.
+ */
+export function sigtermClients(env: {
+  origin: { host: string; port: number; path: string };
+  firstEvent: string | undefined;
+  establish: Establish | undefined;
+  requests: RequestSource;
+  pool: ClientPool;
+  settings: RunSettings;
+  count: (stat: string, n?: number) => void;
+  signal?: AbortSignal;
+}) {
+  const { settings, requests } = env;
+  const url = `http://${env.origin.host}:${env.origin.port}${env.origin.path}`;
+  const contextFor = async (first: number, size: number): Promise<ScenarioContext> => {
+    const made = await requests.batch(size);
+    return {
+      url,
+      origin: { ...env.origin, url },
+      target: { path: env.origin.path, firstEvent: env.firstEvent },
+      pool: env.pool,
+      settings,
+      request: (i) => made?.[i - first] ?? requests.fixed!,
+      establish: env.establish ?? { firstEvent: env.firstEvent },
+      count: env.count,
+    };
+  };
+  return {
+    async mix(prefix: string): Promise<void> {
+      for (let i = 0; i < settings.sigtermMix; i += settings.concurrency) {
+        if (env.signal?.aborted) throw new InterruptedError();
+        const size = Math.min(settings.concurrency, settings.sigtermMix - i);
+        const ctx = await contextFor(i, size);
+        const wave: Promise<unknown>[] = [];
+        for (let j = i; j < i + size; j++) wave.push(inHarness(() => mixConnection(ctx, j, prefix)));
+        await Promise.all(wave);
+      }
+    },
+    async hold(n: number): Promise<HttpStream[]> {
+      const held = await contextFor(0, n);
+      await requests.reset();
+      return Promise.all(Array.from({ length: n }, (_, i) => inHarness(() => openEstablished(held, i))));
+    },
+  };
 }
 
 /** Delays (ms) at which the mix's raw clients leave: inside any setup of a few ms or more. */

@@ -1,0 +1,169 @@
+/**
+ * The measuring agent, preloaded into a user's server started as a command
+ * (`NODE_OPTIONS=--import <this file>`). Idle unless sse-soak set its socket in the
+ * environment. It installs the same meters `run` uses in-process (timers with creation
+ * sites, process listeners, the server's sockets, the heap after a forced GC), waits for the
+ * first HTTP server of its process to listen, tells sse-soak where over the socket, and
+ * answers its requests for readings. Every Node process the command starts loads it (npm,
+ * tsx's launcher, workers); only the one that listens speaks.
+ *
+ * A server registers gauges and a publish with no import of sse-soak, at no cost when the
+ * agent is absent:
+ *   globalThis.sseSoak?.register({ gauges: { listeners: () => bus.listenerCount('x') }, publish: () => bus.emit('x') });
+ */
+import { writeFileSync } from 'node:fs';
+import { Server as HttpServer } from 'node:http';
+import { connect, Server as NetServer, type Socket } from 'node:net';
+import { enterServedConnection, inHarness } from '../meters/async-owner.ts';
+import { ProcessListenerMeter } from '../meters/process-listener-meter.ts';
+import { TimerMeter } from '../meters/timer-meter.ts';
+import { MeterSet } from '../harness/meter-set.ts';
+import { LocalReadings } from '../harness/readings.ts';
+import type { MeterSnapshot } from '../harness/meter-snapshot.ts';
+import { compareSnapshots } from '../verdict/compare-snapshots.ts';
+import { AGENT_EXIT_FILE_ENV, AGENT_SOCKET_ENV, type ExitRecord, type FromAgent, type ToAgent } from './protocol.ts';
+
+const socketPath = process.env[AGENT_SOCKET_ENV];
+if (socketPath) {
+  // Leak sites name the lines of the server's sources when it was compiled with source maps (tsx, tsc).
+  process.setSourceMapsEnabled(true);
+  start(socketPath);
+}
+
+interface Registered {
+  gauges: Record<string, () => number>;
+  publish?: () => unknown;
+}
+
+function start(path: string): void {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 20) {
+    speak(path, {
+      type: 'refused',
+      pid: process.pid,
+      message: `the agent needs Node 20.19 or later; this process runs Node ${process.version}`,
+    });
+    return;
+  }
+  const timers = new TimerMeter().enable();
+  const listeners = new ProcessListenerMeter().enable();
+  const registered: Registered = { gauges: {} };
+  (globalThis as { sseSoak?: unknown }).sseSoak = {
+    register(what: { gauges?: Record<string, () => number>; publish?: () => unknown }) {
+      Object.assign(registered.gauges, what.gauges ?? {});
+      if (what.publish) registered.publish = what.publish;
+    },
+  };
+  const sockets = new Set<Socket>();
+  const readings = new LocalReadings(new MeterSet(timers, listeners, registered.gauges, () => sockets.size));
+  let claimed = false;
+  let baseline: MeterSnapshot | undefined;
+
+  // The first HTTP server of this process that listens on a TCP port is the one measured.
+  const listen = NetServer.prototype.listen;
+  NetServer.prototype.listen = function (this: NetServer, ...args: unknown[]) {
+    if (!claimed && this instanceof HttpServer) {
+      const server = this;
+      // First of its request listeners: the handler and all it starts run as this connection.
+      server.prependListener('request', () => enterServedConnection());
+      server.on('connection', (socket: Socket) => {
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+      });
+      server.once('listening', () => {
+        const address = server.address();
+        if (claimed || !address || typeof address === 'string') return;
+        claimed = true;
+        const host = address.address === '::' || address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
+        serve(path, {
+          type: 'hello',
+          pid: process.pid,
+          node: process.version,
+          host,
+          port: address.port,
+          gauges: Object.keys(registered.gauges),
+          publish: !!registered.publish,
+        });
+      });
+    }
+    return (listen as (...a: unknown[]) => NetServer).apply(this, args);
+  } as typeof NetServer.prototype.listen;
+
+  const exitFile = process.env[AGENT_EXIT_FILE_ENV];
+  process.on('exit', (code) => {
+    if (!claimed || !baseline || !exitFile) return;
+    try {
+      const final = readings.meters.snapshot();
+      const record: ExitRecord = {
+        pid: process.pid,
+        code,
+        checks: compareSnapshots(baseline, final, listeners.growth(baseline.listeners, final.listeners)),
+        atExit: {
+          timers: final.timers.filter((t) => t.refed).length,
+          listeners: Object.values(final.listeners.counts).reduce((a, b) => a + b, 0),
+          sockets: final.sockets,
+        },
+      };
+      writeFileSync(exitFile, JSON.stringify(record));
+    } catch {
+      // The exit goes on; the harness reports that the readings at exit were not written.
+    }
+  });
+
+  const methods: Record<string, (...args: never[]) => unknown> = {
+    snapshot: () => readings.snapshot(),
+    checks: (b: MeterSnapshot, f: MeterSnapshot) => readings.checks(b, f),
+    prune: () => readings.prune(),
+    pendingInConnections: () => readings.pendingInConnections(),
+    clearLeakedTimers: (b: MeterSnapshot) => readings.clearLeakedTimers(b),
+    heap: (options: { thorough?: boolean }) => readings.heap(options),
+    openSockets: () => readings.openSockets(),
+    publish: async () => {
+      if (!registered.publish) throw new Error('the server registered no publish (globalThis.sseSoak?.register({ publish }))');
+      await registered.publish();
+    },
+    markBaseline: async () => {
+      baseline = await readings.snapshot();
+    },
+    activeTimers: () => timers.sample().target,
+  };
+
+  function serve(path: string, hello: FromAgent): void {
+    inHarness(() => {
+      const socket = connect(path);
+      socket.unref();
+      socket.setEncoding('utf8');
+      socket.on('error', () => {});
+      // sse-soak ends the command's process group on every path it controls; if sse-soak
+      // itself dies (SIGKILL, a crash), the server it started must not outlive it.
+      socket.once('close', () => process.kill(process.pid, 'SIGKILL'));
+      socket.write(`${JSON.stringify(hello)}\n`);
+      let buffered = '';
+      socket.on('data', (chunk: string) => {
+        buffered += chunk;
+        for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          const call = JSON.parse(line) as ToAgent;
+          void (async () => {
+            let reply: FromAgent;
+            try {
+              const method = methods[call.method];
+              if (!method) throw new Error(`unknown method ${call.method}`);
+              reply = { type: 'reply', id: call.id, result: await (method as (...a: unknown[]) => unknown)(...call.args) };
+            } catch (error) {
+              reply = { type: 'reply', id: call.id, error: error instanceof Error ? error.message : String(error) };
+            }
+            socket.write(`${JSON.stringify(reply)}\n`);
+          })();
+        }
+      });
+    });
+  }
+}
+
+function speak(path: string, message: FromAgent): void {
+  const socket = connect(path);
+  socket.on('error', () => {});
+  socket.end(`${JSON.stringify(message)}\n`);
+}

@@ -1,0 +1,269 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  AGENT_EXIT_FILE_ENV,
+  AGENT_SOCKET_ENV,
+  type AgentMethod,
+  type ExitRecord,
+  type FromAgent,
+  type ToAgent,
+} from '../agent/protocol.ts';
+import { TargetError, UsageError } from '../errors/soak-error.ts';
+import type { MeterSnapshot } from '../harness/meter-snapshot.ts';
+import type { Readings } from '../harness/readings.ts';
+import type { HeapSample } from '../meters/heap-meter.ts';
+import type { ActiveTimer, PendingTimer } from '../meters/timer-meter.ts';
+import { packageRoot } from '../package-info.ts';
+import type { Check } from '../report/report.ts';
+
+const STDERR_TAIL = 4_000;
+
+/** What the agent said when its process listened. */
+export interface Listening {
+  pid: number;
+  node: string;
+  host: string;
+  port: number;
+  gauges: string[];
+  publish: boolean;
+}
+
+/**
+ * A user's server started as a command, with sse-soak's agent preloaded: where it listens,
+ * its readings (asked of the agent over a socket), and its process group, which every path
+ * out of a run ends.
+ */
+export interface CommandSession {
+  readonly listening: Listening;
+  readonly url: string;
+  readonly readings: Readings;
+  /** The command's process (a launcher such as npm, or the server itself). */
+  readonly child: ChildProcess;
+  publish(): Promise<void>;
+  markBaseline(): Promise<void>;
+  activeTimers(): Promise<ActiveTimer[]>;
+  /** Resolves when the measured server's process has gone (its agent's socket closed). */
+  readonly serverGone: Promise<void>;
+  /** The agent's record of the process at exit (after markBaseline), when it wrote one. */
+  exitRecord(): ExitRecord | undefined;
+  /** The last lines of the command's stderr. */
+  stderrTail(): string;
+  /** Ends the command's whole process group (SIGKILL), and waits for the command to exit. */
+  stop(): Promise<void>;
+}
+
+export interface CommandOptions {
+  argv: readonly string[];
+  cwd: string;
+  /** How long the server may take to listen. */
+  listenTimeoutMs: number;
+  /** Where the command's stdout and stderr go (the target log). */
+  output?: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+/** The agent's entry in the built package: Node preloads it with `--import` into every process of the command. */
+export function agentEntry(): string {
+  const file = path.join(packageRoot, 'dist', 'src', 'agent', 'agent.js');
+  if (!existsSync(file))
+    throw new UsageError('the package is not built (no dist/src/agent/agent.js): run `npm ci` or `npm run build` in its folder');
+  return pathToFileURL(file).href;
+}
+
+/**
+ * Starts `argv` with no shell, its own process group, `PORT` set to a free port and the agent
+ * added to `NODE_OPTIONS` (after what the user's already holds), and waits until its server
+ * listens. One line and the documented exit code for each way that goes wrong, and no
+ * process left behind: a command not found (2), a server that exits before it listens, or
+ * never listens in time (3, with the last lines of its stderr).
+ */
+export async function startCommand(options: CommandOptions): Promise<CommandSession> {
+  const [command, ...args] = options.argv;
+  if (!command) throw new UsageError('no command after --: give the server command, for example `-- node server.js`');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sse-soak-agent-'));
+  const socketPath = path.join(dir, 'agent.sock');
+  const exitFile = path.join(dir, 'exit.json');
+  const agents = createServer();
+  await new Promise<void>((resolve, reject) => agents.once('error', reject).listen(socketPath, resolve));
+  const port = await freePort();
+  const nodeOptions = [process.env.NODE_OPTIONS, `--import=${agentEntry()}`].filter(Boolean).join(' ');
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, NODE_OPTIONS: nodeOptions, PORT: String(port), [AGENT_SOCKET_ENV]: socketPath, [AGENT_EXIT_FILE_ENV]: exitFile },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let stderr = '';
+  child.stderr!.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString()).slice(-STDERR_TAIL);
+    options.output?.(b.toString());
+  });
+  child.stdout!.on('data', (b: Buffer) => options.output?.(b.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const killGroup = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // The group is gone already.
+    }
+  };
+  const cleanup = () => {
+    agents.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const tail = () => stderr.trim().split('\n').slice(-5).join(' | ');
+  const shown = options.argv.join(' ');
+
+  let socket: Socket;
+  let hello: Listening;
+  try {
+    ({ socket, hello } = await new Promise<{ socket: Socket; hello: Listening }>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new TargetError(
+              `command \`${shown}\`: its server did not listen within ${options.listenTimeoutMs} ms${stderr ? `; its stderr: ${tail()}` : ''}`,
+              { code: 'SSE_SOAK_NEVER_LISTENED' },
+            ),
+          ),
+        options.listenTimeoutMs,
+      );
+      timer.unref();
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(
+          error.code === 'ENOENT'
+            ? new UsageError(`command not found: ${command} (it is run with no shell, from ${options.cwd})`, {
+                code: 'SSE_SOAK_COMMAND_NOT_FOUND',
+              })
+            : new TargetError(`command \`${shown}\` could not start: ${error.message}`, { code: 'SSE_SOAK_COMMAND_FAILED' }),
+        );
+      });
+      void exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        reject(
+          new TargetError(
+            `command \`${shown}\` exited (${code !== null ? `code ${code}` : `signal ${signal}`}) before its server listened${stderr ? `; its stderr: ${tail()}` : ''}`,
+            { code: 'SSE_SOAK_EXITED_BEFORE_LISTENING' },
+          ),
+        );
+      });
+      options.signal?.addEventListener(
+        'abort',
+        () => reject(new TargetError('interrupted before the server listened', { code: 'SSE_SOAK_INTERRUPTED' })),
+        { once: true },
+      );
+      agents.on('connection', (s: Socket) => {
+        s.setEncoding('utf8');
+        let first = '';
+        const onData = (chunk: string) => {
+          first += chunk;
+          const nl = first.indexOf('\n');
+          if (nl < 0) return;
+          s.off('data', onData);
+          const message = JSON.parse(first.slice(0, nl)) as FromAgent;
+          if (message.type === 'refused') {
+            clearTimeout(timer);
+            reject(
+              new TargetError(`command \`${shown}\`: sse-soak's agent could not load: ${message.message}`, {
+                code: 'SSE_SOAK_AGENT_REFUSED',
+              }),
+            );
+          } else if (message.type === 'hello') {
+            clearTimeout(timer);
+            const { type: _type, ...listening } = message;
+            s.unshift(first.slice(nl + 1));
+            resolve({ socket: s, hello: listening });
+          }
+        };
+        s.on('data', onData);
+      });
+    }));
+  } catch (error) {
+    killGroup();
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2_000).unref())]);
+    cleanup();
+    throw error;
+  }
+
+  // Calls to the agent, answered in order of their ids.
+  let nextId = 0;
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let gone: Error | undefined;
+  let buffered = '';
+  socket.on('data', (chunk: string) => {
+    buffered += chunk;
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+      const message = JSON.parse(buffered.slice(0, nl)) as FromAgent;
+      buffered = buffered.slice(nl + 1);
+      if (message.type !== 'reply') continue;
+      const w = waiting.get(message.id);
+      waiting.delete(message.id);
+      if (message.error !== undefined) w?.reject(new TargetError(`the server's agent: ${message.error}`, { code: 'SSE_SOAK_AGENT' }));
+      else w?.resolve(message.result);
+    }
+  });
+  const serverGone = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  void serverGone.then(() => {
+    gone = new TargetError(`the server (pid ${hello.pid}) exited${stderr ? `; its stderr: ${tail()}` : ''}`, {
+      code: 'SSE_SOAK_SERVER_EXITED',
+    });
+    for (const w of waiting.values()) w.reject(gone);
+    waiting.clear();
+  });
+  const call = <T>(method: AgentMethod, ...args: unknown[]): Promise<T> => {
+    if (gone) return Promise.reject(gone);
+    const id = ++nextId;
+    return new Promise<T>((resolve, reject) => {
+      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      socket.write(`${JSON.stringify({ type: 'call', id, method, args } satisfies ToAgent)}\n`);
+    });
+  };
+  const readings: Readings = {
+    snapshot: () => call<MeterSnapshot>('snapshot'),
+    checks: (b, f) => call<Check[]>('checks', b, f),
+    prune: () => call<void>('prune'),
+    pendingInConnections: () => call<PendingTimer[]>('pendingInConnections'),
+    clearLeakedTimers: (b) => call<number>('clearLeakedTimers', b),
+    heap: (o) => call<HeapSample | undefined>('heap', o),
+    openSockets: () => call<number>('openSockets'),
+  };
+  return {
+    listening: hello,
+    url: `http://${hello.host.includes(':') ? `[${hello.host}]` : hello.host}:${hello.port}`,
+    readings,
+    child,
+    publish: () => call<void>('publish'),
+    markBaseline: () => call<void>('markBaseline'),
+    activeTimers: () => call<ActiveTimer[]>('activeTimers'),
+    serverGone,
+    exitRecord: () => {
+      try {
+        return JSON.parse(readFileSync(exitFile, 'utf8')) as ExitRecord;
+      } catch {
+        return undefined;
+      }
+    },
+    stderrTail: tail,
+    async stop() {
+      socket.destroy();
+      killGroup();
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 2_000).unref())]);
+      cleanup();
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

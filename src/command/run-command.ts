@@ -1,0 +1,174 @@
+import { ClientThread } from '../clients/client-thread.ts';
+import { InterruptedError } from '../errors/scenario-error.ts';
+import { TargetError, UsageError } from '../errors/soak-error.ts';
+import type { RunSettings } from '../harness/defaults.ts';
+import { assertMeasurable } from '../harness/measurable.ts';
+import { preflight } from '../harness/preflight.ts';
+import type { RunProgress } from '../harness/progress.ts';
+import { RequestSource } from '../harness/request-source.ts';
+import { resolveSettings } from '../harness/resolve-settings.ts';
+import { runConnectionScenario } from '../harness/run-connection-scenario.ts';
+import { packageInfo } from '../package-info.ts';
+import { reportEnvironment } from '../report/environment.ts';
+import { type Omitted, REPORT_SCHEMA_VERSION, type Report, type ScenarioResult } from '../report/report.ts';
+import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
+import type { Scenario } from '../scenario/scenario.ts';
+import type { StreamRequest, Target } from '../target/target.ts';
+import { coreMeters, finalizeScenario, validateSkipChecks } from '../verdict/check-policy.ts';
+import { runVerdict } from '../verdict/verdicts.ts';
+import { runCommandSigterm } from './command-sigterm.ts';
+import { startCommand } from './command-session.ts';
+
+export interface CommandRunOptions {
+  /** The server command and its arguments, run with no shell. */
+  argv: readonly string[];
+  /** The SSE endpoint. */
+  path: string;
+  request?: StreamRequest;
+  firstEvent?: string;
+  /** How long the server may take to listen (default 20 s). */
+  listenTimeoutMs?: number;
+  cwd?: string;
+  scenarios?: readonly string[];
+  settings?: Partial<RunSettings>;
+  skipChecks?: readonly string[];
+  signal?: AbortSignal;
+  onProgress?: (event: RunProgress) => void;
+  /** Where the server's stdout and stderr go (the target log). */
+  output?: (text: string) => void;
+  startedAt?: Date;
+}
+
+const IN_PROCESS_ONLY =
+  'the target runs as a command, in its own process: there is no fetch handler to call in-process (pre-aborted covers the wire)';
+
+/**
+ * `run` against a user's own server started as a command (`--path /events -- node
+ * server.js`): its agent answers for the meters, the scenarios' clients connect over
+ * loopback as they do to an in-process target, and `sigterm` signals the server itself,
+ * last, since afterwards there is no server left.
+ */
+export async function runCommand(all: readonly Scenario[], options: CommandRunOptions): Promise<Report> {
+  const startedAt = options.startedAt ?? new Date();
+  const started = performance.now();
+  const settings = resolveSettings(options.settings);
+  const skip = new Set(validateSkipChecks(options.skipChecks ?? []));
+  if (!options.path.startsWith('/'))
+    throw new UsageError(`--path must start with '/', got '${options.path}'`, { code: 'SSE_SOAK_BAD_SETTING' });
+  const names = options.scenarios;
+  if (names?.includes('aborted-request'))
+    throw new UsageError(`scenario 'aborted-request' cannot run: ${IN_PROCESS_ONLY}`, { code: 'SSE_SOAK_NOT_APPLICABLE' });
+  const unknown = (names ?? []).filter((n) => !all.some((s) => s.name === n));
+  if (unknown.length) {
+    throw new UsageError(`unknown scenario ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${all.map((s) => s.name).join(', ')})`, {
+      code: 'SSE_SOAK_UNKNOWN_SCENARIO',
+    });
+  }
+  const selected = all.filter((s) => (!names || names.length === 0 || names.includes(s.name)) && s.name !== 'aborted-request');
+  const omitted: Omitted[] = names && names.length > 0 ? [] : [{ scenario: 'aborted-request', reason: IN_PROCESS_ONLY }];
+  assertMeasurable(selected, settings, skip);
+  const cwd = options.cwd ?? process.cwd();
+  const results: ScenarioResult[] = [];
+  let interrupted = false;
+  const clients = selected.some((s) => s.kind === 'connections') ? new ClientThread() : undefined;
+  const session = await startCommand({
+    argv: options.argv,
+    cwd,
+    listenTimeoutMs: options.listenTimeoutMs ?? 20_000,
+    output: options.output,
+    signal: options.signal,
+  }).catch(async (error) => {
+    await clients?.stop();
+    throw error;
+  });
+  const name = options.argv.join(' ');
+  const target: Target = {
+    name,
+    path: options.path,
+    ...(options.request ? { request: options.request } : {}),
+    ...(options.firstEvent ? { firstEvent: options.firstEvent } : {}),
+    ...(session.listening.publish ? { publish: () => session.publish() } : {}),
+  };
+  const requests = new RequestSource(target.request, session.url);
+  let found: Pick<Report['target'], 'request' | 'establishment'> = {};
+  try {
+    const { establish, establishment } = await preflight(name, target, session.url + target.path, requests, settings.connectionTimeoutMs);
+    found = { request: requests.shape(), establishment };
+    options.onProgress?.({
+      type: 'run-start',
+      target: name,
+      server: `its own process (pid ${session.listening.pid}, ${session.listening.host}:${session.listening.port}), node ${session.listening.node}`,
+      scenarios: selected.map((s) => s.name),
+      path: target.path,
+      ...found,
+      ...(omitted.length ? { omitted } : {}),
+    });
+    clients?.publishFor(target);
+    for (const scenario of selected) {
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      options.onProgress?.({ type: 'scenario-start', scenario: scenario.name });
+      let result: ScenarioResult;
+      try {
+        result =
+          scenario.kind === 'connections'
+            ? await runConnectionScenario(scenario, {
+                target,
+                served: { url: session.url, port: session.listening.port },
+                readings: session.readings,
+                settings,
+                signal: options.signal,
+                onProgress: options.onProgress,
+                skip,
+                processWarm: results.some((r) => r.decision !== undefined),
+                clients,
+                requests,
+                establish,
+              })
+            : await runCommandSigterm(session, {
+                path: target.path,
+                firstEvent: target.firstEvent,
+                establish,
+                requests,
+                settings,
+                signal: options.signal,
+              });
+      } catch (error) {
+        if (!(error instanceof InterruptedError)) throw error;
+        interrupted = true;
+        break;
+      }
+      result = finalizeScenario(result, coreMeters[scenario.kind], skip);
+      results.push(result);
+      options.onProgress?.({ type: 'scenario-end', result });
+    }
+  } catch (error) {
+    if (error instanceof TargetError) error.message = error.message.replace(/^target /, 'command ');
+    throw error;
+  } finally {
+    await clients?.stop();
+    await requests.reset();
+    await session.stop();
+  }
+  const report: Report = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'sse-soak', version: packageInfo.version },
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - started),
+    environment: reportEnvironment(),
+    target: {
+      name,
+      source: 'command',
+      command: [...options.argv],
+      ...found,
+    },
+    settings: { ...settings, skipChecks: [...skip] },
+    ...(omitted.length ? { omitted } : {}),
+    verdict: runVerdict(results, interrupted),
+    ...(interrupted ? { interrupted: true } : {}),
+    scenarios: results,
+  };
+  return checkAgainstSchemaUnderTest(report);
+}

@@ -1,0 +1,220 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Check, Report, ScenarioResult } from '../src/report/report.ts';
+import { runBinary } from './run-binary.ts';
+
+/**
+ * Users' own servers started as commands (`run --path /events -- node server.js`), each with
+ * sse-soak's agent preloaded through NODE_OPTIONS: plain node:http in JavaScript, and Express 5,
+ * Fastify 5 and a Hono app on its own `serve()`, each in TypeScript through
+ * `node --import tsx` (the user's NODE_OPTIONS and flags kept). Leaky ones fail exactly where
+ * their mechanism leaks, at the line in the user's file; clean ones pass every scenario,
+ * sigterm included (SIGTERM to the server's own process). Then every way a command goes wrong:
+ * one line, the documented exit code, and no process left.
+ */
+const dir = mkdtempSync(path.join(os.tmpdir(), 'sse-soak-commands-'));
+const config = path.join(dir, 'sse-soak.config.mjs');
+writeFileSync(config, "export default { skipChecks: ['heap'], settings: { warmup: 20, sigtermMix: 40, sigtermOpen: 10 } };\n");
+const marker = `sse-soak-test-${process.pid}`;
+
+const check = (s: ScenarioResult, meter: string): Check => {
+  const c = s.checks.find((x) => x.meter === meter);
+  expect(c, `${s.name}: ${meter}`).toBeDefined();
+  return c!;
+};
+const leaksAt = (file: string, every: boolean) => (s: ScenarioResult) => {
+  expect(s.verdict, s.name).toBe('fail');
+  const listeners = check(s, 'gauge:listeners').leaked!;
+  if (every) expect(listeners, s.name).toBe(s.connections);
+  else expect(listeners, s.name).toBeGreaterThan(0);
+  expect(check(s, 'timers').leaked, s.name).toBe(listeners);
+  expect(check(s, 'timers').sites![0]!.site).toMatch(new RegExp(`^test/fixtures/${file}:\\d+$`));
+};
+const wire = ['clean-close', 'socket-destroy', 'idle-kill', 'pre-aborted'];
+const tsx = ['node', '--import', 'tsx'];
+
+interface Job {
+  name: string;
+  path: string;
+  command: string[];
+  fails: Record<string, (s: ScenarioResult) => void>;
+  args?: string[];
+  heap?: true;
+}
+const jobs: Job[] = [
+  {
+    name: 'node:http, close listener before the auth await',
+    path: '/events',
+    command: ['node', 'test/fixtures/servers/node-http-server.mjs', 'before-auth'],
+    fails: {},
+  },
+  {
+    name: 'node:http, close listener after the auth await',
+    path: '/events',
+    command: ['node', 'test/fixtures/servers/node-http-server.mjs', 'after-auth'],
+    fails: { 'pre-aborted': leaksAt('servers/node-http-server.mjs', false) },
+  },
+  { name: 'Express, cleanup on close', path: '/events', command: [...tsx, 'test/fixtures/servers/express-server.ts', 'close'], fails: {} },
+  {
+    name: 'Express, cleanup on finish',
+    path: '/events',
+    command: [...tsx, 'test/fixtures/servers/express-server.ts', 'finish'],
+    fails: Object.fromEntries(wire.map((n) => [n, leaksAt('servers/express-app.ts', true)])),
+  },
+  { name: 'Fastify, raw close', path: '/events', command: [...tsx, 'test/fixtures/servers/fastify-server.ts', 'raw-close'], fails: {} },
+  {
+    name: 'Fastify, onResponse on a hijacked reply',
+    path: '/events',
+    command: [...tsx, 'test/fixtures/servers/fastify-server.ts', 'on-response'],
+    fails: Object.fromEntries(wire.map((n) => [n, leaksAt('servers/fastify-app.ts', true)])),
+  },
+  {
+    name: 'Hono on its own serve(), cleanup on the signal too',
+    path: '/stream',
+    command: [...tsx, 'test/fixtures/servers/hono-server.ts', 'both'],
+    fails: {},
+  },
+  {
+    name: 'Hono on its own serve(), cleanup on onAbort only',
+    path: '/stream',
+    command: [...tsx, 'test/fixtures/servers/hono-server.ts', 'on-abort'],
+    fails: { 'pre-aborted': leaksAt('shapes/shape-app.ts', false) },
+  },
+  {
+    name: 'node:http that only stops accepting on SIGTERM',
+    path: '/events',
+    command: ['node', 'test/fixtures/servers/node-http-server.mjs', 'before-auth', 'close-only'],
+    args: ['--scenario', 'sigterm'],
+    fails: {
+      sigterm: (s) => {
+        expect(s.verdict).toBe('fail');
+        expect(check(s, 'exit').reason).toMatch(
+          /^did not exit within 5000 ms of SIGTERM and was killed; kept alive by 10 × setInterval at test\/fixtures\/servers\/node-http-server\.mjs:\d+/,
+        );
+        expect(check(s, 'streams-ended').leaked).toBe(10);
+        expect(check(s, 'timers').leaked).toBe(10);
+      },
+    },
+  },
+  {
+    name: 'Express, cleanup on close, default settings (heap on)',
+    path: '/events',
+    command: [...tsx, 'test/fixtures/servers/express-server.ts', 'close'],
+    fails: {},
+    heap: true,
+  },
+];
+
+const processesLeft = () => {
+  try {
+    return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+};
+
+describe('servers started as commands, through the binary', () => {
+  it(jobs.map((j) => j.name).join('; '), async () => {
+    const queue = [...jobs];
+    const failures: string[] = [];
+    const worker = async () => {
+      for (let job = queue.shift(); job; job = queue.shift()) {
+        const { code, stdout, stderr } = await runBinary([
+          'run',
+          ...(job.heap ? [] : ['--config', config]),
+          ...(job.args ?? []),
+          '--report-dir',
+          dir,
+          '--path',
+          job.path,
+          '--',
+          ...job.command,
+        ]);
+        try {
+          expect(code, stderr).toBe(Object.keys(job.fails).length ? 1 : 0);
+          const report = JSON.parse(readFileSync(stdout.trim(), 'utf8')) as Report;
+          expect(report.target).toMatchObject({ source: 'command', command: job.command });
+          for (const s of report.scenarios) {
+            const expectation = job.fails[s.name];
+            if (expectation) expectation(s);
+            else expect(s.verdict, `${s.name}: ${JSON.stringify(s.error ?? s.checks.filter((c) => c.verdict !== 'pass'))}`).toBe('pass');
+          }
+          if (!job.args) {
+            expect(report.scenarios.map((s) => s.name)).toEqual(['clean-close', 'socket-destroy', 'idle-kill', 'pre-aborted', 'sigterm']);
+            expect(report.omitted).toEqual([{ scenario: 'aborted-request', reason: expect.stringMatching(/runs as a command/) }]);
+          }
+          if (job.heap)
+            expect(report.scenarios.filter((s) => s.name !== 'sigterm').every((s) => check(s, 'heap').verdict === 'pass')).toBe(true);
+          expect(stderr).toMatch(/on its own process \(pid \d+, 127\.0\.0\.1:\d+\), node v/);
+        } catch (error) {
+          failures.push(`${job.name}: ${(error as Error).message}`);
+        }
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
+    expect(failures).toEqual([]);
+  }, 300_000);
+
+  it.each([
+    [
+      'a command that is not found',
+      ['--path', '/events', '--', `no-such-command-${marker}`],
+      2,
+      /^sse-soak: error: command not found: no-such-command-/,
+    ],
+    [
+      'a server that exits before it listens',
+      ['--path', '/events', '--', 'node', '-e', "console.error('missing DATABASE_URL'); process.exit(4)", marker],
+      3,
+      /exited \(code 4\) before its server listened; its stderr: missing DATABASE_URL/,
+    ],
+    [
+      'a server that never listens',
+      ['--path', '/events', '--listen-timeout', '1500', '--', 'node', '-e', 'setInterval(() => {}, 1000)', marker],
+      3,
+      /its server did not listen within 1500 ms/,
+    ],
+    [
+      'a path that answers 404',
+      ['--path', '/nope', '--', 'node', 'test/fixtures/servers/node-http-server.mjs', 'before-auth', marker],
+      3,
+      /preflight: GET \/nope answered 404, not 200/,
+    ],
+    ['a command with no --path', ['--', 'node', 'server.js'], 2, /a server command needs --path <the SSE endpoint>/],
+    [
+      '--target and a command',
+      ['--target', 'reference', '--path', '/e', '--', 'node', 'server.js'],
+      2,
+      /give --target or a server command after --, not both/,
+    ],
+  ] as const)('%s: one line, the documented exit code, nothing left running', async (_name, args, exit, message) => {
+    const { code, stderr } = await runBinary(['run', '--report-dir', dir, ...args]);
+    expect(code, stderr).toBe(exit);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(message);
+    expect(processesLeft()).toBe('');
+  });
+
+  it('Ctrl-C mid-run: exit 130, a report that says so, and the server gone', async () => {
+    const { code, stdout } = await runBinary(
+      ['run', '--report-dir', dir, '--path', '/events', '--', 'node', 'test/fixtures/servers/node-http-server.mjs', 'before-auth', marker],
+      {
+        onStderr: (text, child) => {
+          if (/PASS\s+clean-close/.test(text) && !child.killed) child.kill('SIGINT');
+        },
+      },
+    );
+    expect(code).toBe(130);
+    expect((JSON.parse(readFileSync(stdout.trim(), 'utf8')) as Report).interrupted).toBe(true);
+    expect(processesLeft()).toBe('');
+  });
+
+  it('soak against a command says it is not available yet', async () => {
+    const { code, stderr } = await runBinary(['soak', '--path', '/events', '--', 'node', 'server.js']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/`soak` against a server command is not available yet/);
+  });
+});
