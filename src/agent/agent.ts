@@ -63,15 +63,14 @@ function start(path: string): void {
   const listen = NetServer.prototype.listen;
   NetServer.prototype.listen = function (this: NetServer, ...args: unknown[]) {
     if (!claimed && this instanceof HttpServer) {
-      const server = this;
       // First of its request listeners: the handler and all it starts run as this connection.
-      server.prependListener('request', () => enterServedConnection());
-      server.on('connection', (socket: Socket) => {
+      this.prependListener('request', () => enterServedConnection());
+      this.on('connection', (socket: Socket) => {
         sockets.add(socket);
         socket.once('close', () => sockets.delete(socket));
       });
-      server.once('listening', () => {
-        const address = server.address();
+      this.once('listening', () => {
+        const address = this.address();
         if (claimed || !address || typeof address === 'string') return;
         claimed = true;
         const host = address.address === '::' || address.address === '0.0.0.0' ? '127.0.0.1' : address.address;

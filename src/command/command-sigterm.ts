@@ -58,7 +58,11 @@ export async function runCommandSigterm(
     if (env.signal?.aborted) throw new InterruptedError();
     const endings: Partial<Record<StreamEnd, number>> = {};
     let killed = false;
-    for (const s of streams) void s.ended.then((how) => !killed && (endings[how] = (endings[how] ?? 0) + 1));
+    for (const s of streams) {
+      void s.ended.then((how) => {
+        if (!killed) endings[how] = (endings[how] ?? 0) + 1;
+      });
+    }
     const termAt = performance.now();
     process.kill(session.listening.pid, 'SIGTERM');
     const outcome = await Promise.race([session.serverGone, sleep(settings.sigtermGraceMs, 'timeout' as const, { ref: false })]);
