@@ -2,7 +2,8 @@
  * Wall time of the whole default `sse-soak run` (the real binary, a fresh process each
  * time), and of each scenario within it. Prints a Markdown table.
  *
- *   npx tsx bench/run-time.ts [--runs 3]
+ *   npx tsx bench/run-time.ts [--runs 3] [--target <spec>]
+ *   npx tsx bench/run-time.ts [--runs 3] --path /events -- node server.js   (a server command)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -12,7 +13,11 @@ import { parseArgs } from 'node:util';
 import { packageRoot } from '../src/package-info.ts';
 import type { Report } from '../src/report/report.ts';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, target: { type: 'string', default: 'reference' } } });
+const { values, positionals } = parseArgs({
+  options: { runs: { type: 'string', default: '3' }, target: { type: 'string', default: 'reference' }, path: { type: 'string' } },
+  allowPositionals: true,
+});
+const what = values.path ? ['--path', values.path, '--', ...positionals] : ['--target', values.target!];
 const runs = Number(values.runs);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sse-soak-bench-'));
 const walls: number[] = [];
@@ -21,7 +26,7 @@ for (let i = 0; i < runs; i++) {
   const started = performance.now();
   const out = spawnSync(
     process.execPath,
-    [path.join(packageRoot, 'bin/sse-soak.js'), 'run', '--target', values.target!, '--report-dir', dir],
+    [path.join(packageRoot, 'bin/sse-soak.js'), 'run', '--report-dir', dir, ...what],
     {
       encoding: 'utf8',
     },
@@ -32,7 +37,7 @@ for (let i = 0; i < runs; i++) {
   for (const s of report.scenarios) perScenario.set(s.name, [...(perScenario.get(s.name) ?? []), s.durationMs / 1000]);
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-console.log(`default run against ${values.target}: ${runs} runs, ${os.availableParallelism()} cores, node ${process.version}`);
+console.log(`default run against ${values.path ? positionals.join(' ') : values.target}: ${runs} runs, ${os.availableParallelism()} cores, node ${process.version}`);
 console.log('| what | median (s) | min (s) | max (s) |');
 console.log('| --- | --- | --- | --- |');
 const row = (name: string, xs: number[]) =>
