@@ -65,7 +65,9 @@ for (let r = 1; r <= rounds; r++) {
   const agent = await withAgent();
   rows.push(`| ${r} | ${bare.toFixed(0)} | ${agent.toFixed(0)} | ${(agent / bare).toFixed(2)} |`);
 }
-console.log(`agent overhead: ${connections} connections per round, node:http server (test/fixtures/servers/node-http-server.mjs), node ${process.version}`);
+console.log(
+  `agent overhead: ${connections} connections per round, node:http server (test/fixtures/servers/node-http-server.mjs), node ${process.version}`,
+);
 console.log('| round | without agent (conn/s) | with agent (conn/s) | ratio |');
 console.log('| --- | --- | --- | --- |');
 for (const row of rows) console.log(row);

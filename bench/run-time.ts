@@ -24,20 +24,18 @@ const walls: number[] = [];
 const perScenario = new Map<string, number[]>();
 for (let i = 0; i < runs; i++) {
   const started = performance.now();
-  const out = spawnSync(
-    process.execPath,
-    [path.join(packageRoot, 'bin/sse-soak.js'), 'run', '--report-dir', dir, ...what],
-    {
-      encoding: 'utf8',
-    },
-  );
+  const out = spawnSync(process.execPath, [path.join(packageRoot, 'bin/sse-soak.js'), 'run', '--report-dir', dir, ...what], {
+    encoding: 'utf8',
+  });
   walls.push((performance.now() - started) / 1000);
   if (out.status !== 0 && out.status !== 1) throw new Error(`run exited ${out.status}: ${out.stderr}`);
   const report = JSON.parse(readFileSync(out.stdout.trim(), 'utf8')) as Report;
   for (const s of report.scenarios) perScenario.set(s.name, [...(perScenario.get(s.name) ?? []), s.durationMs / 1000]);
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-console.log(`default run against ${values.path ? positionals.join(' ') : values.target}: ${runs} runs, ${os.availableParallelism()} cores, node ${process.version}`);
+console.log(
+  `default run against ${values.path ? positionals.join(' ') : values.target}: ${runs} runs, ${os.availableParallelism()} cores, node ${process.version}`,
+);
 console.log('| what | median (s) | min (s) | max (s) |');
 console.log('| --- | --- | --- | --- |');
 const row = (name: string, xs: number[]) =>
