@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Check, Report, ScenarioResult } from '../src/report/report.ts';
+import type { Report, ScenarioResult } from '../src/report/report.ts';
+import { checkOf, countsOnlyConfig } from './report-checks.ts';
 import { runBinary } from './run-binary.ts';
 
 /**
@@ -15,16 +14,10 @@ import { runBinary } from './run-binary.ts';
  * sigterm included (SIGTERM to the server's own process). Then every way a command goes wrong:
  * one line, the documented exit code, and no process left.
  */
-const dir = mkdtempSync(path.join(os.tmpdir(), 'sse-soak-commands-'));
-const config = path.join(dir, 'sse-soak.config.mjs');
-writeFileSync(config, "export default { skipChecks: ['heap'], settings: { warmup: 20, sigtermMix: 40, sigtermOpen: 10 } };\n");
+const { dir, file: config } = countsOnlyConfig('commands');
 const marker = `sse-soak-test-${process.pid}`;
 
-const check = (s: ScenarioResult, meter: string): Check => {
-  const c = s.checks.find((x) => x.meter === meter);
-  expect(c, `${s.name}: ${meter}`).toBeDefined();
-  return c!;
-};
+const check = checkOf;
 const leaksAt = (file: string, every: boolean) => (s: ScenarioResult) => {
   expect(s.verdict, s.name).toBe('fail');
   const listeners = check(s, 'gauge:listeners').leaked!;
@@ -33,6 +26,8 @@ const leaksAt = (file: string, every: boolean) => (s: ScenarioResult) => {
   expect(check(s, 'timers').leaked, s.name).toBe(listeners);
   expect(check(s, 'timers').sites![0]!.site).toMatch(new RegExp(`^test/fixtures/${file}:\\d+$`));
 };
+// Every connection of the three that establish leaks; of pre-aborted's, every one that
+// reached the handler (a client that resets at once can take its unread request with it).
 const wire = ['clean-close', 'socket-destroy', 'idle-kill', 'pre-aborted'];
 const tsx = ['node', '--import', 'tsx'];
 
@@ -62,14 +57,14 @@ const jobs: Job[] = [
     name: 'Express, cleanup on finish',
     path: '/events',
     command: [...tsx, 'test/fixtures/servers/express-server.ts', 'finish'],
-    fails: Object.fromEntries(wire.map((n) => [n, leaksAt('servers/express-app.ts', true)])),
+    fails: Object.fromEntries(wire.map((n) => [n, leaksAt('servers/express-app.ts', n !== 'pre-aborted')])),
   },
   { name: 'Fastify, raw close', path: '/events', command: [...tsx, 'test/fixtures/servers/fastify-server.ts', 'raw-close'], fails: {} },
   {
     name: 'Fastify, onResponse on a hijacked reply',
     path: '/events',
     command: [...tsx, 'test/fixtures/servers/fastify-server.ts', 'on-response'],
-    fails: Object.fromEntries(wire.map((n) => [n, leaksAt('servers/fastify-app.ts', true)])),
+    fails: Object.fromEntries(wire.map((n) => [n, leaksAt('servers/fastify-app.ts', n !== 'pre-aborted')])),
   },
   {
     name: 'Hono on its own serve(), cleanup on the signal too',
@@ -154,7 +149,7 @@ describe('servers started as commands, through the binary', () => {
         }
       }
     };
-    await Promise.all([worker(), worker(), worker()]);
+    await Promise.all([worker(), worker()]);
     expect(failures).toEqual([]);
   }, 300_000);
 

@@ -1,5 +1,4 @@
 import { ClientThread } from '../clients/client-thread.ts';
-import { InterruptedError } from '../errors/scenario-error.ts';
 import { TargetError, UsageError } from '../errors/soak-error.ts';
 import type { RunSettings } from '../harness/defaults.ts';
 import { assertMeasurable } from '../harness/measurable.ts';
@@ -8,13 +7,14 @@ import type { RunProgress } from '../harness/progress.ts';
 import { RequestSource } from '../harness/request-source.ts';
 import { resolveSettings } from '../harness/resolve-settings.ts';
 import { runConnectionScenario } from '../harness/run-connection-scenario.ts';
+import { runScenarios } from '../harness/run-scenarios.ts';
 import { packageInfo } from '../package-info.ts';
 import { reportEnvironment } from '../report/environment.ts';
 import { type Omitted, REPORT_SCHEMA_VERSION, type Report, type ScenarioResult } from '../report/report.ts';
 import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import type { StreamRequest, Target } from '../target/target.ts';
-import { coreMeters, finalizeScenario, validateSkipChecks } from '../verdict/check-policy.ts';
+import { validateSkipChecks } from '../verdict/check-policy.ts';
 import { runVerdict } from '../verdict/verdicts.ts';
 import { runCommandSigterm } from './command-sigterm.ts';
 import { startCommand } from './command-session.ts';
@@ -104,46 +104,34 @@ export async function runCommand(all: readonly Scenario[], options: CommandRunOp
       ...(omitted.length ? { omitted } : {}),
     });
     clients?.publishFor(target);
-    for (const scenario of selected) {
-      if (options.signal?.aborted) {
-        interrupted = true;
-        break;
-      }
-      options.onProgress?.({ type: 'scenario-start', scenario: scenario.name });
-      let result: ScenarioResult;
-      try {
-        result =
-          scenario.kind === 'connections'
-            ? await runConnectionScenario(scenario, {
-                target,
-                served: { url: session.url, port: session.listening.port },
-                readings: session.readings,
-                settings,
-                signal: options.signal,
-                onProgress: options.onProgress,
-                skip,
-                processWarm: results.some((r) => r.decision !== undefined),
-                clients,
-                requests,
-                establish,
-              })
-            : await runCommandSigterm(session, {
-                path: target.path,
-                firstEvent: target.firstEvent,
-                establish,
-                requests,
-                settings,
-                signal: options.signal,
-              });
-      } catch (error) {
-        if (!(error instanceof InterruptedError)) throw error;
-        interrupted = true;
-        break;
-      }
-      result = finalizeScenario(result, coreMeters[scenario.kind], skip);
-      results.push(result);
-      options.onProgress?.({ type: 'scenario-end', result });
-    }
+    interrupted = await runScenarios(
+      selected,
+      results,
+      (scenario) =>
+        scenario.kind === 'connections'
+          ? runConnectionScenario(scenario, {
+              target,
+              served: { url: session.url, port: session.listening.port },
+              readings: session.readings,
+              settings,
+              signal: options.signal,
+              onProgress: options.onProgress,
+              skip,
+              processWarm: results.some((r) => r.decision !== undefined),
+              clients,
+              requests,
+              establish,
+            })
+          : runCommandSigterm(session, {
+              path: target.path,
+              firstEvent: target.firstEvent,
+              establish,
+              requests,
+              settings,
+              signal: options.signal,
+            }),
+      { signal: options.signal, onProgress: options.onProgress, skip },
+    );
   } catch (error) {
     if (error instanceof TargetError) error.message = error.message.replace(/^target /, 'command ');
     throw error;

@@ -1,5 +1,4 @@
 import { ClientThread } from '../clients/client-thread.ts';
-import { InterruptedError } from '../errors/scenario-error.ts';
 import { inTarget } from '../meters/async-owner.ts';
 import path from 'node:path';
 import { TargetError, UsageError } from '../errors/soak-error.ts';
@@ -21,7 +20,7 @@ import { preflight } from './preflight.ts';
 import { RequestSource } from './request-source.ts';
 import { countLines, TargetConsole } from './target-console.ts';
 import { assertMeasurable } from './measurable.ts';
-import { coreMeters, finalizeScenario, validateSkipChecks } from '../verdict/check-policy.ts';
+import { validateSkipChecks } from '../verdict/check-policy.ts';
 import { addCrossScenarioNotes } from '../verdict/cross-scenario-notes.ts';
 import { runVerdict } from '../verdict/verdicts.ts';
 import { type RunSettings, referenceRunOptions } from './defaults.ts';
@@ -30,6 +29,7 @@ import { LocalReadings } from './readings.ts';
 import type { RunProgress } from './progress.ts';
 import { resolveSettings } from './resolve-settings.ts';
 import { runConnectionScenario } from './run-connection-scenario.ts';
+import { runScenarios } from './run-scenarios.ts';
 
 export interface RunOptions {
   /**
@@ -172,41 +172,28 @@ export async function runSoak(all: readonly Scenario[], options: RunOptions = {}
     };
     // A process scenario's child boots in its own process while the in-process ones run.
     for (const s of runnable) if (s.kind === 'process' && s.prepare && childSpec) prepared.set(s.name, s.prepare(processEnv));
-    for (const scenario of runnable) {
-      if (options.signal?.aborted) {
-        interrupted = true;
-        break;
-      }
-      options.onProgress?.({ type: 'scenario-start', scenario: scenario.name });
-      let result: ScenarioResult;
-      try {
-        result =
-          scenario.kind === 'connections'
-            ? await runConnectionScenario(scenario, {
-                target: loaded.target,
-                served,
-                readings,
-                settings,
-                signal: options.signal,
-                onProgress: options.onProgress,
-                skip,
-                processWarm: results.some((r) => r.decision !== undefined),
-                clients,
-                requests,
-                establish,
-              })
-            : await scenario.run(processEnv, takePrepared(prepared, scenario.name));
-      } catch (error) {
-        if (!(error instanceof InterruptedError)) throw error;
-        interrupted = true;
-        break;
-      }
-      result = finalizeScenario(result, coreMeters[scenario.kind], skip);
-      results.push(result);
+    interrupted = await runScenarios(
+      runnable,
+      results,
+      (scenario) =>
+        scenario.kind === 'connections'
+          ? runConnectionScenario(scenario, {
+              target: loaded!.target,
+              served: served!,
+              readings,
+              settings,
+              signal: options.signal,
+              onProgress: options.onProgress,
+              skip,
+              processWarm: results.some((r) => r.decision !== undefined),
+              clients,
+              requests: requests!,
+              establish,
+            })
+          : scenario.run(processEnv, takePrepared(prepared, scenario.name)),
       // pre-aborted runs before aborted-request: the note is there when the line is printed.
-      addCrossScenarioNotes(results, adapter?.version);
-      options.onProgress?.({ type: 'scenario-end', result });
-    }
+      { signal: options.signal, onProgress: options.onProgress, skip, afterEach: (done) => addCrossScenarioNotes(done, adapter?.version) },
+    );
   } finally {
     await Promise.all([...prepared.values()].map((p) => p.stop()));
     await clients?.stop();

@@ -174,32 +174,20 @@ async function run(commandArgs: string[], flags: RunFlags, io: CliIo, verbose: b
         io.stderr.write(`${formatScenarioLine(event.result, paint)}\n`);
       }
     };
+    const common = {
+      scenarios: flags.scenario ?? config.scenarios,
+      settings,
+      skipChecks: setup.skipChecks,
+      cwd,
+      signal,
+      startedAt: setup.startedAt,
+      output: setup.log.write,
+      onProgress,
+    };
     const report = await withTargetLog(setup, () =>
       command
-        ? runCommand(scenarios, {
-            ...command,
-            scenarios: flags.scenario ?? config.scenarios,
-            settings,
-            skipChecks: setup.skipChecks,
-            cwd,
-            signal,
-            startedAt: setup.startedAt,
-            output: setup.log.write,
-            onProgress,
-          })
-        : runSoak(scenarios, {
-            target: setup.target,
-            scenarios: flags.scenario ?? config.scenarios,
-            adapter: setup.adapter,
-            reference: config.reference,
-            settings,
-            skipChecks: setup.skipChecks,
-            cwd,
-            signal,
-            startedAt: setup.startedAt,
-            output: setup.log.write,
-            onProgress,
-          }),
+        ? runCommand(scenarios, { ...command, ...common })
+        : runSoak(scenarios, { target: setup.target, adapter: setup.adapter, reference: config.reference, ...common }),
     );
     const file = await writeReport(setup.reportDir, report);
     const shown = path.relative(cwd, file) || file;

@@ -1,0 +1,42 @@
+import { InterruptedError } from '../errors/scenario-error.ts';
+import type { ScenarioResult } from '../report/report.ts';
+import type { Scenario } from '../scenario/scenario.ts';
+import { coreMeters, finalizeScenario } from '../verdict/check-policy.ts';
+import type { RunProgress } from './progress.ts';
+
+/**
+ * Runs the selected scenarios in order, whatever the target's home (in-process or a
+ * command): a progress event before and after each, the check policy on each result, and an
+ * interrupt honoured between scenarios. Pushes into `results` as it goes, so that what
+ * completed is reported even when a later scenario throws; resolves with whether the run was
+ * interrupted.
+ */
+export async function runScenarios(
+  selected: readonly Scenario[],
+  results: ScenarioResult[],
+  runOne: (scenario: Scenario) => Promise<ScenarioResult>,
+  options: {
+    signal?: AbortSignal;
+    onProgress?: (event: RunProgress) => void;
+    skip: ReadonlySet<string>;
+    /** After each result is in (cross-scenario notes). */
+    afterEach?: (results: ScenarioResult[]) => void;
+  },
+): Promise<boolean> {
+  for (const scenario of selected) {
+    if (options.signal?.aborted) return true;
+    options.onProgress?.({ type: 'scenario-start', scenario: scenario.name });
+    let result: ScenarioResult;
+    try {
+      result = await runOne(scenario);
+    } catch (error) {
+      if (error instanceof InterruptedError) return true;
+      throw error;
+    }
+    result = finalizeScenario(result, coreMeters[scenario.kind], options.skip);
+    results.push(result);
+    options.afterEach?.(results);
+    options.onProgress?.({ type: 'scenario-end', result });
+  }
+  return false;
+}

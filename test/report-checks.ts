@@ -1,0 +1,23 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'vitest';
+import type { Check, ScenarioResult } from '../src/report/report.ts';
+
+/** A scenario's check of `meter`, which must be there. */
+export function checkOf(s: ScenarioResult, meter: string): Check {
+  const c = s.checks.find((x) => x.meter === meter);
+  expect(c, `${s.name}: ${meter}`).toBeDefined();
+  return c!;
+}
+
+/**
+ * A report folder and a config for small runs that judge the exact counts only: the heap
+ * check off (it is proven on the reference server), a short warm-up and sigterm mix.
+ */
+export function countsOnlyConfig(prefix: string): { dir: string; file: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `sse-soak-${prefix}-`));
+  const file = path.join(dir, 'sse-soak.config.mjs');
+  writeFileSync(file, "export default { skipChecks: ['heap'], settings: { warmup: 20, sigtermMix: 40, sigtermOpen: 10 } };\n");
+  return { dir, file };
+}
