@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Report, ScenarioResult } from '../src/report/report.ts';
+import type { SoakReport } from '../src/soak/soak-report.ts';
 import { checkOf, countsOnlyConfig } from './report-checks.ts';
 import { runBinary } from './run-binary.ts';
 
@@ -207,9 +209,41 @@ describe('servers started as commands, through the binary', () => {
     expect(processesLeft()).toBe('');
   });
 
-  it('soak against a command says it is not available yet', async () => {
-    const { code, stderr } = await runBinary(['soak', '--path', '/events', '--', 'node', 'server.js']);
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/`soak` against a server command is not available yet/);
+  it('soak: a clean server as a command passes, with heap snapshots its agent took in its own process; a leaky one fails at its line', async () => {
+    const snaps = path.join(dir, 'command-snaps');
+    const soak = (args: string[], command: string[]) =>
+      runBinary([
+        'soak',
+        '--connections',
+        '1500',
+        '--sample-every',
+        '50',
+        '--json',
+        '--report-dir',
+        dir,
+        ...args,
+        '--path',
+        '/events',
+        '--',
+        ...command,
+      ]);
+    const [clean, leaky] = await Promise.all([
+      soak(['--snapshots', snaps], ['node', 'test/fixtures/servers/node-http-server.mjs', 'before-auth', marker]),
+      soak(['--no-snapshots'], [...tsx, 'test/fixtures/servers/express-server.ts', 'finish', marker]),
+    ]);
+    expect(clean.code, clean.stderr).toBe(0);
+    const passed = JSON.parse(clean.stdout) as SoakReport;
+    expect(passed.target).toMatchObject({ source: 'command' });
+    expect(passed.omitted?.[0]?.scenario).toBe('aborted-request');
+    // The server's heap alone (a few MB), not sse-soak's.
+    expect(passed.snapshots!.files.map((f) => path.basename(f.file))).toEqual(['1-warmup.heapsnapshot', '2-end.heapsnapshot']);
+    expect(passed.snapshots!.files[0]!.bytes).toBeLessThan(20_000_000);
+    expect(passed.snapshots!.diff).toBeDefined();
+    expect(leaky.code, leaky.stderr).toBe(1);
+    const failed = JSON.parse(leaky.stdout) as SoakReport;
+    const growth = failed.scenarios[0]!.checks.find((c) => c.meter === 'heap-growth')!;
+    expect(growth.verdict).toBe('fail');
+    expect(checkOf(failed.scenarios[0]!, 'timers').sites![0]!.site).toMatch(/^test\/fixtures\/servers\/express-app\.ts:\d+$/);
+    expect(processesLeft()).toBe('');
   });
 });

@@ -117,6 +117,8 @@ function start(path: string): void {
     clearLeakedTimers: (b: MeterSnapshot) => readings.clearLeakedTimers(b),
     heap: (options: { thorough?: boolean }) => readings.heap(options),
     openSockets: () => readings.openSockets(),
+    memory: () => readings.memory(),
+    writeSnapshot: (dir: string, label: 'warmup' | 'end', connections: number) => readings.writeSnapshot(dir, label, connections),
     publish: async () => {
       if (!registered.publish) throw new Error('the server registered no publish (globalThis.sseSoak?.register({ publish }))');
       await registered.publish();

@@ -17,6 +17,8 @@ export type AgentMethod =
   | 'clearLeakedTimers'
   | 'heap'
   | 'openSockets'
+  | 'memory'
+  | 'writeSnapshot'
   | 'publish'
   | 'markBaseline'
   | 'activeTimers';

@@ -14,7 +14,8 @@ import {
 } from '../agent/protocol.ts';
 import { TargetError, UsageError } from '../errors/soak-error.ts';
 import type { MeterSnapshot } from '../harness/meter-snapshot.ts';
-import type { Readings } from '../harness/readings.ts';
+import type { ProcessMemory, Readings } from '../harness/readings.ts';
+import type { SnapshotFile } from '../soak/heap-snapshots.ts';
 import type { HeapSample } from '../meters/heap-meter.ts';
 import type { ActiveTimer, PendingTimer } from '../meters/timer-meter.ts';
 import { packageRoot } from '../package-info.ts';
@@ -233,6 +234,8 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
     clearLeakedTimers: (b) => call<number>('clearLeakedTimers', b),
     heap: (o) => call<HeapSample | undefined>('heap', o),
     openSockets: () => call<number>('openSockets'),
+    memory: () => call<ProcessMemory>('memory'),
+    writeSnapshot: (dir, label, connections) => call<SnapshotFile>('writeSnapshot', dir, label, connections),
   };
   return {
     listening: hello,

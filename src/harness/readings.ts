@@ -2,6 +2,7 @@ import { type HeapSample, sampleHeap } from '../meters/heap-meter.ts';
 import type { PendingTimer } from '../meters/timer-meter.ts';
 import type { Check } from '../report/report.ts';
 import type { MeterSet, MeterSnapshot } from './meter-set.ts';
+import { type SnapshotFile, writeSnapshot } from '../soak/heap-snapshots.ts';
 
 /**
  * What a scenario reads from the measured process, wherever that process is: sse-soak's own
@@ -23,6 +24,17 @@ export interface Readings {
   heap(options: { thorough?: boolean }): Promise<HeapSample | undefined>;
   /** Server-side sockets open now. */
   openSockets(): Promise<number>;
+  /** The measured process's memory (`process.memoryUsage()`'s figures `soak` keeps). */
+  memory(): Promise<ProcessMemory>;
+  /** A heap snapshot of the measured process into `dir` (soak). */
+  writeSnapshot(dir: string, label: SnapshotFile['label'], connections: number): Promise<SnapshotFile>;
+}
+
+export interface ProcessMemory {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
 }
 
 /** The readings of this very process: the meters sse-soak installed before it loaded the target. */
@@ -55,5 +67,14 @@ export class LocalReadings implements Readings {
 
   async openSockets(): Promise<number> {
     return this.meters.openSockets();
+  }
+
+  async memory(): Promise<ProcessMemory> {
+    const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    return { rss, heapUsed, external, arrayBuffers };
+  }
+
+  writeSnapshot(dir: string, label: SnapshotFile['label'], connections: number): Promise<SnapshotFile> {
+    return writeSnapshot(dir, label, connections);
   }
 }

@@ -1,3 +1,9 @@
+import path from 'node:path';
+import type { StreamRequest, Target } from '../target/target.ts';
+import { type CommandSession, startCommand } from '../command/command-session.ts';
+import { writeSnapshot } from './heap-snapshots.ts';
+import { LocalReadings, type Readings } from '../harness/readings.ts';
+import type { MeterSnapshot } from '../harness/meter-snapshot.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scenarios } from '../../scenarios/index.ts';
 import { ClientPool } from '../clients/client-pool.ts';
@@ -13,7 +19,6 @@ import type { StartLineInfo } from '../cli/command-setup.ts';
 import { releaseTarget } from '../harness/release-target.ts';
 import { settle } from '../harness/settle.ts';
 import { inHarness, inNewTargetChain } from '../meters/async-owner.ts';
-import { sampleHeap } from '../meters/heap-meter.ts';
 import { ProcessListenerMeter } from '../meters/process-listener-meter.ts';
 import { TimerMeter } from '../meters/timer-meter.ts';
 import { packageInfo } from '../package-info.ts';
@@ -23,7 +28,7 @@ import { type Omitted, REPORT_SCHEMA_VERSION } from '../report/report.ts';
 import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
 import { openEstablished } from '../scenario/establish.ts';
 import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
-import { type AdapterChoice, resolveAdapter } from '../server/resolve-adapter.ts';
+import { type AdapterChoice, type ResolvedAdapter, resolveAdapter } from '../server/resolve-adapter.ts';
 import { type ServedTarget, serveTarget } from '../server/serve-target.ts';
 import { type LoadedTarget, loadTarget, messageOf, normaliseSpec } from '../target/load-target.ts';
 import { finalizeScenario, soakCoreMeters } from '../verdict/check-policy.ts';
@@ -65,6 +70,17 @@ export interface SoakRunOptions {
   skipChecks?: readonly string[];
   /** Once the target answers: what is soaked and on which adapter (the CLI's first line). */
   onStart?: (info: StartInfo) => void;
+  /** Soak a user's server started as a command, instead of `target` (its agent answers for the meters and snapshots). */
+  command?: CommandTargetOptions;
+}
+
+/** A server command and how to reach its SSE endpoint (`--path ... -- <command>`). */
+export interface CommandTargetOptions {
+  argv: readonly string[];
+  path: string;
+  request?: StreamRequest;
+  firstEvent?: string;
+  listenTimeoutMs?: number;
 }
 
 /**
@@ -105,51 +121,92 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
   let loaded: LoadedTarget | undefined;
   let served: ServedTarget | undefined;
   let requests: RequestSource | undefined;
-  const snapshotter = options.snapshots ? new SoakSnapshotter(options.snapshots.dir, options.snapshots.onWrite) : undefined;
+  let session: CommandSession | undefined;
+  // A command's heap is snapshotted by its agent, in its own process.
+  const snapshotter = options.snapshots
+    ? new SoakSnapshotter(path.resolve(cwd, options.snapshots.dir), options.snapshots.onWrite, (dir, label, n) =>
+        session ? session.readings.writeSnapshot(dir, label, n) : writeSnapshot(dir, label, n),
+      )
+    : undefined;
   const snapshots = snapshotter?.state;
   // The clients out of the measured isolate, as in `run` (src/clients/client-thread.ts); it
   // boots while the target loads.
   const thread = schedule.some((s) => s.clients !== 'in-process') ? new ClientThread() : undefined;
   try {
     // Inside the try: a target that fails to load must not leave the meters hooked in.
-    loaded = await loadTarget(spec, { cwd, reference });
-    // A node:http listener is served by node:http, and has no fetch handler for aborted-request.
-    const listener = !!loaded.target.listener;
-    const adapter = listener ? undefined : await resolveAdapter(options.adapter ?? 'auto', loaded.modulePath);
-    served = await serveTarget(loaded.target, { adapter: adapter?.create });
+    let target: Target;
+    let name: string;
+    let url: string;
+    let port: number;
+    let readings: Readings;
+    let adapter: ResolvedAdapter | undefined;
+    let server: string | undefined;
+    let noFetch: string | undefined;
+    if (options.command) {
+      session = await startCommand({
+        argv: options.command.argv,
+        cwd,
+        listenTimeoutMs: options.command.listenTimeoutMs ?? 20_000,
+        output: options.output,
+        signal: options.signal,
+      });
+      const s = session;
+      name = options.command.argv.join(' ');
+      target = {
+        name,
+        path: options.command.path,
+        ...(options.command.request ? { request: options.command.request } : {}),
+        ...(options.command.firstEvent ? { firstEvent: options.command.firstEvent } : {}),
+        ...(s.listening.publish ? { publish: () => s.publish() } : {}),
+      };
+      ({ url } = s);
+      ({ port } = s.listening);
+      readings = s.readings;
+      server = `its own process (pid ${s.listening.pid}, ${s.listening.host}:${s.listening.port}), node ${s.listening.node}`;
+      noFetch = 'the target runs as a command, in its own process: there is no fetch handler to call in-process';
+    } else {
+      loaded = await loadTarget(spec, { cwd, reference });
+      ({ target, name } = loaded);
+      // A node:http listener is served by node:http, and has no fetch handler for aborted-request.
+      adapter = target.listener ? undefined : await resolveAdapter(options.adapter ?? 'auto', loaded.modulePath);
+      served = await serveTarget(target, { adapter: adapter?.create });
+      ({ url, port } = served);
+      readings = new LocalReadings(new MeterSet(timers, listeners, target.gauges, served.openSockets));
+      if (target.listener) {
+        server = `node:http (a request listener), node ${process.version}`;
+        noFetch = 'the target is a node:http listener, with no fetch handler to give an aborted Request';
+      }
+    }
     const omitted: Omitted[] =
-      listener && schedule.some((s) => s.name === 'aborted-request')
-        ? [{ scenario: 'aborted-request', reason: 'the target is a node:http listener, with no fetch handler to give an aborted Request' }]
-        : [];
+      noFetch && schedule.some((s) => s.name === 'aborted-request') ? [{ scenario: 'aborted-request', reason: noFetch }] : [];
     if (omitted.length) schedule = schedule.filter((s) => s.name !== 'aborted-request');
-    const source = new RequestSource(loaded.target.request, served.url);
+    const source = new RequestSource(target.request, url);
     requests = source;
     const { establish, establishment } = await preflight(
-      loaded.name,
-      loaded.target,
-      served.url + loaded.target.path,
+      name,
+      target,
+      url + target.path,
       source,
       runSettings.connectionTimeoutMs,
       () => targetConsole.errors,
     );
     options.onStart?.({
-      target: loaded.name,
+      target: name,
       ...(adapter
         ? { adapter: `${adapter.version}${adapter.origin === 'project' ? " (the target project's)" : ''}` }
-        : { server: `node:http (a request listener), node ${process.version}` }),
+        : { server: server! }),
       ...(omitted.length ? { omitted } : {}),
       scenarios: [
         `soak (${Object.entries(settings.mix)
           .map(([k, v]) => `${k}=${v}`)
           .join(', ')})`,
       ],
-      path: loaded.target.path,
+      path: target.path,
       request: source.shape(),
       establishment,
     });
-    const meters = new MeterSet(timers, listeners, loaded.target.gauges, served.openSockets);
-    const origin = { host: '127.0.0.1', port: served.port, path: loaded.target.path, url: served.url + loaded.target.path };
-    const base = { origin, target: loaded.target, settings: runSettings, count: (k: string, n = 1) => (counts[k] = (counts[k] ?? 0) + n) };
+    const origin = { host: '127.0.0.1', port, path: target.path, url: url + target.path };
+    const base = { origin, target, settings: runSettings, count: (k: string, n = 1) => (counts[k] = (counts[k] ?? 0) + n) };
     for (const s of new Set(schedule)) resources.set(s.name, await s.setup?.(base));
     const ctxFor = (s: ConnectionScenario, request: WireRequest | undefined): ScenarioContext => ({
       ...base,
@@ -161,7 +218,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     const threadContexts = new Map(
       connectionScenarios.map((s) => [s.name, threadContext({ ...ctxFor(s, undefined), establish, request: source.fixed })]),
     );
-    thread?.publishFor(loaded.target);
+    thread?.publishFor(target);
     const connect = async (scenario: ConnectionScenario, i: number) => {
       const made = await source.batch(1);
       if (!thread || scenario.clients === 'in-process') return inHarness(() => scenario.connect(ctxFor(scenario, made?.[0]), i));
@@ -169,12 +226,12 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
       for (const [k, v] of Object.entries(n)) counts[k] = (counts[k] ?? 0) + v;
     };
 
-    const baseline = meters.snapshot();
+    const baseline = await readings.snapshot();
     for (let i = 0; i < settings.open; i++) {
       const heldCtx = { ...ctxFor(schedule[0]!, await source.next()), url: origin.url };
       held.push(await inHarness(() => openEstablished(heldCtx, i)));
     }
-    const publish = loaded.target.publish;
+    const publish = target.publish;
     if (publish && settings.open > 0) {
       publisher = setInterval(
         () => void Promise.resolve(inNewTargetChain('publish', () => publish())).catch(() => {}),
@@ -193,7 +250,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     let drained: (() => void) | undefined;
     let warmupSnapshotAt: number | undefined;
     let pausedMs = 0;
-    let warmupMeters: ReturnType<MeterSet['snapshot']> | undefined;
+    let warmupMeters: MeterSnapshot | undefined;
     // `let`: the warm-up snapshot's pause does not count against the duration.
     let deadline = started + settings.durationMs;
     const warmupEnds = {
@@ -202,10 +259,10 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     };
     const stop = () => interrupted || failure !== undefined || next >= settings.connections || performance.now() >= deadline;
     const sample = async () => {
-      timers.prune();
-      const heap = await sampleHeap();
-      const snap = meters.snapshot();
-      const mem = process.memoryUsage();
+      await readings.prune();
+      const heap = await readings.heap({});
+      const snap = await readings.snapshot();
+      const mem = await readings.memory();
       const point: SoakSample = {
         t: Math.round(performance.now() - started),
         connections: done,
@@ -228,7 +285,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
       if (inFlight > 0) await new Promise<void>((r) => (drained = r));
       drained = undefined;
       await sampling;
-      warmupMeters = meters.snapshot();
+      warmupMeters = await readings.snapshot();
       await snapshotter?.take('warmup', done);
       // The growth verdict judges from the first sample after this point, so that the drain
       // and the snapshot, which may shift the heap once, fall in the warm-up.
@@ -290,14 +347,14 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     // waits first, up to `settleMs`, for the last clients' sessions to end: down to the
     // warm-up's timers, sockets and gauges.
     if (warmupMeters && !snapshots?.error) {
-      await settle(() => meters.snapshot(), warmupMeters, { settleMs: runSettings.settleMs, settleMaxMs: runSettings.settleMs });
+      await settle(() => readings.snapshot(), warmupMeters, { settleMs: runSettings.settleMs, settleMaxMs: runSettings.settleMs });
       await snapshotter?.take('end', done);
     }
     clearInterval(publisher);
     for (const s of held) s.disconnect('fin');
     await pool.close();
     await Promise.all([thread?.resetPool(), source.reset()]);
-    const settled = await settle(() => meters.snapshot(), baseline, runSettings);
+    const settled = await settle(() => readings.snapshot(), baseline, runSettings);
     await snapshotter?.diff(done);
 
     const growth = growthCheck(
@@ -312,7 +369,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
         verdict: 'pass',
         connections: done,
         durationMs,
-        checks: [growth, ...meters.checks(baseline, settled.snapshot)],
+        checks: [growth, ...(await readings.checks(baseline, settled.snapshot))],
         stats: {
           ...counts,
           // Over the churn itself: not the setup, the warm-up snapshot's pause, the settle or the diff.
@@ -335,11 +392,13 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
       durationMs,
       environment: reportEnvironment(),
       target: {
-        name: loaded.name,
-        source: spec,
-        adapter: adapter
-          ? { name: '@hono/node-server', version: adapter.version, origin: adapter.origin }
-          : { name: 'node:http', version: process.versions.node },
+        name,
+        ...(options.command ? { source: 'command', command: [...options.command.argv] } : { source: spec }),
+        ...(adapter
+          ? { adapter: { name: '@hono/node-server', version: adapter.version, origin: adapter.origin } }
+          : options.command
+            ? {}
+            : { adapter: { name: 'node:http', version: process.versions.node } }),
         ...(source.shape() ? { request: source.shape()! } : {}),
         establishment,
       },
@@ -361,6 +420,7 @@ export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakRe
     await pool.close();
     await requests?.reset();
     await thread?.stop();
+    await session?.stop();
     for (const r of resources.values()) await r?.close();
     await releaseTarget({ loaded, served, timers, listeners, listenersBefore });
     restoreConsole();

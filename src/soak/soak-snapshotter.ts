@@ -13,6 +13,8 @@ export class SoakSnapshotter {
   constructor(
     dir: string,
     readonly onWrite?: (file: SnapshotFile) => void,
+    /** Where the snapshot is taken: this process, or a command's server through its agent. */
+    readonly write: typeof writeSnapshot = writeSnapshot,
   ) {
     this.state = { dir, files: [] };
   }
@@ -24,7 +26,7 @@ export class SoakSnapshotter {
   async take(label: SnapshotFile['label'], connections: number): Promise<void> {
     if (this.failed) return;
     try {
-      const file = await writeSnapshot(this.state.dir, label, connections);
+      const file = await this.write(this.state.dir, label, connections);
       this.state.files.push(file);
       this.onWrite?.(file);
     } catch (error) {

@@ -1,4 +1,3 @@
-import { UsageError } from '../../errors/soak-error.ts';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { scenarios } from '../../../scenarios/index.ts';
@@ -61,12 +60,7 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
       `\nReads the same config file as run (target, adapter, reportDir, reference, skipChecks); flags override it.\nKinds: ${kinds.join(', ')}. Exit status: 0 no growth, 1 growth or a leak, 2 usage, 3 could not complete\nor a check could not measure, 130 interrupted.`,
     )
     .action(async (commandArgs: string[], flags: SoakFlags, cmd: Command) => {
-      if (commandTarget(commandArgs, flags as unknown as Partial<Record<string, unknown>>)) {
-        throw new UsageError(
-          '`soak` against a server command is not available yet: soak a target module (fetch or listener), or use `run --path <path> -- <command>`',
-          { code: 'SSE_SOAK_USAGE' },
-        );
-      }
+      const command = commandTarget(commandArgs, flags as unknown as Partial<Record<string, unknown>>);
       const setup = await commandSetup(flags, io, isVerbose(cmd));
       const settings: Partial<SoakSettings> = {
         ...(flags.duration !== undefined ? { durationMs: parseDuration(flags.duration) } : {}),
@@ -89,7 +83,7 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
       await interruptible(io, async (signal) => {
         const report = await withTargetLog(setup, () =>
           runSoakChurn({
-            target: setup.target,
+            ...(command ? { command } : { target: setup.target }),
             adapter: setup.adapter,
             reference: setup.config.reference,
             cwd: setup.cwd,
