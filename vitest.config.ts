@@ -52,7 +52,7 @@ export default defineConfig({
     pool: 'forks',
     sequence: { sequencer: LongestFirstSequencer },
     testTimeout: 60_000,
-    // Every report a test produces is validated against schema/report.schema.json (run-soak.ts).
+    // Every report a test produces is validated against schema/report.schema.json (execute-run.ts).
     env: { SSE_SOAK_VALIDATE_REPORTS: '1' },
     hookTimeout: 60_000,
   },

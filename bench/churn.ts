@@ -16,7 +16,7 @@ import socketDestroy from '../scenarios/socket-destroy.ts';
 import { ClientPool } from '../src/clients/client-pool.ts';
 import { GET_REQUEST } from '../src/clients/wire-request.ts';
 import { defaultSettings, referenceRunOptions } from '../src/harness/defaults.ts';
-import { runSoak } from '../src/harness/run-soak.ts';
+import { executeRun } from '../src/harness/execute-run.ts';
 import { createReferenceTarget } from '../src/reference/reference-target.ts';
 import type { ConnectionScenario, ScenarioContext } from '../src/scenario/scenario.ts';
 import { serveTarget } from '../src/server/serve-target.ts';
@@ -61,7 +61,7 @@ async function bare(scenario: ConnectionScenario, connections: number): Promise<
 }
 
 async function harnessed(scenario: ConnectionScenario, connections: number): Promise<number> {
-  const report = await runSoak([scenario], { settings: { connections } });
+  const report = await executeRun([scenario], { settings: { connections } });
   const s = report.scenarios[0]!;
   if (s.verdict !== 'pass') throw new Error(`${scenario.name} did not pass: ${JSON.stringify(s.error ?? s.checks)}`);
   return connections / (s.stats!.measureMs! / 1000);

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { scenarios } from '../scenarios/index.ts';
 import { defaultSettings } from '../src/harness/defaults.ts';
-import { runSoak } from '../src/harness/run-soak.ts';
+import { executeRun } from '../src/harness/execute-run.ts';
 import { packageRoot } from '../src/package-info.ts';
 
 const { values } = parseArgs({
@@ -30,7 +30,7 @@ console.log(
 console.log('| run | scenario | heap verdict | B/conn | stopped at | why |');
 console.log('| --- | --- | --- | --- | --- | --- |');
 for (let run = 1; run <= Number(values.runs); run++) {
-  const report = await runSoak(selected, {
+  const report = await executeRun(selected, {
     target: 'reference:retains-per-connection',
     cwd: packageRoot,
     reference: { retainBytes: bytes },

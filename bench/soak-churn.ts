@@ -18,7 +18,7 @@ import { defaultSettings, referenceRunOptions } from '../src/harness/defaults.ts
 import { createReferenceTarget } from '../src/reference/reference-target.ts';
 import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../src/scenario/scenario.ts';
 import { serveTarget } from '../src/server/serve-target.ts';
-import { runSoakChurn } from '../src/soak/run-soak-churn.ts';
+import { executeSoak } from '../src/soak/execute-soak.ts';
 import { defaultSoakSettings, mixSchedule } from '../src/soak/soak-options.ts';
 
 const { values } = parseArgs({ options: { connections: { type: 'string', default: '6000' }, rounds: { type: 'string', default: '3' } } });
@@ -105,7 +105,7 @@ async function rawCeiling(): Promise<number> {
 async function soak(snapshots: boolean): Promise<{ rate: number; pauseMs: number }> {
   const dir = snapshots ? mkdtempSync(path.join(os.tmpdir(), 'sse-soak-bench-')) : undefined;
   try {
-    const report = await runSoakChurn({
+    const report = await executeSoak({
       settings: { connections, durationMs: Number.MAX_SAFE_INTEGER },
       ...(dir ? { snapshots: { dir } } : {}),
     });

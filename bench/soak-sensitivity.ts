@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { runSoakChurn } from '../src/soak/run-soak-churn.ts';
+import { executeSoak } from '../src/soak/execute-soak.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,7 +30,7 @@ const cleanConnections = Number(values['clean-connections']);
 async function soak(variant: string, connections: number, retainBytes?: number) {
   const dir = withSnapshots ? mkdtempSync(path.join(os.tmpdir(), 'sse-soak-bench-')) : undefined;
   try {
-    const report = await runSoakChurn({
+    const report = await executeSoak({
       target: `reference:${variant}`,
       reference: retainBytes ? { retainBytes } : undefined,
       settings: { connections, durationMs: Number.MAX_SAFE_INTEGER },

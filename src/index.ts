@@ -7,14 +7,14 @@
  * compiles to CommonJS would otherwise load a second copy of undici, whose web classes
  * then refuse to construct ("Illegal constructor").
  */
-import type { RunOptions } from './harness/run-soak.ts';
+import type { RunOptions } from './harness/execute-run.ts';
 import type { Report } from './report/report.ts';
 
 export { defineTarget } from './target/target.ts';
 export type { RequestContext, RequestFactory, StreamRequest, Target, TargetFactory } from './target/target.ts';
-export { defineConfig } from './config/soak-config.ts';
-export type { SoakConfig } from './config/soak-config.ts';
-export type { RunOptions } from './harness/run-soak.ts';
+export { defineConfig } from './config/sse-soak-config.ts';
+export type { SoakConfig, SseSoakConfig } from './config/sse-soak-config.ts';
+export type { RunOptions } from './harness/execute-run.ts';
 export type { RunSettings } from './harness/defaults.ts';
 export { defaultSettings } from './harness/defaults.ts';
 export type { RunProgress } from './harness/progress.ts';
@@ -34,6 +34,6 @@ export const scenarioNames: readonly string[] = ['clean-close', 'socket-destroy'
  * `TargetError`.
  */
 export async function run(options: RunOptions = {}): Promise<Report> {
-  const [{ runSoak }, { scenarios }] = await Promise.all([import('./harness/run-soak.ts'), import('../scenarios/index.ts')]);
-  return runSoak(scenarios, options);
+  const [{ executeRun }, { scenarios }] = await Promise.all([import('./harness/execute-run.ts'), import('../scenarios/index.ts')]);
+  return executeRun(scenarios, options);
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scenarios } from '../scenarios/index.ts';
-import { runSoak } from '../src/harness/run-soak.ts';
+import { executeRun } from '../src/harness/execute-run.ts';
 import { packageRoot } from '../src/package-info.ts';
 
 /** The line (1-based) of the first occurrence of `needle` in a file of the package. */
@@ -15,7 +15,7 @@ function lineOf(file: string, needle: string): string {
 
 describe('timer attribution', () => {
   it("names the line that created a leaked interval, and the variant's line that called it", async () => {
-    const report = await runSoak(scenarios, {
+    const report = await executeRun(scenarios, {
       target: 'reference:cancel-only',
       scenarios: ['pre-aborted'],
       cwd: packageRoot,
@@ -34,7 +34,7 @@ describe('timer attribution', () => {
   });
 
   it('names the line in the variant when the variant creates the timer itself', async () => {
-    const report = await runSoak(scenarios, {
+    const report = await executeRun(scenarios, {
       target: 'reference:heartbeat-after-setup',
       scenarios: ['pre-aborted'],
       cwd: packageRoot,
@@ -47,7 +47,7 @@ describe('timer attribution', () => {
   });
 
   it('names the line that added a leaked process listener', async () => {
-    const report = await runSoak(scenarios, {
+    const report = await executeRun(scenarios, {
       target: 'reference:process-listener',
       scenarios: ['socket-destroy'],
       cwd: packageRoot,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scenarios } from '../scenarios/index.ts';
-import { runSoak } from '../src/harness/run-soak.ts';
+import { executeRun } from '../src/harness/execute-run.ts';
 import { packageRoot } from '../src/package-info.ts';
 import type { Report } from '../src/report/report.ts';
 import { runBinary } from './run-binary.ts';
@@ -57,7 +57,7 @@ describe('clean targets with per-process state pass every scenario, five runs in
   }, 300_000);
 
   it('the self-exiting target is judged on its exit; its meters could not be read, and the report says why', async () => {
-    const report = await runSoak(scenarios, {
+    const report = await executeRun(scenarios, {
       target: 'test/fixtures/clean/self-exit.ts',
       scenarios: ['sigterm'],
       cwd: packageRoot,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scenarios } from '../scenarios/index.ts';
 import { defaultSettings } from '../src/harness/defaults.ts';
-import { runSoak } from '../src/harness/run-soak.ts';
+import { executeRun } from '../src/harness/execute-run.ts';
 import { packageRoot } from '../src/package-info.ts';
 import type { Check, ScenarioResult } from '../src/report/report.ts';
 
@@ -109,7 +109,7 @@ const matrix: Record<string, Record<string, Expectation>> = {
 describe('detection matrix (default settings, @hono/node-server 1.19.19)', () => {
   for (const [variant, failing] of Object.entries(matrix)) {
     it(`reference:${variant} fails ${Object.keys(failing).join(', ') || 'nothing'}`, async () => {
-      const report = await runSoak(scenarios, { target: `reference:${variant}`, cwd: packageRoot });
+      const report = await executeRun(scenarios, { target: `reference:${variant}`, cwd: packageRoot });
       expect(report.scenarios.map((s) => s.name)).toEqual(scenarios.map((s) => s.name));
       for (const s of report.scenarios) {
         expect(s.error?.message, s.name).toBeUndefined();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { scenarios } from '../scenarios/index.ts';
-import { runSoak } from '../src/harness/run-soak.ts';
+import { executeRun } from '../src/harness/execute-run.ts';
 import type { Report, ScenarioResult } from '../src/report/report.ts';
 import { checkOf, countsOnlyConfig } from './report-checks.ts';
 import { runBinary } from './run-binary.ts';
@@ -91,7 +91,7 @@ describe('node:http listener targets: Express, Fastify and plain node:http, thro
 
   it('asking for aborted-request on a listener target is a usage error that says why', async () => {
     await expect(
-      runSoak(scenarios, {
+      executeRun(scenarios, {
         target: { path: '/events', listener: (_req, res) => res.end() },
         scenarios: ['aborted-request'],
       }),
@@ -103,9 +103,9 @@ describe('node:http listener targets: Express, Fastify and plain node:http, thro
 
   it('a target with both fetch and listener, or neither, is a usage error naming the fields', async () => {
     const fetch = () => new Response(null);
-    await expect(runSoak(scenarios, { target: { path: '/e', fetch, listener: () => {} } })).rejects.toThrow(
+    await expect(executeRun(scenarios, { target: { path: '/e', fetch, listener: () => {} } })).rejects.toThrow(
       /give 'fetch' or 'listener', not both/,
     );
-    await expect(runSoak(scenarios, { target: { path: '/e' } as never })).rejects.toThrow(/it needs 'fetch' .* or 'listener'/);
+    await expect(executeRun(scenarios, { target: { path: '/e' } as never })).rejects.toThrow(/it needs 'fetch' .* or 'listener'/);
   });
 });

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { SoakReport } from '../src/soak/run-soak-churn.ts';
+import type { SoakReport } from '../src/soak/execute-soak.ts';
 import { runBinary } from './run-binary.ts';
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'sse-soak-soak-'));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { scenarios } from '../scenarios/index.ts';
-import { runSoak } from '../src/harness/run-soak.ts';
+import { executeRun } from '../src/harness/execute-run.ts';
 import type { Report, ScenarioResult } from '../src/report/report.ts';
 import type { Target } from '../src/target/target.ts';
 import { checkOf, countsOnlyConfig } from './report-checks.ts';
@@ -197,7 +197,7 @@ describe('a request the endpoint refuses says what to change, in one line, befor
     new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode('event: ready\ndata: {}\n\n')) }), {
       headers: { 'content-type': 'text/event-stream' },
     });
-  const run = (target: Target) => runSoak(scenarios, { target, scenarios: ['clean-close'] });
+  const run = (target: Target) => executeRun(scenarios, { target, scenarios: ['clean-close'] });
 
   it.each([
     [
@@ -238,7 +238,7 @@ describe('a request the endpoint refuses says what to change, in one line, befor
   it('sends the same method, headers and body from every in-process client, and calls a request function once per connection', async () => {
     const seen: string[] = [];
     const indexes: number[] = [];
-    const report = await runSoak(scenarios, {
+    const report = await executeRun(scenarios, {
       target: {
         path: '/s',
         fetch: async (r: Request) => {

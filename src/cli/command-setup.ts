@@ -2,7 +2,7 @@ import type { Establishment, Omitted, RequestShape } from '../report/report.ts';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { type LoadedConfig, loadConfig } from '../config/load-config.ts';
-import type { SoakConfig } from '../config/soak-config.ts';
+import type { SseSoakConfig } from '../config/sse-soak-config.ts';
 import { SoakError } from '../errors/soak-error.ts';
 import { reportBaseName } from '../report/write-report.ts';
 import type { AdapterChoice } from '../server/resolve-adapter.ts';
@@ -23,7 +23,7 @@ export interface SharedFlags {
 export interface CommandSetup {
   cwd: string;
   loaded: LoadedConfig | undefined;
-  config: SoakConfig;
+  config: SseSoakConfig;
   target: string;
   adapter: AdapterChoice | undefined;
   reportDir: string;

@@ -6,7 +6,7 @@ import type { ErrorObject } from 'ajv';
 import { TargetError, UsageError } from '../errors/soak-error.ts';
 import { messageOf } from '../target/load-target.ts';
 import { configSchema } from './config-schema.ts';
-import type { SoakConfig } from './soak-config.ts';
+import type { SseSoakConfig } from './sse-soak-config.ts';
 
 export const configNames = [
   'sse-soak.config.ts',
@@ -17,7 +17,7 @@ export const configNames = [
 ];
 
 export interface LoadedConfig {
-  config: SoakConfig;
+  config: SseSoakConfig;
   file: string;
 }
 
@@ -51,12 +51,12 @@ export async function loadConfig(explicit: string | undefined, cwd: string): Pro
   }
   // Loaded here, not at the top: a run with no config file does not pay ajv's load time.
   const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
-  const validate = new Ajv({ allErrors: true }).compile<SoakConfig>(configSchema);
+  const validate = new Ajv({ allErrors: true }).compile<SseSoakConfig>(configSchema);
   if (!validate(exported)) {
     throw new UsageError(`config ${file}: ${describeErrors(validate.errors ?? [])}`, { code: 'SSE_SOAK_BAD_CONFIG' });
   }
   const dir = path.dirname(file);
-  const config: SoakConfig = { ...exported };
+  const config: SseSoakConfig = { ...exported };
   if (config.target && !config.target.startsWith('reference')) config.target = path.resolve(dir, config.target);
   if (config.reportDir) config.reportDir = path.resolve(dir, config.reportDir);
   return { config, file };

@@ -8,7 +8,7 @@ import { reportProblems } from './validate-report.ts';
 const load = (name: string) => JSON.parse(readFileSync(path.join(packageRoot, 'test', 'fixtures', 'reports', `${name}.json`), 'utf8'));
 
 describe('schema/report.schema.json', () => {
-  it('accepts reports from real runs (every report the suite produces is also checked, see run-soak.ts)', () => {
+  it('accepts reports from real runs (every report the suite produces is also checked, see execute-run.ts)', () => {
     expect(reportProblems(load('fixed'))).toEqual([]);
     expect(reportProblems(load('cancel-only'))).toEqual([]);
     expect(process.env.SSE_SOAK_VALIDATE_REPORTS).toBe('1');

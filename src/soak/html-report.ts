@@ -3,7 +3,7 @@ import { describeCheck } from '../report/describe-check.ts';
 import { megabytes, size } from '../report/format-bytes.ts';
 import { median } from '../stats/theil-sen.ts';
 import { internalConstructors } from './heap-snapshots.ts';
-import type { SoakReport } from './run-soak-churn.ts';
+import type { SoakReport } from './execute-soak.ts';
 import { type ChartOptions, lineChart } from './svg-chart.ts';
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);

@@ -4,9 +4,9 @@ import { scenarios } from '../../../scenarios/index.ts';
 import { compareReports, formatComparison } from '../../compare/compare-reports.ts';
 import { UsageError } from '../../errors/soak-error.ts';
 import { defaultSettings, type RunSettings } from '../../harness/defaults.ts';
-import { runSoak } from '../../harness/run-soak.ts';
+import { executeRun } from '../../harness/execute-run.ts';
 import type { RunProgress } from '../../harness/progress.ts';
-import { runCommand } from '../../command/run-command.ts';
+import { executeCommandRun } from '../../command/execute-command-run.ts';
 import { toWireRequest } from '../../clients/wire-request.ts';
 import { readReport } from '../../report/read-report.ts';
 import { writeFileAtomic } from '../../report/write-atomic.ts';
@@ -186,8 +186,8 @@ async function run(commandArgs: string[], flags: RunFlags, io: CliIo, verbose: b
     };
     const report = await withTargetLog(setup, () =>
       command
-        ? runCommand(scenarios, { ...command, ...common })
-        : runSoak(scenarios, { target: setup.target, adapter: setup.adapter, reference: config.reference, ...common }),
+        ? executeCommandRun(scenarios, { ...command, ...common })
+        : executeRun(scenarios, { target: setup.target, adapter: setup.adapter, reference: config.reference, ...common }),
     );
     const file = await writeReport(setup.reportDir, report);
     const shown = path.relative(cwd, file) || file;

@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../../report/write-atomic.ts';
 import { reportBaseName, writeReport } from '../../report/write-report.ts';
 import { describeRetained } from '../../soak/heap-snapshots.ts';
 import { soakHtml } from '../../soak/html-report.ts';
-import { runSoakChurn } from '../../soak/run-soak-churn.ts';
+import { executeSoak } from '../../soak/execute-soak.ts';
 import { defaultSoakSettings, parseDuration, parseMix, type SoakSettings } from '../../soak/soak-options.ts';
 import { exitCodeFor } from '../../verdict/verdicts.ts';
 import { colourEnabled, painter } from '../colour.ts';
@@ -82,7 +82,7 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
       const shown = (file: string) => path.relative(process.cwd(), file) || file;
       await interruptible(io, async (signal) => {
         const report = await withTargetLog(setup, () =>
-          runSoakChurn({
+          executeSoak({
             ...(command ? { command } : { target: setup.target }),
             adapter: setup.adapter,
             reference: setup.config.reference,

@@ -2,8 +2,8 @@ import type { RunSettings } from '../harness/defaults.ts';
 import type { ReferenceOptions } from '../reference/app.ts';
 import type { AdapterChoice } from '../server/resolve-adapter.ts';
 
-/** `sse-soak.config.ts`: what a project sets once instead of on every command line. */
-export interface SoakConfig {
+/** `sse-soak.config.ts`: what a project sets once instead of on every command line, for `run` and `soak` alike. */
+export interface SseSoakConfig {
   /** `reference[:variant]` or a target module path, relative to the config file. */
   target?: string;
   scenarios?: string[];
@@ -24,7 +24,10 @@ export interface SoakConfig {
   reference?: Pick<ReferenceOptions, 'keepaliveMs' | 'setupMs' | 'settleMs'>;
 }
 
+/** The same type under its first name, for configs written before it was renamed. @deprecated Use `SseSoakConfig`. */
+export type SoakConfig = SseSoakConfig;
+
 /** Identity helper that gives a config file its types. */
-export function defineConfig(config: SoakConfig): SoakConfig {
+export function defineConfig(config: SseSoakConfig): SseSoakConfig {
   return config;
 }

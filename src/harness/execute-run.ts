@@ -73,7 +73,7 @@ export interface RunOptions {
  * never exits: the CLI does that. Usage errors (unknown scenario, bad setting, missing or
  * invalid target module) are thrown before anything starts.
  */
-export async function runSoak(all: readonly Scenario[], options: RunOptions = {}): Promise<Report> {
+export async function executeRun(all: readonly Scenario[], options: RunOptions = {}): Promise<Report> {
   const startedAt = options.startedAt ?? new Date();
   const started = performance.now();
   const settings = resolveSettings(options.settings);

@@ -89,7 +89,7 @@ export interface CommandTargetOptions {
  * a verdict on the heap's trend; and the count meters before and after, as in `run`.
  * Bounded by duration and count; an aborted signal stops it with the report still made.
  */
-export async function runSoakChurn(options: SoakRunOptions = {}): Promise<SoakReport> {
+export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakReport> {
   const settings: SoakSettings = { ...defaultSoakSettings, ...options.settings };
   const connectionScenarios = scenarios.filter((s): s is ConnectionScenario => s.kind === 'connections');
   for (const name of Object.keys(settings.mix)) {

@@ -48,7 +48,7 @@ const IN_PROCESS_ONLY =
  * loopback as they do to an in-process target, and `sigterm` signals the server itself,
  * last, since afterwards there is no server left.
  */
-export async function runCommand(all: readonly Scenario[], options: CommandRunOptions): Promise<Report> {
+export async function executeCommandRun(all: readonly Scenario[], options: CommandRunOptions): Promise<Report> {
   const startedAt = options.startedAt ?? new Date();
   const started = performance.now();
   const settings = resolveSettings(options.settings);
