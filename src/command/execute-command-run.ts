@@ -1,3 +1,4 @@
+import { COMMAND_NO_FETCH, type CommandTargetOptions, commandHome } from '../harness/target-home.ts';
 import { ClientThread } from '../clients/client-thread.ts';
 import { TargetError, UsageError } from '../errors/soak-error.ts';
 import type { RunSettings } from '../harness/defaults.ts';
@@ -13,21 +14,12 @@ import { reportEnvironment } from '../report/environment.ts';
 import { type Omitted, REPORT_SCHEMA_VERSION, type Report, type ScenarioResult } from '../report/report.ts';
 import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
 import type { Scenario } from '../scenario/scenario.ts';
-import type { StreamRequest, Target } from '../target/target.ts';
 import { validateSkipChecks } from '../verdict/check-policy.ts';
 import { runVerdict } from '../verdict/verdicts.ts';
 import { runCommandSigterm } from './command-sigterm.ts';
 import { startCommand } from './command-session.ts';
 
-export interface CommandRunOptions {
-  /** The server command and its arguments, run with no shell. */
-  argv: readonly string[];
-  /** The SSE endpoint. */
-  path: string;
-  request?: StreamRequest;
-  firstEvent?: string;
-  /** How long the server may take to listen (default 20 s). */
-  listenTimeoutMs?: number;
+export interface CommandRunOptions extends CommandTargetOptions {
   cwd?: string;
   scenarios?: readonly string[];
   settings?: Partial<RunSettings>;
@@ -38,9 +30,6 @@ export interface CommandRunOptions {
   output?: (text: string) => void;
   startedAt?: Date;
 }
-
-const IN_PROCESS_ONLY =
-  'the target runs as a command, in its own process: there is no fetch handler to call in-process (pre-aborted covers the wire)';
 
 /**
  * `run` against a user's own server started as a command (`--path /events -- node
@@ -57,7 +46,7 @@ export async function executeCommandRun(all: readonly Scenario[], options: Comma
     throw new UsageError(`--path must start with '/', got '${options.path}'`, { code: 'SSE_SOAK_BAD_SETTING' });
   const names = options.scenarios;
   if (names?.includes('aborted-request'))
-    throw new UsageError(`scenario 'aborted-request' cannot run: ${IN_PROCESS_ONLY}`, { code: 'SSE_SOAK_NOT_APPLICABLE' });
+    throw new UsageError(`scenario 'aborted-request' cannot run: ${COMMAND_NO_FETCH}`, { code: 'SSE_SOAK_NOT_APPLICABLE' });
   const unknown = (names ?? []).filter((n) => !all.some((s) => s.name === n));
   if (unknown.length) {
     throw new UsageError(`unknown scenario ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${all.map((s) => s.name).join(', ')})`, {
@@ -65,7 +54,7 @@ export async function executeCommandRun(all: readonly Scenario[], options: Comma
     });
   }
   const selected = all.filter((s) => (!names || names.length === 0 || names.includes(s.name)) && s.name !== 'aborted-request');
-  const omitted: Omitted[] = names && names.length > 0 ? [] : [{ scenario: 'aborted-request', reason: IN_PROCESS_ONLY }];
+  const omitted: Omitted[] = names && names.length > 0 ? [] : [{ scenario: 'aborted-request', reason: COMMAND_NO_FETCH }];
   assertMeasurable(selected, settings, skip);
   const cwd = options.cwd ?? process.cwd();
   const results: ScenarioResult[] = [];
@@ -81,14 +70,8 @@ export async function executeCommandRun(all: readonly Scenario[], options: Comma
     await clients?.stop();
     throw error;
   });
-  const name = options.argv.join(' ');
-  const target: Target = {
-    name,
-    path: options.path,
-    ...(options.request ? { request: options.request } : {}),
-    ...(options.firstEvent ? { firstEvent: options.firstEvent } : {}),
-    ...(session.listening.publish ? { publish: () => session.publish() } : {}),
-  };
+  const home = commandHome(session, options);
+  const { name, target } = home;
   const requests = new RequestSource(target.request, session.url);
   let found: Pick<Report['target'], 'request' | 'establishment'> = {};
   try {
@@ -97,7 +80,7 @@ export async function executeCommandRun(all: readonly Scenario[], options: Comma
     options.onProgress?.({
       type: 'run-start',
       target: name,
-      server: `its own process (pid ${session.listening.pid}, ${session.listening.host}:${session.listening.port}), node ${session.listening.node}`,
+      ...home.serving,
       scenarios: selected.map((s) => s.name),
       path: target.path,
       ...found,
@@ -147,9 +130,7 @@ export async function executeCommandRun(all: readonly Scenario[], options: Comma
     durationMs: Math.round(performance.now() - started),
     environment: reportEnvironment(),
     target: {
-      name,
-      source: 'command',
-      command: [...options.argv],
+      ...home.report('command'),
       ...found,
     },
     settings: { ...settings, skipChecks: [...skip] },

@@ -1,3 +1,4 @@
+import { serveModule, type TargetHome } from './target-home.ts';
 import { ClientThread } from '../clients/client-thread.ts';
 import { inTarget } from '../meters/async-owner.ts';
 import path from 'node:path';
@@ -11,11 +12,11 @@ import { type Omitted, REPORT_SCHEMA_VERSION, type Report, type ScenarioResult }
 import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
 import { releaseTarget } from './release-target.ts';
 import type { PreparedProcess, ProcessScenarioEnv, Scenario } from '../scenario/scenario.ts';
-import { serveTarget } from '../server/serve-target.ts';
+import type { serveTarget } from '../server/serve-target.ts';
 import { type LoadedTarget, loadTarget, messageOf, normaliseSpec } from '../target/load-target.ts';
 import type { Target, TargetFactory } from '../target/target.ts';
 import { validateTarget } from '../target/validate-target.ts';
-import { type AdapterChoice, adapterChoices, type ResolvedAdapter, resolveAdapter } from '../server/resolve-adapter.ts';
+import { type AdapterChoice, adapterChoices, type ResolvedAdapter } from '../server/resolve-adapter.ts';
 import { preflight } from './preflight.ts';
 import { RequestSource } from './request-source.ts';
 import { countLines, TargetConsole } from './target-console.ts';
@@ -24,8 +25,6 @@ import { validateSkipChecks } from '../verdict/check-policy.ts';
 import { addCrossScenarioNotes } from '../verdict/cross-scenario-notes.ts';
 import { runVerdict } from '../verdict/verdicts.ts';
 import { type RunSettings, referenceRunOptions } from './defaults.ts';
-import { MeterSet } from './meter-set.ts';
-import { LocalReadings } from './readings.ts';
 import type { RunProgress } from './progress.ts';
 import { resolveSettings } from './resolve-settings.ts';
 import { runConnectionScenario } from './run-connection-scenario.ts';
@@ -123,6 +122,7 @@ export async function executeRun(all: readonly Scenario[], options: RunOptions =
   let interrupted = false;
   const prepared = new Map<string, PreparedProcess>();
   let requests: RequestSource | undefined;
+  let home: TargetHome | undefined;
   let omitted: Omitted[] = [];
   let runnable: Scenario[] = selected;
   let found: Pick<Report['target'], 'request' | 'establishment'> = {};
@@ -132,28 +132,25 @@ export async function executeRun(all: readonly Scenario[], options: RunOptions =
     loaded = isObject
       ? await targetFromObject(given, childSpec ? path.resolve(cwd, childSpec) : undefined)
       : await loadTarget(spec, { cwd, reference });
-    // A node:http listener is served by node:http; only a fetch handler needs the adapter.
-    adapter = loaded.target.listener ? undefined : await resolveAdapter(adapterChoice, loaded.modulePath);
-    served = await serveTarget(loaded.target, { adapter: adapter?.create });
+    home = await serveModule(loaded, adapterChoice, { timers, listeners });
+    ({ adapter, served } = home);
     omitted = omittedFor(loaded.target, selected, options.scenarios);
     runnable = selected.filter((s) => !omitted.some((o) => o.scenario === s.name));
-    requests = new RequestSource(loaded.target.request, served.url);
+    requests = new RequestSource(loaded.target.request, home.url);
     const { establish, establishment } = await preflight(
       loaded.name,
       loaded.target,
-      served.url + loaded.target.path,
+      home.url + loaded.target.path,
       requests,
       settings.connectionTimeoutMs,
       () => targetConsole.errors,
     );
     found = { request: requests.shape(), establishment };
-    const readings = new LocalReadings(new MeterSet(timers, listeners, loaded.target.gauges, served.openSockets));
+    const { readings } = home;
     options.onProgress?.({
       type: 'run-start',
       target: loaded.name,
-      ...(adapter
-        ? { adapter: `${adapter.version}${adapter.origin === 'project' ? " (the target project's)" : ''}` }
-        : { server: `node:http (a request listener), node ${process.version}` }),
+      ...home.serving,
       scenarios: runnable.map((s) => s.name),
       path: loaded.target.path,
       ...found,
@@ -209,13 +206,7 @@ export async function executeRun(all: readonly Scenario[], options: RunOptions =
     durationMs: Math.round(performance.now() - started),
     environment: reportEnvironment(),
     target: {
-      name: loaded?.name ?? spec,
-      source: spec,
-      ...(adapter
-        ? { adapter: { name: '@hono/node-server', version: adapter.version, origin: adapter.origin } }
-        : loaded?.target.listener
-          ? { adapter: { name: 'node:http', version: process.versions.node } }
-          : {}),
+      ...(home ? home.report(spec) : { name: loaded?.name ?? spec, source: spec }),
       ...(found.request ? { request: found.request } : {}),
       ...(found.establishment ? { establishment: found.establishment } : {}),
     },

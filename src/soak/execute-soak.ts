@@ -1,8 +1,7 @@
+import { type CommandTargetOptions, commandHome, serveModule, type TargetHome } from '../harness/target-home.ts';
 import path from 'node:path';
-import type { StreamRequest, Target } from '../target/target.ts';
 import { type CommandSession, startCommand } from '../command/command-session.ts';
 import { writeSnapshot } from './heap-snapshots.ts';
-import { LocalReadings, type Readings } from '../harness/readings.ts';
 import type { MeterSnapshot } from '../harness/meter-snapshot.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scenarios } from '../../scenarios/index.ts';
@@ -11,7 +10,6 @@ import { ClientThread, threadContext } from '../clients/client-thread.ts';
 import type { HttpStream } from '../clients/http-stream.ts';
 import { UsageError } from '../errors/soak-error.ts';
 import { defaultSettings, referenceRunOptions } from '../harness/defaults.ts';
-import { MeterSet } from '../harness/meter-set.ts';
 import { preflight } from '../harness/preflight.ts';
 import { RequestSource } from '../harness/request-source.ts';
 import type { WireRequest } from '../clients/wire-request.ts';
@@ -28,8 +26,8 @@ import { type Omitted, REPORT_SCHEMA_VERSION } from '../report/report.ts';
 import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
 import { openEstablished } from '../scenario/establish.ts';
 import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
-import { type AdapterChoice, type ResolvedAdapter, resolveAdapter } from '../server/resolve-adapter.ts';
-import { type ServedTarget, serveTarget } from '../server/serve-target.ts';
+import type { AdapterChoice } from '../server/resolve-adapter.ts';
+import type { ServedTarget } from '../server/serve-target.ts';
 import { type LoadedTarget, loadTarget, messageOf, normaliseSpec } from '../target/load-target.ts';
 import { finalizeScenario, soakCoreMeters } from '../verdict/check-policy.ts';
 import { validateSkipChecks } from '../verdict/check-policy.ts';
@@ -42,6 +40,7 @@ import type { SoakSample } from './soak-sample.ts';
 import type { SoakReport } from './soak-report.ts';
 
 export type { SoakReport, SoakSnapshots } from './soak-report.ts';
+export type { CommandTargetOptions } from '../harness/target-home.ts';
 
 /** What the soak's first line says. */
 export type StartInfo = { target: string; adapter?: string; server?: string; scenarios: string[]; omitted?: Omitted[] } & Pick<
@@ -72,15 +71,6 @@ export interface SoakRunOptions {
   onStart?: (info: StartInfo) => void;
   /** Soak a user's server started as a command, instead of `target` (its agent answers for the meters and snapshots). */
   command?: CommandTargetOptions;
-}
-
-/** A server command and how to reach its SSE endpoint (`--path ... -- <command>`). */
-export interface CommandTargetOptions {
-  argv: readonly string[];
-  path: string;
-  request?: StreamRequest;
-  firstEvent?: string;
-  listenTimeoutMs?: number;
 }
 
 /**
@@ -122,6 +112,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
   let served: ServedTarget | undefined;
   let requests: RequestSource | undefined;
   let session: CommandSession | undefined;
+  let home: TargetHome | undefined;
   // A command's heap is snapshotted by its agent, in its own process.
   const snapshotter = options.snapshots
     ? new SoakSnapshotter(path.resolve(cwd, options.snapshots.dir), options.snapshots.onWrite, (dir, label, n) =>
@@ -134,14 +125,6 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
   const thread = schedule.some((s) => s.clients !== 'in-process') ? new ClientThread() : undefined;
   try {
     // Inside the try: a target that fails to load must not leave the meters hooked in.
-    let target: Target;
-    let name: string;
-    let url: string;
-    let port: number;
-    let readings: Readings;
-    let adapter: ResolvedAdapter | undefined;
-    let server: string | undefined;
-    let noFetch: string | undefined;
     if (options.command) {
       session = await startCommand({
         argv: options.command.argv,
@@ -150,33 +133,13 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
         output: options.output,
         signal: options.signal,
       });
-      const s = session;
-      name = options.command.argv.join(' ');
-      target = {
-        name,
-        path: options.command.path,
-        ...(options.command.request ? { request: options.command.request } : {}),
-        ...(options.command.firstEvent ? { firstEvent: options.command.firstEvent } : {}),
-        ...(s.listening.publish ? { publish: () => s.publish() } : {}),
-      };
-      ({ url } = s);
-      ({ port } = s.listening);
-      readings = s.readings;
-      server = `its own process (pid ${s.listening.pid}, ${s.listening.host}:${s.listening.port}), node ${s.listening.node}`;
-      noFetch = 'the target runs as a command, in its own process: there is no fetch handler to call in-process';
+      home = commandHome(session, options.command);
     } else {
       loaded = await loadTarget(spec, { cwd, reference });
-      ({ target, name } = loaded);
-      // A node:http listener is served by node:http, and has no fetch handler for aborted-request.
-      adapter = target.listener ? undefined : await resolveAdapter(options.adapter ?? 'auto', loaded.modulePath);
-      served = await serveTarget(target, { adapter: adapter?.create });
-      ({ url, port } = served);
-      readings = new LocalReadings(new MeterSet(timers, listeners, target.gauges, served.openSockets));
-      if (target.listener) {
-        server = `node:http (a request listener), node ${process.version}`;
-        noFetch = 'the target is a node:http listener, with no fetch handler to give an aborted Request';
-      }
+      home = await serveModule(loaded, options.adapter ?? 'auto', { timers, listeners });
+      served = home.served;
     }
+    const { target, name, url, port, readings, noFetch } = home;
     const omitted: Omitted[] =
       noFetch && schedule.some((s) => s.name === 'aborted-request') ? [{ scenario: 'aborted-request', reason: noFetch }] : [];
     if (omitted.length) schedule = schedule.filter((s) => s.name !== 'aborted-request');
@@ -192,9 +155,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     );
     options.onStart?.({
       target: name,
-      ...(adapter
-        ? { adapter: `${adapter.version}${adapter.origin === 'project' ? " (the target project's)" : ''}` }
-        : { server: server! }),
+      ...home.serving,
       ...(omitted.length ? { omitted } : {}),
       scenarios: [
         `soak (${Object.entries(settings.mix)
@@ -392,13 +353,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
       durationMs,
       environment: reportEnvironment(),
       target: {
-        name,
-        ...(options.command ? { source: 'command', command: [...options.command.argv] } : { source: spec }),
-        ...(adapter
-          ? { adapter: { name: '@hono/node-server', version: adapter.version, origin: adapter.origin } }
-          : options.command
-            ? {}
-            : { adapter: { name: 'node:http', version: process.versions.node } }),
+        ...home.report(spec),
         ...(source.shape() ? { request: source.shape()! } : {}),
         establishment,
       },

@@ -1,0 +1,105 @@
+import type { CommandSession } from '../command/command-session.ts';
+import type { ProcessListenerMeter } from '../meters/process-listener-meter.ts';
+import type { TimerMeter } from '../meters/timer-meter.ts';
+import type { Report } from '../report/report.ts';
+import { type AdapterChoice, type ResolvedAdapter, resolveAdapter } from '../server/resolve-adapter.ts';
+import { type ServedTarget, serveTarget } from '../server/serve-target.ts';
+import type { LoadedTarget } from '../target/load-target.ts';
+import type { StreamRequest, Target } from '../target/target.ts';
+import { MeterSet } from './meter-set.ts';
+import { LocalReadings, type Readings } from './readings.ts';
+
+/**
+ * Where a target runs and how it is read, the same for every command (`run`, `soak`): in
+ * this process (a module's fetch handler on @hono/node-server, or its listener on
+ * node:http, read by this process's meters) or in its own (a server command, read by its
+ * agent). Everything a run needs of it after bring-up is here.
+ */
+export interface TargetHome {
+  name: string;
+  target: Target;
+  /** `http://host:port`, without the path. */
+  url: string;
+  port: number;
+  readings: Readings;
+  /** The adapter that serves a fetch handler in-process. */
+  adapter?: ResolvedAdapter;
+  /** In-process only: the server, with its tally of how requests ended. */
+  served?: ServedTarget;
+  /** A command's session (its own process). */
+  command?: CommandSession;
+  /** Why `aborted-request` cannot run: no fetch handler to call in-process. */
+  noFetch?: string;
+  /** What serves it, for the first line: an adapter version, or a description. */
+  serving: { adapter: string } | { server: string };
+  /** The report's `target` fields that say what was measured and on what. */
+  report(source: string): Report['target'];
+}
+
+/** Serves a loaded target module in this process, read by the meters installed before it loaded. */
+export async function serveModule(
+  loaded: LoadedTarget,
+  adapterChoice: AdapterChoice,
+  meters: { timers: TimerMeter; listeners: ProcessListenerMeter },
+): Promise<TargetHome> {
+  const { target, name } = loaded;
+  // A node:http listener is served by node:http; only a fetch handler needs the adapter.
+  const adapter = target.listener ? undefined : await resolveAdapter(adapterChoice, loaded.modulePath);
+  const served = await serveTarget(target, { adapter: adapter?.create });
+  return {
+    name,
+    target,
+    url: served.url,
+    port: served.port,
+    readings: new LocalReadings(new MeterSet(meters.timers, meters.listeners, target.gauges, served.openSockets)),
+    adapter,
+    served,
+    ...(target.listener ? { noFetch: 'the target is a node:http listener, with no fetch handler to give an aborted Request' } : {}),
+    serving: adapter
+      ? { adapter: `${adapter.version}${adapter.origin === 'project' ? " (the target project's)" : ''}` }
+      : { server: `node:http (a request listener), node ${process.version}` },
+    report: (source) => ({
+      name,
+      source,
+      adapter: adapter
+        ? { name: '@hono/node-server', version: adapter.version, origin: adapter.origin }
+        : { name: 'node:http', version: process.versions.node },
+    }),
+  };
+}
+
+/** Why a command has no `aborted-request`. */
+export const COMMAND_NO_FETCH =
+  'the target runs as a command, in its own process: there is no fetch handler to call in-process (pre-aborted covers the wire)';
+
+/** A server command's options: its argv and how to reach its SSE endpoint. */
+export interface CommandTargetOptions {
+  argv: readonly string[];
+  path: string;
+  request?: StreamRequest;
+  firstEvent?: string;
+  listenTimeoutMs?: number;
+}
+
+/** A started server command as a target: its endpoint, request and publish, read by its agent. */
+export function commandHome(session: CommandSession, options: CommandTargetOptions): TargetHome {
+  const name = options.argv.join(' ');
+  const { pid, host, port, node } = session.listening;
+  return {
+    name,
+    target: {
+      name,
+      path: options.path,
+      ...(options.request ? { request: options.request } : {}),
+      ...(options.firstEvent ? { firstEvent: options.firstEvent } : {}),
+      ...(session.listening.publish ? { publish: () => session.publish() } : {}),
+    },
+    url: session.url,
+    port,
+    readings: session.readings,
+    command: session,
+    noFetch: COMMAND_NO_FETCH,
+    serving: { server: `its own process (pid ${pid}, ${host}:${port}), node ${node}` },
+    report: () => ({ name, source: 'command', command: [...options.argv] }),
+  };
+}
