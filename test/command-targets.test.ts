@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Report, ScenarioResult } from '../src/report/report.ts';
 import type { SoakReport } from '../src/soak/soak-report.ts';
-import { checkOf, countsOnlyConfig } from './report-checks.ts';
+import { checkOf, countsOnlyConfig, leaksAt } from './report-checks.ts';
 import { runBinary } from './run-binary.ts';
 
 /**
@@ -20,14 +20,6 @@ const { dir, file: config } = countsOnlyConfig('commands');
 const marker = `sse-soak-test-${process.pid}`;
 
 const check = checkOf;
-const leaksAt = (file: string, every: boolean) => (s: ScenarioResult) => {
-  expect(s.verdict, s.name).toBe('fail');
-  const listeners = check(s, 'gauge:listeners').leaked!;
-  if (every) expect(listeners, s.name).toBe(s.connections);
-  else expect(listeners, s.name).toBeGreaterThan(0);
-  expect(check(s, 'timers').leaked, s.name).toBe(listeners);
-  expect(check(s, 'timers').sites![0]!.site).toMatch(new RegExp(`^test/fixtures/${file}:\\d+$`));
-};
 // Every connection of the three that establish leaks; of pre-aborted's, every one that
 // reached the handler (a client that resets at once can take its unread request with it).
 const wire = ['clean-close', 'socket-destroy', 'idle-kill', 'pre-aborted'];

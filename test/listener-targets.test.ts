@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { scenarios } from '../scenarios/index.ts';
 import { executeRun } from '../src/harness/execute-run.ts';
 import type { Report, ScenarioResult } from '../src/report/report.ts';
-import { checkOf, countsOnlyConfig } from './report-checks.ts';
+import { checkOf, countsOnlyConfig, leaksAt } from './report-checks.ts';
 import { runBinary } from './run-binary.ts';
 
 /**
@@ -18,15 +18,6 @@ import { runBinary } from './run-binary.ts';
 const { dir, file: config } = countsOnlyConfig('listeners');
 
 const check = checkOf;
-/** Leaked: one keepalive interval and one bus listener per leaking stream, at the server file's line. */
-const leaksAt = (file: string, every: boolean) => (s: ScenarioResult) => {
-  expect(s.verdict, s.name).toBe('fail');
-  const listeners = check(s, 'gauge:listeners').leaked!;
-  if (every) expect(listeners, s.name).toBe(s.connections);
-  else expect(listeners, s.name).toBeGreaterThan(0);
-  expect(check(s, 'timers').leaked, s.name).toBe(listeners);
-  expect(check(s, 'timers').sites![0]!.site).toMatch(new RegExp(`^test/fixtures/servers/${file}:\\d+$`));
-};
 // Every connection of the three that establish leaks; of pre-aborted's, every one that
 // reached the handler (a client that resets at once can take its unread request with it).
 const wire = ['clean-close', 'socket-destroy', 'idle-kill', 'pre-aborted'];
@@ -34,13 +25,13 @@ const wire = ['clean-close', 'socket-destroy', 'idle-kill', 'pre-aborted'];
 const servers: { fixture: string; fails: Record<string, (s: ScenarioResult) => void>; heap?: true }[] = [
   { fixture: 'express-clean', fails: {} },
   // res.on('finish') fires only when the response ends: never for a client that went away.
-  { fixture: 'express-leaky', fails: Object.fromEntries(wire.map((n) => [n, leaksAt('express-app.ts', n !== 'pre-aborted')])) },
+  { fixture: 'express-leaky', fails: Object.fromEntries(wire.map((n) => [n, leaksAt('servers/express-app.ts', n !== 'pre-aborted')])) },
   { fixture: 'fastify-clean', fails: {} },
   // onResponse hooks never run for a hijacked reply.
-  { fixture: 'fastify-leaky', fails: Object.fromEntries(wire.map((n) => [n, leaksAt('fastify-app.ts', n !== 'pre-aborted')])) },
+  { fixture: 'fastify-leaky', fails: Object.fromEntries(wire.map((n) => [n, leaksAt('servers/fastify-app.ts', n !== 'pre-aborted')])) },
   { fixture: 'node-http-clean', fails: {} },
   // req.on('close') added after the await misses the clients that left during it.
-  { fixture: 'node-http-leaky', fails: { 'pre-aborted': leaksAt('node-http-server.mjs', false) } },
+  { fixture: 'node-http-leaky', fails: { 'pre-aborted': leaksAt('servers/node-http-server.mjs', false) } },
 ];
 
 describe('node:http listener targets: Express, Fastify and plain node:http, through the binary', () => {

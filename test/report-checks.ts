@@ -21,3 +21,17 @@ export function countsOnlyConfig(prefix: string): { dir: string; file: string } 
   writeFileSync(file, "export default { skipChecks: ['heap'], settings: { warmup: 20, sigtermMix: 40, sigtermOpen: 10 } };\n");
   return { dir, file };
 }
+
+/**
+ * The stream fixtures' leak: one keepalive interval and one bus listener per leaking stream,
+ * the timers equal to the server's own listener gauge, at the line in `test/fixtures/<file>`.
+ * `every`: every measured connection leaked.
+ */
+export const leaksAt = (file: string, every: boolean) => (s: ScenarioResult) => {
+  expect(s.verdict, s.name).toBe('fail');
+  const listeners = checkOf(s, 'gauge:listeners').leaked!;
+  if (every) expect(listeners, s.name).toBe(s.connections);
+  else expect(listeners, s.name).toBeGreaterThan(0);
+  expect(checkOf(s, 'timers').leaked, s.name).toBe(listeners);
+  expect(checkOf(s, 'timers').sites![0]!.site).toMatch(new RegExp(`^test/fixtures/${file}:\\d+$`));
+};

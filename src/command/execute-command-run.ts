@@ -9,9 +9,8 @@ import { RequestSource } from '../harness/request-source.ts';
 import { resolveSettings } from '../harness/resolve-settings.ts';
 import { runConnectionScenario } from '../harness/run-connection-scenario.ts';
 import { runScenarios } from '../harness/run-scenarios.ts';
-import { packageInfo } from '../package-info.ts';
-import { reportEnvironment } from '../report/environment.ts';
-import { type Omitted, REPORT_SCHEMA_VERSION, type Report, type ScenarioResult } from '../report/report.ts';
+import { reportEnvelope } from '../report/environment.ts';
+import type { Omitted, Report, ScenarioResult } from '../report/report.ts';
 import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import { validateSkipChecks } from '../verdict/check-policy.ts';
@@ -124,11 +123,7 @@ export async function executeCommandRun(all: readonly Scenario[], options: Comma
     await session.stop();
   }
   const report: Report = {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    tool: { name: 'sse-soak', version: packageInfo.version },
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(performance.now() - started),
-    environment: reportEnvironment(),
+    ...reportEnvelope(startedAt, started),
     target: {
       ...home.report('command'),
       ...found,

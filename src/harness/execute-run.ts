@@ -5,10 +5,9 @@ import path from 'node:path';
 import { TargetError, UsageError } from '../errors/soak-error.ts';
 import { ProcessListenerMeter } from '../meters/process-listener-meter.ts';
 import { TimerMeter } from '../meters/timer-meter.ts';
-import { packageInfo } from '../package-info.ts';
 import type { ReferenceOptions } from '../reference/app.ts';
-import { reportEnvironment } from '../report/environment.ts';
-import { type Omitted, REPORT_SCHEMA_VERSION, type Report, type ScenarioResult } from '../report/report.ts';
+import { reportEnvelope } from '../report/environment.ts';
+import type { Omitted, Report, ScenarioResult } from '../report/report.ts';
 import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
 import { releaseTarget } from './release-target.ts';
 import type { PreparedProcess, ProcessScenarioEnv, Scenario } from '../scenario/scenario.ts';
@@ -200,11 +199,7 @@ export async function executeRun(all: readonly Scenario[], options: RunOptions =
   }
 
   const report: Report = {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    tool: { name: 'sse-soak', version: packageInfo.version },
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(performance.now() - started),
-    environment: reportEnvironment(),
+    ...reportEnvelope(startedAt, started),
     target: {
       ...(home ? home.report(spec) : { name: loaded?.name ?? spec, source: spec }),
       ...(found.request ? { request: found.request } : {}),

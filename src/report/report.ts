@@ -97,6 +97,9 @@ export interface Omitted {
   reason: string;
 }
 
+/** The fields every report opens with: the schema, the tool, when and how long, where it ran. */
+export type ReportEnvelope = Pick<Report, 'schemaVersion' | 'tool' | 'startedAt' | 'durationMs' | 'environment'>;
+
 export interface Report {
   schemaVersion: number;
   tool: { name: 'sse-soak'; version: string };

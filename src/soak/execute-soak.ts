@@ -19,10 +19,9 @@ import { settle } from '../harness/settle.ts';
 import { inHarness, inNewTargetChain } from '../meters/async-owner.ts';
 import { ProcessListenerMeter } from '../meters/process-listener-meter.ts';
 import { TimerMeter } from '../meters/timer-meter.ts';
-import { packageInfo } from '../package-info.ts';
 import type { ReferenceOptions } from '../reference/app.ts';
-import { reportEnvironment } from '../report/environment.ts';
-import { type Omitted, REPORT_SCHEMA_VERSION } from '../report/report.ts';
+import { reportEnvelope } from '../report/environment.ts';
+import type { Omitted } from '../report/report.ts';
 import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
 import { openEstablished } from '../scenario/establish.ts';
 import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
@@ -346,12 +345,9 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
       skip,
     );
     return checkAgainstSchemaUnderTest<SoakReport>({
-      schemaVersion: REPORT_SCHEMA_VERSION,
-      kind: 'soak',
-      tool: { name: 'sse-soak', version: packageInfo.version },
-      startedAt: startedAt.toISOString(),
+      ...reportEnvelope(startedAt, started),
       durationMs,
-      environment: reportEnvironment(),
+      kind: 'soak',
       target: {
         ...home.report(spec),
         ...(source.shape() ? { request: source.shape()! } : {}),
