@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ClientPool } from '../clients/client-pool.ts';
 import type { HttpStream, StreamEnd } from '../clients/http-stream.ts';
 import type { Establish } from '../clients/wire-request.ts';
 import { InterruptedError } from '../errors/scenario-error.ts';
 import type { RunSettings } from '../harness/defaults.ts';
 import type { RequestSource } from '../harness/request-source.ts';
-import { sigtermClients } from '../harness/sigterm/run-sigterm.ts';
+import { sigtermClients, sigtermRecord } from '../harness/sigterm/run-sigterm.ts';
 import type { Check, ScenarioResult } from '../report/report.ts';
 import { notApplicable, unmeasured } from '../verdict/count-check.ts';
 import { exitCheck, streamsEndedCheck } from '../verdict/sigterm-checks.ts';
@@ -24,18 +23,8 @@ export async function runCommandSigterm(
 ): Promise<ScenarioResult> {
   const started = performance.now();
   const { settings } = env;
-  const pool = new ClientPool();
-  const stats: Record<string, number> = {};
-  const count = (k: string, n = 1) => (stats[k] = (stats[k] ?? 0) + n);
+  const { pool, stats, count, result: base } = sigtermRecord(settings, started);
   let streams: HttpStream[] = [];
-  const base = (extra: Partial<ScenarioResult>): ScenarioResult => ({
-    name: 'sigterm',
-    verdict: 'error',
-    connections: settings.sigtermMix + settings.sigtermOpen,
-    durationMs: Math.round(performance.now() - started),
-    checks: [],
-    ...extra,
-  });
   try {
     const { host, port } = session.listening;
     const clients = sigtermClients({

@@ -7,8 +7,7 @@ import { preflight } from '../harness/preflight.ts';
 import type { RunProgress } from '../harness/progress.ts';
 import { RequestSource } from '../harness/request-source.ts';
 import { resolveSettings } from '../harness/resolve-settings.ts';
-import { runConnectionScenario } from '../harness/run-connection-scenario.ts';
-import { runScenarios } from '../harness/run-scenarios.ts';
+import { connectionScenarioOn, runScenarios } from '../harness/run-scenarios.ts';
 import { reportEnvelope } from '../report/environment.ts';
 import type { Omitted, Report, ScenarioResult } from '../report/report.ts';
 import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
@@ -86,24 +85,17 @@ export async function executeCommandRun(all: readonly Scenario[], options: Comma
       ...(omitted.length ? { omitted } : {}),
     });
     clients?.publishFor(target);
+    const onHome = connectionScenarioOn(
+      home,
+      { settings, signal: options.signal, onProgress: options.onProgress, skip, clients, requests, establish },
+      results,
+    );
     interrupted = await runScenarios(
       selected,
       results,
       (scenario) =>
         scenario.kind === 'connections'
-          ? runConnectionScenario(scenario, {
-              target,
-              served: { url: session.url, port: session.listening.port },
-              readings: session.readings,
-              settings,
-              signal: options.signal,
-              onProgress: options.onProgress,
-              skip,
-              processWarm: results.some((r) => r.decision !== undefined),
-              clients,
-              requests,
-              establish,
-            })
+          ? onHome(scenario)
           : runCommandSigterm(session, {
               path: target.path,
               firstEvent: target.firstEvent,

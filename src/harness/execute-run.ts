@@ -26,8 +26,7 @@ import { runVerdict } from '../verdict/verdicts.ts';
 import { type RunSettings, referenceRunOptions } from './defaults.ts';
 import type { RunProgress } from './progress.ts';
 import { resolveSettings } from './resolve-settings.ts';
-import { runConnectionScenario } from './run-connection-scenario.ts';
-import { runScenarios } from './run-scenarios.ts';
+import { connectionScenarioOn, runScenarios } from './run-scenarios.ts';
 
 export interface RunOptions {
   /**
@@ -145,7 +144,6 @@ export async function executeRun(all: readonly Scenario[], options: RunOptions =
       () => targetConsole.errors,
     );
     found = { request: requests.shape(), establishment };
-    const { readings } = home;
     options.onProgress?.({
       type: 'run-start',
       target: loaded.name,
@@ -168,25 +166,15 @@ export async function executeRun(all: readonly Scenario[], options: RunOptions =
     };
     // A process scenario's child boots in its own process while the in-process ones run.
     for (const s of runnable) if (s.kind === 'process' && s.prepare && childSpec) prepared.set(s.name, s.prepare(processEnv));
+    const onHome = connectionScenarioOn(
+      home,
+      { settings, signal: options.signal, onProgress: options.onProgress, skip, clients, requests, establish },
+      results,
+    );
     interrupted = await runScenarios(
       runnable,
       results,
-      (scenario) =>
-        scenario.kind === 'connections'
-          ? runConnectionScenario(scenario, {
-              target: loaded!.target,
-              served: served!,
-              readings,
-              settings,
-              signal: options.signal,
-              onProgress: options.onProgress,
-              skip,
-              processWarm: results.some((r) => r.decision !== undefined),
-              clients,
-              requests: requests!,
-              establish,
-            })
-          : scenario.run(processEnv, takePrepared(prepared, scenario.name)),
+      (scenario) => (scenario.kind === 'connections' ? onHome(scenario) : scenario.run(processEnv, takePrepared(prepared, scenario.name))),
       // pre-aborted runs before aborted-request: the note is there when the line is printed.
       { signal: options.signal, onProgress: options.onProgress, skip, afterEach: (done) => addCrossScenarioNotes(done, adapter?.version) },
     );

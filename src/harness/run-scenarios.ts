@@ -1,6 +1,8 @@
 import { InterruptedError } from '../errors/scenario-error.ts';
 import type { ScenarioResult } from '../report/report.ts';
-import type { Scenario } from '../scenario/scenario.ts';
+import type { ConnectionScenario, Scenario } from '../scenario/scenario.ts';
+import { type ConnectionScenarioEnv, runConnectionScenario } from './run-connection-scenario.ts';
+import type { TargetHome } from './target-home.ts';
 import { coreMeters, finalizeScenario } from '../verdict/check-policy.ts';
 import type { RunProgress } from './progress.ts';
 
@@ -39,4 +41,23 @@ export async function runScenarios(
     options.onProgress?.({ type: 'scenario-end', result });
   }
   return false;
+}
+
+/**
+ * Runs a connection scenario against a target wherever it lives, with what the run shares
+ * between its scenarios; a scenario after one that measured warms up its own paths only.
+ */
+export function connectionScenarioOn(
+  home: TargetHome,
+  shared: Omit<ConnectionScenarioEnv, 'target' | 'served' | 'readings' | 'processWarm'>,
+  results: readonly ScenarioResult[],
+): (scenario: ConnectionScenario) => Promise<ScenarioResult> {
+  return (scenario) =>
+    runConnectionScenario(scenario, {
+      ...shared,
+      target: home.target,
+      served: home.served ?? { url: home.url, port: home.port },
+      readings: home.readings,
+      processWarm: results.some((r) => r.decision !== undefined),
+    });
 }

@@ -87,19 +87,9 @@ export async function runSigtermScenario(env: ProcessScenarioEnv, prepared?: Sig
   const session = prepared ?? startSigtermChild(env);
   const { child, exitRecord, messages, exited, disconnected } = session;
   const stderrOf = session.stderr;
-  const pool = new ClientPool();
-  const stats: Record<string, number> = {};
-  const count = (k: string, n = 1) => (stats[k] = (stats[k] ?? 0) + n);
+  const { pool, stats, count, result: base } = sigtermRecord(settings, started);
   let streams: HttpStream[] = [];
   let source: RequestSource | undefined;
-  const base = (extra: Partial<ScenarioResult>): ScenarioResult => ({
-    name: 'sigterm',
-    verdict: 'error',
-    connections: settings.sigtermMix + settings.sigtermOpen,
-    durationMs: Math.round(performance.now() - started),
-    checks: [],
-    ...extra,
-  });
   try {
     const ready = await messages.next(READY_TIMEOUT_MS, stderrOf);
     if (ready.type === 'error') {
@@ -210,6 +200,27 @@ export async function runSigtermScenario(env: ProcessScenarioEnv, prepared?: Sig
     await source?.reset();
     await session.stop();
   }
+}
+
+/**
+ * What every sigterm run keeps, whichever process it signals: its client pool, its counters,
+ * and the result it builds (an error until checks say otherwise).
+ */
+export function sigtermRecord(settings: RunSettings, started: number) {
+  const stats: Record<string, number> = {};
+  return {
+    pool: new ClientPool(),
+    stats,
+    count: (k: string, n = 1) => (stats[k] = (stats[k] ?? 0) + n),
+    result: (extra: Partial<ScenarioResult>): ScenarioResult => ({
+      name: 'sigterm',
+      verdict: 'error',
+      connections: settings.sigtermMix + settings.sigtermOpen,
+      durationMs: Math.round(performance.now() - started),
+      checks: [],
+      ...extra,
+    }),
+  };
 }
 
 /**
