@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HttpStream, StreamEnd } from '../clients/http-stream.ts';
+import type { HttpStream } from '../clients/http-stream.ts';
 import type { Establish } from '../clients/wire-request.ts';
 import { InterruptedError } from '../errors/scenario-error.ts';
 import type { RunSettings } from '../harness/defaults.ts';
 import type { RequestSource } from '../harness/request-source.ts';
-import { sigtermClients, sigtermRecord } from '../harness/sigterm/run-sigterm.ts';
+import { sigtermClients, sigtermRecord, watchEndings } from '../harness/sigterm/run-sigterm.ts';
 import type { Check, ScenarioResult } from '../report/report.ts';
 import { notApplicable, unmeasured } from '../verdict/count-check.ts';
 import { exitCheck, streamsEndedCheck } from '../verdict/sigterm-checks.ts';
@@ -45,13 +45,8 @@ export async function runCommandSigterm(
     await pool.close();
     streams = await clients.hold(settings.sigtermOpen);
     if (env.signal?.aborted) throw new InterruptedError();
-    const endings: Partial<Record<StreamEnd, number>> = {};
+    const endings = watchEndings(streams);
     let killed = false;
-    for (const s of streams) {
-      void s.ended.then((how) => {
-        if (!killed) endings[how] = (endings[how] ?? 0) + 1;
-      });
-    }
     const termAt = performance.now();
     process.kill(session.listening.pid, 'SIGTERM');
     const outcome = await Promise.race([session.serverGone, sleep(settings.sigtermGraceMs, 'timeout' as const, { ref: false })]);
@@ -66,6 +61,7 @@ export async function runCommandSigterm(
         .then((final) => session.readings.checks(baseline, final))
         .catch(() => undefined);
       killed = true;
+      endings.freeze();
       await session.stop();
     }
     const exitMs = Math.round(performance.now() - termAt);
@@ -73,10 +69,7 @@ export async function runCommandSigterm(
     const record = session.exitRecord();
     const direct = session.child.pid === session.listening.pid;
     const code = record?.code ?? (direct ? session.child.exitCode : null);
-    const open = streams.length - (endings.clean ?? 0) - (endings.cut ?? 0) - (endings.local ?? 0);
-    stats.streamsEndedClean = endings.clean ?? 0;
-    stats.streamsCut = endings.cut ?? 0;
-    stats.streamsOpenAtExit = killed ? open : 0;
+    const { clean, cut, open } = endings.tally(stats, killed);
     stats.exitMs = exitMs;
     const checks: Check[] = [
       exitCheck(
@@ -90,7 +83,7 @@ export async function runCommandSigterm(
         },
         killed ? { timers: keptAlive, activeResources: [] } : undefined,
       ),
-      streamsEndedCheck({ held: streams.length, clean: endings.clean ?? 0, cut: endings.cut ?? 0, openAtKill: killed ? open : 0 }),
+      streamsEndedCheck({ held: streams.length, clean, cut, openAtKill: killed ? open : 0 }),
     ];
     const counted = (record?.checks as Check[] | undefined) ?? atKill;
     if (counted) {

@@ -122,13 +122,8 @@ export async function runSigtermScenario(env: ProcessScenarioEnv, prepared?: Sig
 
     // K open streams, then SIGTERM.
     streams = await clients.hold(settings.sigtermOpen);
-    const endings: Partial<Record<StreamEnd, number>> = {};
+    const endings = watchEndings(streams);
     let killed = false;
-    for (const s of streams) {
-      void s.ended.then((how) => {
-        if (!killed) endings[how] = (endings[how] ?? 0) + 1;
-      });
-    }
     const termAt = performance.now();
     child.kill('SIGTERM');
     // Unref'd: the child keeps the loop alive while it runs; a pending grace timer must not
@@ -136,6 +131,7 @@ export async function runSigtermScenario(env: ProcessScenarioEnv, prepared?: Sig
     const outcome = await Promise.race([exited, sleep(settings.sigtermGraceMs, 'timeout' as const, { ref: false })]);
     if (outcome === 'timeout') {
       killed = true;
+      endings.freeze();
       child.kill('SIGKILL');
     }
     const exit = await exited;
@@ -146,10 +142,7 @@ export async function runSigtermScenario(env: ProcessScenarioEnv, prepared?: Sig
     // Bounded: a grandchild that inherited the descriptor could hold the pipe open.
     const record = await Promise.race([exitRecord, sleep(DISCONNECT_WAIT_MS, undefined, { ref: false })]);
     await sleep(20); // lets the clients see the sockets the exit closed
-    const open = streams.length - (endings.clean ?? 0) - (endings.cut ?? 0) - (endings.local ?? 0);
-    stats.streamsEndedClean = endings.clean ?? 0;
-    stats.streamsCut = endings.cut ?? 0;
-    stats.streamsOpenAtExit = killed ? open : 0;
+    const { clean, cut, open } = endings.tally(stats, killed);
     stats.exitMs = exitMs;
 
     const checks: Check[] = [
@@ -159,8 +152,8 @@ export async function runSigtermScenario(env: ProcessScenarioEnv, prepared?: Sig
       ),
       streamsEndedCheck({
         held: streams.length,
-        clean: endings.clean ?? 0,
-        cut: endings.cut ?? 0,
+        clean,
+        cut,
         openAtKill: killed ? open : 0,
         cutByHarness: final?.cutStreams,
         hasClose: final?.hasClose,
@@ -220,6 +213,35 @@ export function sigtermRecord(settings: RunSettings, started: number) {
       checks: [],
       ...extra,
     }),
+  };
+}
+
+/**
+ * How the held streams ended after SIGTERM, counted until the process had to be killed
+ * (what ends after that is the kill's doing): clean ends, cuts and the still open.
+ */
+export function watchEndings(streams: readonly HttpStream[]) {
+  const endings: Partial<Record<StreamEnd, number>> = {};
+  let frozen = false;
+  for (const s of streams) {
+    void s.ended.then((how) => {
+      if (!frozen) endings[how] = (endings[how] ?? 0) + 1;
+    });
+  }
+  return {
+    freeze(): void {
+      frozen = true;
+    },
+    /** The counts, also written into the scenario's stats. */
+    tally(stats: Record<string, number>, killed: boolean): { clean: number; cut: number; open: number } {
+      const clean = endings.clean ?? 0;
+      const cut = endings.cut ?? 0;
+      const open = streams.length - clean - cut - (endings.local ?? 0);
+      stats.streamsEndedClean = clean;
+      stats.streamsCut = cut;
+      stats.streamsOpenAtExit = killed ? open : 0;
+      return { clean, cut, open };
+    },
   };
 }
 
