@@ -201,6 +201,21 @@ describe('servers started as commands, through the binary', () => {
     expect(processesLeft()).toBe('');
   });
 
+  it('sse-soak killed outright (SIGKILL, no cleanup of its own): its server does not outlive it', async () => {
+    await runBinary(
+      ['run', '--report-dir', dir, '--path', '/events', '--', 'node', 'test/fixtures/servers/node-http-server.mjs', 'before-auth', marker],
+      {
+        onStderr: (text, child) => {
+          if (/PASS\s+clean-close/.test(text) && !child.killed) child.kill('SIGKILL');
+        },
+      },
+    );
+    // The agent sees its socket close and ends its process.
+    const until = Date.now() + 3_000;
+    while (processesLeft() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(processesLeft()).toBe('');
+  });
+
   it('soak: a clean server as a command passes, with heap snapshots its agent took in its own process; a leaky one fails at its line', async () => {
     const snaps = path.join(dir, 'command-snaps');
     const soak = (args: string[], command: string[]) =>
