@@ -1,4 +1,4 @@
-import type { Establishment, Omitted, RequestShape } from '../report/report.ts';
+import type { RunStartInfo } from '../harness/progress.ts';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { type LoadedConfig, loadConfig } from '../config/load-config.ts';
@@ -53,16 +53,7 @@ export async function commandSetup(flags: SharedFlags, io: CliIo, verbose: boole
 }
 
 /** The line both commands print first: what is measured, on what, with which config. */
-export interface StartLineInfo {
-  target: string;
-  adapter?: string;
-  server?: string;
-  omitted?: Omitted[];
-  scenarios: readonly string[];
-  path?: string;
-  request?: RequestShape;
-  establishment?: Establishment;
-}
+export type StartLineInfo = RunStartInfo;
 
 export function startLine(setup: CommandSetup, what: StartLineInfo): string {
   const config = setup.loaded ? ` (config ${path.relative(setup.cwd, setup.loaded.file)})` : '';

@@ -13,7 +13,7 @@ import { defaultSettings, referenceRunOptions } from '../harness/defaults.ts';
 import { preflight } from '../harness/preflight.ts';
 import { RequestSource } from '../harness/request-source.ts';
 import type { WireRequest } from '../clients/wire-request.ts';
-import type { StartLineInfo } from '../cli/command-setup.ts';
+import type { RunStartInfo } from '../harness/progress.ts';
 import { releaseTarget } from '../harness/release-target.ts';
 import { settle } from '../harness/settle.ts';
 import { inHarness, inNewTargetChain } from '../meters/async-owner.ts';
@@ -42,10 +42,7 @@ export type { SoakReport, SoakSnapshots } from './soak-report.ts';
 export type { CommandTargetOptions } from '../harness/target-home.ts';
 
 /** What the soak's first line says. */
-export type StartInfo = { target: string; adapter?: string; server?: string; scenarios: string[]; omitted?: Omitted[] } & Pick<
-  StartLineInfo,
-  'path' | 'request' | 'establishment'
->;
+export type StartInfo = RunStartInfo;
 
 export interface SoakRunOptions {
   target?: string;
