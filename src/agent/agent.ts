@@ -21,7 +21,16 @@ import { MeterSet } from '../harness/meter-set.ts';
 import { LocalReadings } from '../harness/readings.ts';
 import type { MeterSnapshot } from '../harness/meter-snapshot.ts';
 import { compareSnapshots } from '../verdict/compare-snapshots.ts';
-import { AGENT_EXIT_FILE_ENV, AGENT_SOCKET_ENV, type ExitRecord, type FromAgent, type ToAgent } from './protocol.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  AGENT_EXIT_FILE_ENV,
+  AGENT_SOCKET_ENV,
+  type ExitRecord,
+  type FromAgent,
+  type HostShutdown,
+  type KeptAlive,
+  type ToAgent,
+} from './protocol.ts';
 
 const socketPath = process.env[AGENT_SOCKET_ENV];
 if (socketPath) {
@@ -36,8 +45,8 @@ interface Registered {
 }
 
 function start(path: string): void {
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major < 20) {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 19)) {
     speak(path, {
       type: 'refused',
       pid: process.pid,
@@ -48,12 +57,25 @@ function start(path: string): void {
   const timers = new TimerMeter().enable();
   const listeners = new ProcessListenerMeter().enable();
   const registered: Registered = { gauges: {} };
+  let shutdown: HostShutdown | undefined;
   (globalThis as { sseSoak?: unknown }).sseSoak = {
     register(what: { gauges?: Record<string, () => number>; publish?: () => unknown }) {
       Object.assign(registered.gauges, what.gauges ?? {});
       if (what.publish) registered.publish = what.publish;
     },
+    /** sse-soak's own module host only: what its shutdown did on the target's behalf. */
+    recordShutdown(record: HostShutdown) {
+      shutdown = record;
+    },
   };
+  // Whether the process ends by `process.exit()` (its own SIGTERM handler) or by its event
+  // loop emptying: only the second says that the shutdown released everything.
+  let explicit = false;
+  const exit = process.exit;
+  process.exit = function (this: NodeJS.Process, ...args: Parameters<typeof process.exit>) {
+    explicit = true;
+    return exit.apply(this, args);
+  } as typeof process.exit;
   const sockets = new Set<Socket>();
   const readings = new LocalReadings(new MeterSet(timers, listeners, registered.gauges, () => sockets.size));
   let claimed = false;
@@ -96,6 +118,8 @@ function start(path: string): void {
       const record: ExitRecord = {
         pid: process.pid,
         code,
+        explicit,
+        ...(shutdown ? { shutdown } : {}),
         checks: compareSnapshots(baseline, final, listeners.growth(baseline.listeners, final.listeners)),
         atExit: {
           timers: final.timers.filter((t) => t.refed).length,
@@ -123,10 +147,17 @@ function start(path: string): void {
       if (!registered.publish) throw new Error('the server registered no publish (globalThis.sseSoak?.register({ publish }))');
       await registered.publish();
     },
-    markBaseline: async () => {
+    // After the warm-up: its sockets close first (within waitMs), so what a target starts
+    // lazily on its first requests is part of the baseline, and what they left is not.
+    markBaseline: async (waitMs = 0) => {
+      const until = performance.now() + waitMs;
+      while (sockets.size > 0 && performance.now() < until) await sleep(10);
+      await readings.prune();
       baseline = await readings.snapshot();
+      return baseline;
     },
-    activeTimers: () => timers.sample().target,
+    keptAlive: (): KeptAlive => ({ timers: timers.sample().target, activeResources: process.getActiveResourcesInfo() }),
+    shutdownRecord: () => shutdown,
   };
 
   function serve(path: string, hello: FromAgent): void {

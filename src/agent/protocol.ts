@@ -21,7 +21,8 @@ export type AgentMethod =
   | 'writeSnapshot'
   | 'publish'
   | 'markBaseline'
-  | 'activeTimers';
+  | 'keptAlive'
+  | 'shutdownRecord';
 
 export type FromAgent =
   /** This process listens: the server the harness measures. `publish`/`gauges` as registered through `globalThis.sseSoak`. */
@@ -32,10 +33,34 @@ export type FromAgent =
 
 export type ToAgent = { type: 'call'; id: number; method: AgentMethod; args: unknown[] };
 
+/**
+ * What sse-soak's own module host (the sigterm child of a module target) did at SIGTERM, on
+ * the target's behalf: handed to the agent through `globalThis.sseSoak.recordShutdown`.
+ */
+export interface HostShutdown {
+  /** Whether the target has a close() at all. */
+  hasClose: boolean;
+  /** Held streams still open after the drain, which the host then cut. */
+  cutStreams: number;
+  /** close() threw or did not resolve in time. */
+  closeError?: string;
+  shutdownMs: number;
+}
+
+/** What keeps a process alive: its target's active timers, and Node's list of active resources. */
+export interface KeptAlive {
+  timers: import('../meters/timer-meter.ts').ActiveTimer[];
+  activeResources: string[];
+}
+
 /** What the agent writes at its process's exit, after a `markBaseline` (sigterm). */
 export interface ExitRecord {
   pid: number;
   code: number;
+  /** The process ended through `process.exit()` (its own SIGTERM handler, typically), not by its event loop emptying. */
+  explicit: boolean;
+  /** The module host's shutdown, when the process is sse-soak's own sigterm child. */
+  shutdown?: HostShutdown;
   /** The count checks of the process at exit against the marked baseline. */
   checks: unknown[];
   /** Refed timers and other active resources left at exit. */

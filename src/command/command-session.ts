@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import os from 'node:os';
@@ -10,6 +11,8 @@ import {
   type AgentMethod,
   type ExitRecord,
   type FromAgent,
+  type HostShutdown,
+  type KeptAlive,
   type ToAgent,
 } from '../agent/protocol.ts';
 import { TargetError, UsageError } from '../errors/soak-error.ts';
@@ -17,7 +20,7 @@ import type { MeterSnapshot } from '../harness/meter-snapshot.ts';
 import type { ProcessMemory, Readings } from '../harness/readings.ts';
 import type { SnapshotFile } from '../soak/heap-snapshots.ts';
 import type { HeapSample } from '../meters/heap-meter.ts';
-import type { ActiveTimer, PendingTimer } from '../meters/timer-meter.ts';
+import type { PendingTimer } from '../meters/timer-meter.ts';
 import { packageRoot } from '../package-info.ts';
 import type { Check } from '../report/report.ts';
 
@@ -45,8 +48,12 @@ export interface CommandSession {
   /** The command's process (a launcher such as npm, or the server itself). */
   readonly child: ChildProcess;
   publish(): Promise<void>;
-  markBaseline(): Promise<void>;
-  activeTimers(): Promise<ActiveTimer[]>;
+  /** The sigterm baseline, kept by the agent for its record at exit: taken once the server's sockets have closed (within waitMs). */
+  markBaseline(waitMs?: number): Promise<MeterSnapshot>;
+  /** What keeps the process alive (asked before it is killed). */
+  keptAlive(): Promise<KeptAlive>;
+  /** What sse-soak's module host did at SIGTERM, when the process is one (and it got that far). */
+  shutdownRecord(): Promise<HostShutdown | undefined>;
   /** Resolves when the measured server's process has gone (its agent's socket closed). */
   readonly serverGone: Promise<void>;
   /** The agent's record of the process at exit (after markBaseline), when it wrote one. */
@@ -65,14 +72,26 @@ export interface CommandOptions {
   /** Where the command's stdout and stderr go (the target log). */
   output?: (text: string) => void;
   signal?: AbortSignal;
+  /** More environment for the command. */
+  env?: Record<string, string>;
+  /** How errors name what was started: "command `node server.js`" unless given. */
+  label?: string;
 }
 
-/** The agent's entry in the built package: Node preloads it with `--import` into every process of the command. */
-export function agentEntry(): string {
+/**
+ * What Node preloads with `--import` into every process of the command: the agent's entry
+ * in the built package; or, when sse-soak itself runs from its TypeScript sources (its own
+ * tests), tsx's loader and the agent's source, so that the agent and sse-soak's module host
+ * share one copy of the meters.
+ */
+export function agentPreload(): string[] {
+  if (import.meta.url.endsWith('.ts')) {
+    return [pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, new URL('../agent/agent.ts', import.meta.url).href];
+  }
   const file = path.join(packageRoot, 'dist', 'src', 'agent', 'agent.js');
   if (!existsSync(file))
     throw new UsageError('the package is not built (no dist/src/agent/agent.js): run `npm ci` or `npm run build` in its folder');
-  return pathToFileURL(file).href;
+  return [pathToFileURL(file).href];
 }
 
 /**
@@ -91,10 +110,17 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
   const agents = createServer();
   await new Promise<void>((resolve, reject) => agents.once('error', reject).listen(socketPath, resolve));
   const port = await freePort();
-  const nodeOptions = [process.env.NODE_OPTIONS, `--import=${agentEntry()}`].filter(Boolean).join(' ');
+  const nodeOptions = [process.env.NODE_OPTIONS, ...agentPreload().map((p) => `--import=${p}`)].filter(Boolean).join(' ');
   const child = spawn(command, args, {
     cwd: options.cwd,
-    env: { ...process.env, NODE_OPTIONS: nodeOptions, PORT: String(port), [AGENT_SOCKET_ENV]: socketPath, [AGENT_EXIT_FILE_ENV]: exitFile },
+    env: {
+      ...process.env,
+      ...options.env,
+      NODE_OPTIONS: nodeOptions,
+      PORT: String(port),
+      [AGENT_SOCKET_ENV]: socketPath,
+      [AGENT_EXIT_FILE_ENV]: exitFile,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -119,7 +145,7 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
     rmSync(dir, { recursive: true, force: true });
   };
   const tail = () => stderr.trim().split('\n').slice(-5).join(' | ');
-  const shown = options.argv.join(' ');
+  const shown = options.label ?? `command \`${options.argv.join(' ')}\``;
 
   let socket: Socket;
   let hello: Listening;
@@ -129,7 +155,7 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
         () =>
           reject(
             new TargetError(
-              `command \`${shown}\`: its server did not listen within ${options.listenTimeoutMs} ms${stderr ? `; its stderr: ${tail()}` : ''}`,
+              `${shown}: its server did not listen within ${options.listenTimeoutMs} ms${stderr ? `; its stderr: ${tail()}` : ''}`,
               { code: 'SSE_SOAK_NEVER_LISTENED' },
             ),
           ),
@@ -143,14 +169,14 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
             ? new UsageError(`command not found: ${command} (it is run with no shell, from ${options.cwd})`, {
                 code: 'SSE_SOAK_COMMAND_NOT_FOUND',
               })
-            : new TargetError(`command \`${shown}\` could not start: ${error.message}`, { code: 'SSE_SOAK_COMMAND_FAILED' }),
+            : new TargetError(`${shown} could not start: ${error.message}`, { code: 'SSE_SOAK_COMMAND_FAILED' }),
         );
       });
       void exited.then(({ code, signal }) => {
         clearTimeout(timer);
         reject(
           new TargetError(
-            `command \`${shown}\` exited (${code !== null ? `code ${code}` : `signal ${signal}`}) before its server listened${stderr ? `; its stderr: ${tail()}` : ''}`,
+            `${shown} exited (${code !== null ? `code ${code}` : `signal ${signal}`}) before its server listened${stderr ? `; its stderr: ${tail()}` : ''}`,
             { code: 'SSE_SOAK_EXITED_BEFORE_LISTENING' },
           ),
         );
@@ -172,7 +198,7 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
           if (message.type === 'refused') {
             clearTimeout(timer);
             reject(
-              new TargetError(`command \`${shown}\`: sse-soak's agent could not load: ${message.message}`, {
+              new TargetError(`${shown}: sse-soak's agent could not load: ${message.message}`, {
                 code: 'SSE_SOAK_AGENT_REFUSED',
               }),
             );
@@ -243,8 +269,9 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
     readings,
     child,
     publish: () => call<void>('publish'),
-    markBaseline: () => call<void>('markBaseline'),
-    activeTimers: () => call<ActiveTimer[]>('activeTimers'),
+    markBaseline: (waitMs = 0) => call<MeterSnapshot>('markBaseline', waitMs),
+    keptAlive: () => call<KeptAlive>('keptAlive'),
+    shutdownRecord: () => call<HostShutdown | undefined>('shutdownRecord'),
     serverGone,
     exitRecord: () => {
       try {

@@ -1,6 +1,6 @@
 import { COMMAND_NO_FETCH, type CommandTargetOptions, commandHome } from '../harness/target-home.ts';
 import { ClientThread } from '../clients/client-thread.ts';
-import { TargetError, UsageError } from '../errors/soak-error.ts';
+import { UsageError } from '../errors/soak-error.ts';
 import type { RunSettings } from '../harness/defaults.ts';
 import { assertMeasurable } from '../harness/measurable.ts';
 import { preflight } from '../harness/preflight.ts';
@@ -14,7 +14,7 @@ import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import { validateSkipChecks } from '../verdict/check-policy.ts';
 import { runVerdict } from '../verdict/verdicts.ts';
-import { runCommandSigterm } from './command-sigterm.ts';
+import { runSigterm } from '../harness/sigterm/run-sigterm.ts';
 import { startCommand } from './command-session.ts';
 
 export interface CommandRunOptions extends CommandTargetOptions {
@@ -73,7 +73,13 @@ export async function executeCommandRun(all: readonly Scenario[], options: Comma
   const requests = new RequestSource(target.request, session.url);
   let found: Pick<Report['target'], 'request' | 'establishment'> = {};
   try {
-    const { establish, establishment } = await preflight(name, target, session.url + target.path, requests, settings.connectionTimeoutMs);
+    const { establish, establishment } = await preflight(
+      home.subject,
+      target,
+      session.url + target.path,
+      requests,
+      settings.connectionTimeoutMs,
+    );
     found = { request: requests.shape(), establishment };
     options.onProgress?.({
       type: 'run-start',
@@ -96,7 +102,7 @@ export async function executeCommandRun(all: readonly Scenario[], options: Comma
       (scenario) =>
         scenario.kind === 'connections'
           ? onHome(scenario)
-          : runCommandSigterm(session, {
+          : runSigterm(session, {
               path: target.path,
               firstEvent: target.firstEvent,
               establish,
@@ -106,9 +112,6 @@ export async function executeCommandRun(all: readonly Scenario[], options: Comma
             }),
       { signal: options.signal, onProgress: options.onProgress, skip },
     );
-  } catch (error) {
-    if (error instanceof TargetError) error.message = error.message.replace(/^target /, 'command ');
-    throw error;
   } finally {
     await clients?.stop();
     await requests.reset();

@@ -136,7 +136,7 @@ export async function executeRun(all: readonly Scenario[], options: RunOptions =
     runnable = selected.filter((s) => !omitted.some((o) => o.scenario === s.name));
     requests = new RequestSource(loaded.target.request, home.url);
     const { establish, establishment } = await preflight(
-      loaded.name,
+      home.subject,
       loaded.target,
       home.url + loaded.target.path,
       requests,
@@ -155,6 +155,7 @@ export async function executeRun(all: readonly Scenario[], options: RunOptions =
     });
     const processEnv: ProcessScenarioEnv = {
       spec: childSpec!,
+      target: { path: loaded.target.path, firstEvent: loaded.target.firstEvent },
       cwd,
       reference,
       adapter: adapterChoice,

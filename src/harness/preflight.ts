@@ -33,7 +33,8 @@ export interface PreflightResult {
  * response has started.
  */
 export async function preflight(
-  name: string,
+  /** How errors name the target: "target <name>", "command `<argv>`". */
+  subject: string,
   target: Target,
   url: string,
   requests: RequestSource,
@@ -42,7 +43,7 @@ export async function preflight(
 ): Promise<PreflightResult> {
   let method = requests.fixed?.method ?? 'GET';
   const fail = (cause: string, code: string): never => {
-    throw new TargetError(`target ${name}: preflight: ${method} ${target.path} ${cause}`, { code });
+    throw new TargetError(`${subject}: preflight: ${method} ${target.path} ${cause}`, { code });
   };
   const before = loggedErrors().length;
   let stream: HttpStream;
@@ -51,8 +52,7 @@ export async function preflight(
     method = request.method;
     stream = await inHarness(() => openHttpStream(url, { timeoutMs, request }));
   } catch (error) {
-    if (error instanceof SoakError)
-      throw new TargetError(`target ${name}: preflight: ${error.message}`, { code: error.code, cause: error });
+    if (error instanceof SoakError) throw new TargetError(`${subject}: preflight: ${error.message}`, { code: error.code, cause: error });
     return fail(`got no response within ${timeoutMs} ms (${(error as Error).message})`, 'SSE_SOAK_NO_RESPONSE');
   } finally {
     await requests.reset();

@@ -17,6 +17,8 @@ import { LocalReadings, type Readings } from './readings.ts';
  */
 export interface TargetHome {
   name: string;
+  /** How errors name it: "target <name>", or "command `<argv>`". */
+  subject: string;
   target: Target;
   /** `http://host:port`, without the path. */
   url: string;
@@ -48,6 +50,7 @@ export async function serveModule(
   const served = await serveTarget(target, { adapter: adapter?.create });
   return {
     name,
+    subject: `target ${name}`,
     target,
     url: served.url,
     port: served.port,
@@ -87,6 +90,7 @@ export function commandHome(session: CommandSession, options: CommandTargetOptio
   const { pid, host, port, node } = session.listening;
   return {
     name,
+    subject: `command \`${name}\``,
     target: {
       name,
       path: options.path,

@@ -62,6 +62,8 @@ export interface ConnectionScenario {
 export interface ProcessScenarioEnv {
   /** The --target spec, loaded again in the child. */
   spec: string;
+  /** The target's path and first event, as loaded in this process. */
+  target: Pick<Target, 'path' | 'firstEvent'>;
   cwd: string;
   reference: ReferenceOptions;
   adapter: AdapterChoice;
@@ -80,7 +82,7 @@ export interface PreparedProcess {
   stop(): Promise<void>;
 }
 
-/** A scenario with a runner of its own (sigterm runs the target in a child process). */
+/** A scenario with a runner of its own (sigterm runs the target in a process of its own). */
 export interface ProcessScenario {
   kind: 'process';
   name: string;

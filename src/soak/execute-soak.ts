@@ -142,7 +142,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     const source = new RequestSource(target.request, url);
     requests = source;
     const { establish, establishment } = await preflight(
-      name,
+      home.subject,
       target,
       url + target.path,
       source,

@@ -1,198 +1,238 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { ExitRecord, HostShutdown, KeptAlive } from '../../agent/protocol.ts';
 import { ClientPool } from '../../clients/client-pool.ts';
-import type { Establish } from '../../clients/wire-request.ts';
-import type { RunSettings } from '../defaults.ts';
 import { fetchUntilEventThenAbort } from '../../clients/fetch-stream.ts';
 import { type HttpStream, openHttpStream, type StreamEnd } from '../../clients/http-stream.ts';
 import { requestThenLeave } from '../../clients/raw-request.ts';
-import { InterruptedError, ScenarioError } from '../../errors/scenario-error.ts';
+import type { Establish } from '../../clients/wire-request.ts';
+import { type CommandSession, startCommand } from '../../command/command-session.ts';
+import { InterruptedError } from '../../errors/scenario-error.ts';
+import { SoakError } from '../../errors/soak-error.ts';
+import { inHarness } from '../../meters/async-owner.ts';
 import type { Check, ScenarioResult } from '../../report/report.ts';
 import { clientOptions, openEstablished } from '../../scenario/establish.ts';
-import { RequestSource } from '../request-source.ts';
-import type { ProcessScenarioEnv, ScenarioContext } from '../../scenario/scenario.ts';
-import { inHarness } from '../../meters/async-owner.ts';
-import { compareSnapshots } from '../../verdict/compare-snapshots.ts';
+import type { PreparedProcess, ProcessScenarioEnv, ScenarioContext } from '../../scenario/scenario.ts';
 import { notApplicable, unmeasured } from '../../verdict/count-check.ts';
 import { exitCheck, streamsEndedCheck } from '../../verdict/sigterm-checks.ts';
 import { scenarioVerdict } from '../../verdict/verdicts.ts';
-import { lastLine, MessageQueue, readExitRecord } from './child-channel.ts';
-import { spawnChild } from './spawn-child.ts';
+import type { RunSettings } from '../defaults.ts';
+import { RequestSource } from '../request-source.ts';
+import { MODULE_HOST_ENV, type ModuleHostConfig } from './module-host-config.ts';
 
-const READY_TIMEOUT_MS = 20_000;
-const STDERR_TAIL = 2_000;
-/** How long the IPC channel may stay up after the exit, for messages still in flight. */
-const DISCONNECT_WAIT_MS = 1_000;
+/** How long a target module's host may take to load it and listen. */
+const HOST_LISTEN_TIMEOUT_MS = 20_000;
 
-export interface SigtermChild {
-  child: ReturnType<typeof spawnChild>;
-  messages: MessageQueue;
-  exitRecord: ReturnType<typeof readExitRecord>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  disconnected: Promise<void>;
-  stderr(): string;
-  /** Kills the child if it still runs (a run that stops before its turn). */
-  stop(): Promise<void>;
+/** A target module's sigterm server, booting while the in-process scenarios run. */
+export interface ModuleHost extends PreparedProcess {
+  session: Promise<CommandSession>;
 }
 
 /**
- * Starts the child: it loads the target and serves it, and waits. The run starts it while
- * the in-process scenarios run (another process, so it does not share their measurements),
- * and the scenario takes it over when its turn comes.
+ * Starts the target module afresh in a process of its own, served by sse-soak's module host
+ * (module-host.ts) with the agent preloaded: from then on it is measured exactly as a
+ * user's server started as a command is. The run starts it while the in-process scenarios
+ * run (another process: it does not share their measurements).
  */
-export function startSigtermChild(env: ProcessScenarioEnv): SigtermChild {
-  const { settings } = env;
-  const child = spawnChild({
+export function startModuleHost(env: ProcessScenarioEnv): ModuleHost {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = fileURLToPath(new URL(`./module-host.${fromSource ? 'ts' : 'js'}`, import.meta.url));
+  const config: ModuleHostConfig = {
     spec: env.spec,
     cwd: env.cwd,
     reference: env.reference,
     adapter: env.adapter,
-    settings: { settleMs: settings.settleMs, sigtermDrainMs: settings.sigtermDrainMs },
+    drainMs: env.settings.sigtermDrainMs,
+  };
+  const session = startCommand({
+    argv: [process.execPath, '--enable-source-maps', entry],
+    cwd: env.cwd,
+    listenTimeoutMs: HOST_LISTEN_TIMEOUT_MS,
+    output: env.output,
+    signal: env.signal,
+    env: { [MODULE_HOST_ENV]: JSON.stringify(config) },
+    label: `the sigterm child (target ${env.spec})`,
   });
-  let stderr = '';
-  child.stderr!.on('data', (b: Buffer) => {
-    stderr = (stderr + b.toString()).slice(-STDERR_TAIL);
-    env.output?.(b.toString());
-  });
-  child.stdout!.on('data', (b: Buffer) => env.output?.(b.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
+  session.catch(() => {}); // Reported when the scenario takes it over.
   return {
-    child,
-    exitRecord: readExitRecord(child),
-    messages: new MessageQueue(child),
-    exited,
-    disconnected: new Promise<void>((resolve) => (child.connected ? child.once('disconnect', () => resolve()) : resolve())),
-    stderr: () => stderr,
+    session,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
+      await (await session.catch(() => undefined))?.stop();
     },
   };
 }
 
+/** `sigterm` of a target module: its own process, started by startModuleHost, signalled and judged. */
+export async function runModuleSigterm(env: ProcessScenarioEnv, prepared?: ModuleHost): Promise<ScenarioResult> {
+  const started = performance.now();
+  const host = prepared ?? startModuleHost(env);
+  let session: CommandSession;
+  try {
+    session = await host.session;
+  } catch (error) {
+    return sigtermRecord(env.settings, started).result({
+      error: {
+        code: error instanceof SoakError ? error.code : 'SSE_SOAK_SCENARIO',
+        message: error instanceof Error ? error.message : String(error),
+        phase: 'child',
+      },
+    });
+  }
+  // The target's request function runs here, in the harness's process, against the child.
+  const requests = new RequestSource(env.request, session.url);
+  try {
+    return await runSigterm(session, {
+      path: env.target.path,
+      firstEvent: env.target.firstEvent,
+      establish: env.establish ?? { firstEvent: env.target.firstEvent },
+      requests,
+      settings: env.settings,
+      signal: env.signal,
+    });
+  } finally {
+    await requests.reset();
+    await session.stop();
+  }
+}
+
 /**
- * The pod's last minutes: the target, loaded afresh in a child process, is warmed up with a
- * short mix of the other disconnect kinds, takes its baseline, serves the mix again, holds
- * open streams and gets SIGTERM. It must release everything and exit by itself within the
- * grace period; a leaked ref'd timer keeps it alive, and then it is killed and the check
- * names what kept it alive. A target that exits from its own SIGTERM handler is judged on
- * that exit; its meters could not be read, and the report says so.
+ * The pod's last minutes, against a server in a process of its own (a target module's host,
+ * or a user's command): a short mix of the disconnect kinds warms it up, its baseline is
+ * taken, the mix is served again, streams are held open, and the very process that listens
+ * gets SIGTERM. It must release everything and exit by itself within the grace period; a
+ * leaked ref'd timer keeps it alive, and then it is asked what keeps it alive, read, and
+ * killed. Its agent records the count meters at exit against the baseline. A process that
+ * ends itself with process.exit() is judged on that exit; its counts at exit are moot.
  */
-export async function runSigtermScenario(env: ProcessScenarioEnv, prepared?: SigtermChild): Promise<ScenarioResult> {
+export async function runSigterm(
+  session: CommandSession,
+  env: { path: string; firstEvent?: string; establish: Establish; requests: RequestSource; settings: RunSettings; signal?: AbortSignal },
+): Promise<ScenarioResult> {
   const started = performance.now();
   const { settings } = env;
-  const session = prepared ?? startSigtermChild(env);
-  const { child, exitRecord, messages, exited, disconnected } = session;
-  const stderrOf = session.stderr;
   const { pool, stats, count, result: base } = sigtermRecord(settings, started);
   let streams: HttpStream[] = [];
-  let source: RequestSource | undefined;
   try {
-    const ready = await messages.next(READY_TIMEOUT_MS, stderrOf);
-    if (ready.type === 'error') {
-      return base({ error: { code: ready.code, message: ready.message, phase: ready.phase } });
-    }
-    if (ready.type !== 'ready') throw new ScenarioError(`unexpected message '${ready.type}' from the child`, 'child');
-    // The target's request function runs here, in the harness's process, against the child.
-    source = new RequestSource(env.request, `http://127.0.0.1:${ready.port}`);
+    const { host, port } = session.listening;
     const clients = sigtermClients({
-      origin: { host: '127.0.0.1', port: ready.port, path: ready.path },
-      firstEvent: ready.firstEvent,
+      origin: { host, port, path: env.path },
+      firstEvent: env.firstEvent,
       establish: env.establish,
-      requests: source,
+      requests: env.requests,
       pool,
       settings,
       count,
       signal: env.signal,
     });
-    const { mix } = clients;
-
     // The warm-up, then the baseline: a target that starts a per-process timer or adds one
     // process hook on its first requests must not read as leaking.
-    await mix('warmup.');
-    child.send({ type: 'baseline' });
-    const measured = await messages.next(READY_TIMEOUT_MS, stderrOf);
-    if (measured.type !== 'baseline') throw new ScenarioError(`expected the child's baseline, got '${measured.type}'`, 'child');
+    await clients.mix('warmup.');
+    const baseline = await session.markBaseline(settings.settleMs);
     // The mix: every disconnect kind that reaches a server over a socket.
-    await mix('mix.');
+    await clients.mix('mix.');
     await pool.close();
-
     // K open streams, then SIGTERM.
     streams = await clients.hold(settings.sigtermOpen);
+    if (env.signal?.aborted) throw new InterruptedError();
     const endings = watchEndings(streams);
     let killed = false;
     const termAt = performance.now();
-    child.kill('SIGTERM');
-    // Unref'd: the child keeps the loop alive while it runs; a pending grace timer must not
-    // keep the caller's process alive after the child is gone.
-    const outcome = await Promise.race([exited, sleep(settings.sigtermGraceMs, 'timeout' as const, { ref: false })]);
+    process.kill(session.listening.pid, 'SIGTERM');
+    // Unref'd: a pending grace timer must not keep the caller's process alive after the server is gone.
+    const outcome = await Promise.race([session.serverGone, sleep(settings.sigtermGraceMs, 'timeout' as const, { ref: false })]);
+    let keptAlive: KeptAlive | undefined;
+    let atKill: Check[] | undefined;
+    let shutdown: HostShutdown | undefined;
     if (outcome === 'timeout') {
+      // Still running after the grace period: what keeps it alive, and its counts against the
+      // baseline, read from the live process before it is killed.
+      keptAlive = await session.keptAlive().catch(() => undefined);
+      atKill = await session.readings
+        .snapshot()
+        .then((final) => session.readings.checks(baseline, final))
+        .catch(() => undefined);
+      shutdown = await session.shutdownRecord().catch(() => undefined);
       killed = true;
       endings.freeze();
-      child.kill('SIGKILL');
+      await session.stop();
     }
-    const exit = await exited;
     const exitMs = Math.round(performance.now() - termAt);
-    // Every message the child sent is delivered before 'disconnect'.
-    await Promise.race([disconnected, sleep(DISCONNECT_WAIT_MS, undefined, { ref: false })]);
-    const final = messages.take('final');
-    // Bounded: a grandchild that inherited the descriptor could hold the pipe open.
-    const record = await Promise.race([exitRecord, sleep(DISCONNECT_WAIT_MS, undefined, { ref: false })]);
     await sleep(20); // lets the clients see the sockets the exit closed
+    const record = session.exitRecord();
+    shutdown ??= record?.shutdown;
+    const direct = session.child.pid === session.listening.pid;
+    const code = record?.code ?? (direct ? session.child.exitCode : null);
     const { clean, cut, open } = endings.tally(stats, killed);
     stats.exitMs = exitMs;
-
+    if (shutdown) stats.shutdownMs = shutdown.shutdownMs;
     const checks: Check[] = [
       exitCheck(
-        { ...exit, killed, exitMs, graceMs: settings.sigtermGraceMs, stderrTail: lastLine(stderrOf()) },
-        final && { timers: final.final.timers, activeResources: final.activeResources },
+        {
+          code: killed ? null : code,
+          signal: killed ? 'SIGKILL' : direct ? session.child.signalCode : null,
+          killed,
+          exitMs,
+          graceMs: settings.sigtermGraceMs,
+          stderrTail: session.stderrTail().split(' | ').at(-1),
+        },
+        keptAlive,
       ),
       streamsEndedCheck({
         held: streams.length,
         clean,
         cut,
         openAtKill: killed ? open : 0,
-        cutByHarness: final?.cutStreams,
-        hasClose: final?.hasClose,
+        cutByHarness: shutdown?.cutStreams,
+        hasClose: shutdown?.hasClose,
       }),
+      ...countsAtExit(record, atKill, { killed, exitMs }),
     ];
-    if (final) {
-      stats.shutdownMs = final.shutdownMs;
-      checks.push(...compareSnapshots(measured.baseline, final.final, final.listenerGrowth));
-      if (final.closeError) checks.push({ meter: 'target-close', verdict: 'fail', reason: final.closeError });
-    } else {
-      const why =
-        record && !killed && record.shutdown !== 'done'
-          ? `not applicable: the target ended the process itself (exit code ${record.code} ${exitMs} ms after SIGTERM, from its own SIGTERM handler) before the harness's shutdown could read its meters; at exit it held ${record.atExit.timers} timers, ${record.atExit.listeners} process listeners and ${record.atExit.sockets} sockets, all gone with the process`
-          : undefined;
-      for (const meter of ['timers', 'process-listeners', 'sockets']) {
-        checks.push(
-          why
-            ? { meter, verdict: 'skipped', skippedBy: 'not-applicable', reason: why }
-            : unmeasured(
-                meter,
-                killed ? 'the child was killed before its shutdown reported its meters' : 'the child sent no readings before it exited',
-              ),
-        );
-      }
-    }
+    if (shutdown?.closeError) checks.push({ meter: 'target-close', verdict: 'fail', reason: shutdown.closeError });
     checks.push(notApplicable('heap', 'sigterm judges the exit and resource counts; heap slopes are measured by the other scenarios'));
     return base({ verdict: scenarioVerdict(checks, false), checks, stats });
   } catch (error) {
     if (error instanceof InterruptedError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
     return base({
-      error: { code: error instanceof ScenarioError ? error.code : 'SSE_SOAK_SCENARIO', message, phase: 'child' },
+      error: { code: 'SSE_SOAK_SCENARIO', message: error instanceof Error ? error.message : String(error), phase: 'measure' },
     });
   } finally {
     for (const s of streams) s.disconnect('fin');
     await pool.close();
-    await source?.reset();
-    await session.stop();
+    await env.requests.reset();
   }
+}
+
+const COUNTED = ['timers', 'process-listeners', 'sockets'];
+
+/**
+ * The count checks after SIGTERM: at the process's exit against the baseline (or read just
+ * before the kill). Its sockets close with it; its held streams are judged by streams-ended.
+ */
+function countsAtExit(record: ExitRecord | undefined, atKill: Check[] | undefined, exit: { killed: boolean; exitMs: number }): Check[] {
+  if (record?.explicit && !exit.killed) {
+    const why = `not applicable: the target ended the process itself (exit code ${record.code} ${exit.exitMs} ms after SIGTERM, from its own SIGTERM handler) before its event loop emptied; at exit it held ${record.atExit.timers} timers, ${record.atExit.listeners} process listeners and ${record.atExit.sockets} sockets, all gone with the process`;
+    return COUNTED.map((meter) => ({ meter, verdict: 'skipped' as const, skippedBy: 'not-applicable' as const, reason: why }));
+  }
+  const counted = (record?.checks as Check[] | undefined) ?? atKill;
+  if (counted) {
+    return [
+      ...counted.filter((c) => c.meter !== 'sockets'),
+      notApplicable(
+        'sockets',
+        record
+          ? "read at the process's exit, where its sockets close with it"
+          : 'its held streams were still open when it was killed (streams-ended counts them)',
+      ),
+    ];
+  }
+  return COUNTED.map((meter) =>
+    unmeasured(
+      meter,
+      exit.killed
+        ? 'the server was killed after the grace period, before its agent could record its exit'
+        : 'the agent wrote no record at exit',
+    ),
+  );
 }
 
 /**
