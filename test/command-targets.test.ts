@@ -187,6 +187,17 @@ describe('servers started as commands, through the binary', () => {
     expect(processesLeft()).toBe('');
   });
 
+  it('an agent that cannot load (the command runs a Node too old): one line, exit 3, nothing left running', async () => {
+    const { code, stderr } = await runBinary(
+      ['run', '--report-dir', dir, '--path', '/events', '--', 'node', 'test/fixtures/servers/node-http-server.mjs', 'before-auth', marker],
+      { env: { NODE_OPTIONS: '--import=./test/fixtures/servers/as-node-18.mjs' } },
+    );
+    expect(code, stderr).toBe(3);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/sse-soak's agent could not load: the agent needs Node 20\.19 or later; this process runs Node v18\.20\.4/);
+    expect(processesLeft()).toBe('');
+  });
+
   it('Ctrl-C mid-run: exit 130, a report that says so, and the server gone', async () => {
     const { code, stdout } = await runBinary(
       ['run', '--report-dir', dir, '--path', '/events', '--', 'node', 'test/fixtures/servers/node-http-server.mjs', 'before-auth', marker],
