@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../src/package-info.ts';
 import type { SoakReport } from '../src/soak/execute-soak.ts';
 import { runBinary } from './run-binary.ts';
 
@@ -36,6 +37,42 @@ describe('sse-soak soak (the real binary)', () => {
     expect(snaps.diff!.constructors.find((d) => d.name === 'Timeout')?.countDelta ?? 0).toBeLessThan(10);
     expect(html).toContain('What is retained');
     expect(html).toContain(`href="${path.basename(snaps.dir)}/1-warmup.heapsnapshot"`);
+    // Who holds it: no finger pointed at a clean server (no cluster of retainer paths reaches
+    // one object per ten connections churned between the snapshots).
+    expect(snaps.diff!.retainers!.clusters.map((c) => c.summary)).toEqual([]);
+    expect(stderr).not.toContain('held: ');
+    expect(html).toContain('Who holds it: no cluster');
+  });
+
+  it('a heap-only leak: who holds it, named by variable, file and the line that writes into it', async () => {
+    const dir = tempDir();
+    const { code, stdout, stderr } = await runBinary([
+      'soak',
+      '--target',
+      'reference:retains-per-connection',
+      '--connections',
+      '1500',
+      '--report-dir',
+      dir,
+    ]);
+    expect(code, stderr).toBe(1);
+    const report = JSON.parse(readFileSync(stdout.trim(), 'utf8')) as SoakReport;
+    const file = 'src/reference/variants/retains-per-connection.ts';
+    const pushes =
+      readFileSync(path.join(packageRoot, file), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('requestLog.push(')) + 1;
+    const [top] = report.snapshots!.diff!.retainers!.clusters;
+    const churned = report.snapshots!.files[1]!.connections - report.snapshots!.files[0]!.connections;
+    // Every record kept since the warm-up, in one cluster, held by the module-level array.
+    expect(top!.count).toBeGreaterThan(churned * 0.9);
+    expect(top!.count).toBeLessThanOrEqual(churned * 1.1);
+    expect(top!.path.at(-1)).toMatchObject({ edge: '->requestLog', writes: [`${file}:${pushes}`] });
+    expect(top!.path.at(-1)!.site).toMatch(new RegExp(`^${file.replaceAll('.', '\\.')}(:\\d+)?$`));
+    expect(stderr).toMatch(new RegExp(`held: [\\d,]+ × .* ->requestLog .*written at ${file.replaceAll('.', '\\.')}:${pushes}`));
+    const html = readFileSync(stdout.trim().replace(/\.json$/, '.html'), 'utf8');
+    expect(html).toContain('Who holds it');
+    expect(html).toContain(`@${top!.example.nodeId}`);
   });
 
   it("cancel-only: a rising line, a failure, the retained constructors and the interval's creation line", async () => {
@@ -84,6 +121,10 @@ describe('sse-soak soak (the real binary)', () => {
     expect(grew('Uint8Array')).toBeGreaterThan(grew('Timeout'));
     expect(snaps.diff!.constructors[0]!.sizeDelta).toBeGreaterThanOrEqual(snaps.diff!.constructors[1]!.sizeDelta);
     expect(stderr).toMatch(/retained since the warm-up \(heap snapshots\): .*Uint8Array \+[\d,]+ \([\d.]+ [KM]B\)/);
+    // Who holds it: a closure of the leaked session, at its line, holds the most.
+    const [top] = snaps.diff!.retainers!.clusters;
+    expect(top!.path.at(-1)!.site).toMatch(/^src\/reference\/stream-session\.ts:\d+$/);
+    expect(stderr).toMatch(/held: [\d,]+ × .* src\/reference\/stream-session\.ts:\d+/);
     expect(stderr).toContain(
       `heap snapshot (end, 3000 connections): ${path.relative(process.cwd(), path.join(snapshots, '2-end.heapsnapshot'))}`,
     );

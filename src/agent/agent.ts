@@ -21,6 +21,7 @@ import { MeterSet } from '../harness/meter-set.ts';
 import { LocalReadings } from '../harness/readings.ts';
 import type { MeterSnapshot } from '../harness/meter-snapshot.ts';
 import { compareSnapshots } from '../verdict/compare-snapshots.ts';
+import { mapSitesHere, type RawSite } from '../soak/retainer-paths.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AGENT_EXIT_FILE_ENV,
@@ -158,6 +159,9 @@ function start(path: string): void {
     },
     keptAlive: (): KeptAlive => ({ timers: timers.sample().target, activeResources: process.getActiveResourcesInfo() }),
     shutdownRecord: () => shutdown,
+    // Closures' sites in this process's heap snapshots, through the source maps this
+    // process holds (tsx keeps the maps of the TypeScript it compiled only here).
+    mapSites: (sites: RawSite[]) => mapSitesHere(sites),
   };
 
   function serve(path: string, hello: FromAgent): void {

@@ -22,7 +22,8 @@ export type AgentMethod =
   | 'publish'
   | 'markBaseline'
   | 'keptAlive'
-  | 'shutdownRecord';
+  | 'shutdownRecord'
+  | 'mapSites';
 
 export type FromAgent =
   /** This process listens: the server the harness measures. `publish`/`gauges` as registered through `globalThis.sseSoak`. */

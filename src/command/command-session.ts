@@ -19,6 +19,7 @@ import { TargetError, UsageError } from '../errors/soak-error.ts';
 import type { MeterSnapshot } from '../harness/meter-snapshot.ts';
 import type { ProcessMemory, Readings } from '../harness/readings.ts';
 import type { SnapshotFile } from '../soak/heap-snapshots.ts';
+import type { SiteMapper } from '../soak/retainer-paths.ts';
 import type { HeapSample } from '../meters/heap-meter.ts';
 import type { PendingTimer } from '../meters/timer-meter.ts';
 import { packageRoot } from '../package-info.ts';
@@ -54,6 +55,8 @@ export interface CommandSession {
   keptAlive(): Promise<KeptAlive>;
   /** What sse-soak's module host did at SIGTERM, when the process is one (and it got that far). */
   shutdownRecord(): Promise<HostShutdown | undefined>;
+  /** Closures' sites of the server's heap snapshots, mapped through the source maps its process holds. */
+  mapSites: SiteMapper;
   /** Resolves when the measured server's process has gone (its agent's socket closed). */
   readonly serverGone: Promise<void>;
   /** The agent's record of the process at exit (after markBaseline), when it wrote one. */
@@ -272,6 +275,7 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
     markBaseline: (waitMs = 0) => call<MeterSnapshot>('markBaseline', waitMs),
     keptAlive: () => call<KeptAlive>('keptAlive'),
     shutdownRecord: () => call<HostShutdown | undefined>('shutdownRecord'),
+    mapSites: (sites) => call<(string | undefined)[]>('mapSites', sites),
     serverGone,
     exitRecord: () => {
       try {

@@ -312,7 +312,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     await pool.close();
     await Promise.all([thread?.resetPool(), source.reset()]);
     const settled = await settle(() => readings.snapshot(), baseline, runSettings);
-    await snapshotter?.diff(done);
+    await snapshotter?.diff(done, cwd, session?.mapSites);
 
     const growth = growthCheck(
       series.map((s) => ({ x: s.connections, y: s.heapUsed })),

@@ -3,6 +3,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { size } from '../report/format-bytes.ts';
+import { type RetainerCluster, retainerClusters, type SiteMapper, type Snapshot } from './retainer-paths.ts';
 
 /** One heap snapshot the soak wrote. */
 export interface SnapshotFile {
@@ -35,6 +36,12 @@ export interface ConstructorDelta {
 export interface SnapshotDiff {
   /** Largest size growth first; only constructors that grew in count or size. */
   constructors: ConstructorDelta[];
+  /**
+   * Who holds the new objects of the constructors that grew most: their retainer paths,
+   * clustered by shape, largest retained size first (retainer-paths.ts). Only clusters of at
+   * least `floor` objects.
+   */
+  retainers?: { clusters: RetainerCluster[]; floor: number; ms: number };
   /** Over every constructor, shrinking ones included. */
   totalCountDelta: number;
   totalSizeDelta: number;
@@ -77,27 +84,40 @@ export async function writeSnapshot(dir: string, label: SnapshotFile['label'], c
  * frontend's own parser) read from the two files one after the other, then diffed by
  * constructor. Constructors of the same name from different source locations are summed.
  */
-export async function diffSnapshots(startFile: string, endFile: string, options: { top?: number } = {}): Promise<SnapshotDiff> {
+export async function diffSnapshots(
+  startFile: string,
+  endFile: string,
+  options: { top?: number; retainers?: { floor: number; cwd: string; mapSites?: SiteMapper } } = {},
+): Promise<SnapshotDiff> {
   const started = performance.now();
   let raw: Record<string, RawDelta> | undefined;
+  let end: unknown;
   // Loaded when a soak diffs, not when `run` starts.
   const { diffFromStreams } = await import('heap-snapshot-toolkit');
   for await (const item of diffFromStreams(createReadStream(startFile, 'utf8'), createReadStream(endFile, 'utf8'))) {
+    if (item.type === 'end') end = item.result;
     if (item.type === 'diff') raw = item.result as unknown as Record<string, RawDelta>;
   }
   if (!raw) throw new Error('the heap snapshot diff produced nothing');
-  return summariseDiff(Object.values(raw), options.top ?? 30, Math.round(performance.now() - started));
+  const diff = summariseDiff(Object.values(raw), options.top ?? 30, Math.round(performance.now() - started));
+  if (options.retainers && end) {
+    const at = performance.now();
+    const clusters = await retainerClusters(end as Snapshot, Object.values(raw), { ...options.retainers, snapshotFile: endFile });
+    diff.retainers = { clusters, floor: options.retainers.floor, ms: Math.round(performance.now() - at) };
+  }
+  return diff;
 }
 
 interface RawDelta {
   name: string;
+  addedIndexes: number[];
   addedCount: number;
   removedCount: number;
   addedSize: number;
   removedSize: number;
 }
 
-export function summariseDiff(raw: readonly RawDelta[], top: number, ms = 0): SnapshotDiff {
+export function summariseDiff(raw: readonly Omit<RawDelta, 'addedIndexes'>[], top: number, ms = 0): SnapshotDiff {
   const byName = new Map<string, ConstructorDelta>();
   for (const r of raw) {
     const d = byName.get(r.name) ?? {

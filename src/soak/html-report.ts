@@ -100,6 +100,31 @@ ${retainedSection(report, htmlFile)}
 
 const signedSize = (n: number) => `${n >= 0 ? '+' : ''}${size(n)}`;
 
+/** Who holds what grew: every cluster of retainer paths, with the snapshot and node id to open in DevTools. */
+function heldBy(diff: NonNullable<SoakReport['snapshots']>['diff'], link: (file: string) => string): string {
+  const retainers = diff?.retainers;
+  if (!retainers) return '';
+  if (retainers.clusters.length === 0)
+    return `<p>Who holds it: no cluster of new objects reached ${retainers.floor} objects (one per ten connections churned between the snapshots).</p>`;
+  const rows = retainers.clusters
+    .map((c) => {
+      const path = c.path
+        .map(
+          (s) =>
+            `← <code>${esc(s.edge)}</code> ${esc(s.holder)}${s.site ? ` <code>${esc(s.site)}</code>` : ''}${s.writes ? `, written at <code>${esc(s.writes.join(', '))}</code>` : ''}`,
+        )
+        .join('<br>');
+      const holds = c.holds.map((h) => `${esc(h.constructor)} ×${h.count.toLocaleString('en-US')}`).join(', ');
+      return `<tr><td>${c.count.toLocaleString('en-US')} × <code>${esc(c.constructor)}</code>${holds ? `<br><small>with ${holds}</small>` : ''}</td><td>${size(c.retainedSize)}</td><td>${path || '(a GC root)'}</td><td>${link(c.example.snapshot)} <code>@${c.example.nodeId}</code></td></tr>`;
+    })
+    .join('\n');
+  return `<h3>Who holds it</h3>
+<p>The shortest retainer path of the new objects of the constructors that grew most, clustered by shape, largest retained size first (${retainers.ms} ms). To see one in DevTools: Memory, Load the snapshot, then search the Summary for the node id.</p>
+<table><tr><th>objects</th><th>retained</th><th>held by</th><th>open in DevTools</th></tr>
+${rows}
+</table>`;
+}
+
 /** The snapshot diff as a table, and where the snapshot files are (linked relative to the page). */
 function retainedSection(report: SoakReport, htmlFile?: string): string {
   const snaps = report.snapshots;
@@ -131,7 +156,8 @@ ${
     ? `<p>Objects alive at the end that were not at the end of the warm-up, by constructor, largest shallow size first (${diff.grewCount} grew; all together ${diff.totalCountDelta >= 0 ? '+' : ''}${diff.totalCountDelta} objects, ${signedSize(diff.totalSizeDelta)}). Grey rows are V8's own code and metadata.</p>
 <table><tr><th>constructor</th><th>count</th><th>shallow size</th><th>new</th><th>gone</th></tr>
 ${rows}
-</table>`
+</table>
+${heldBy(diff, link)}`
     : `<p>No diff: ${esc(snaps.error ?? 'unknown')}</p>`
 }`;
 }

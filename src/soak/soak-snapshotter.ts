@@ -1,5 +1,6 @@
 import { diffSnapshots, type SnapshotFile, writeSnapshot } from './heap-snapshots.ts';
 import { messageOf } from '../target/load-target.ts';
+import type { SiteMapper } from './retainer-paths.ts';
 import type { SoakSnapshots } from './soak-report.ts';
 
 /**
@@ -34,8 +35,12 @@ export class SoakSnapshotter {
     }
   }
 
-  /** Diffs the warm-up and end snapshots, once the soak is over after `connections`. */
-  async diff(connections: number): Promise<void> {
+  /**
+   * Diffs the warm-up and end snapshots, once the soak is over after `connections`, and
+   * finds who holds what grew. A cluster of retainer paths counts when it has at least one
+   * object per ten connections churned between the snapshots.
+   */
+  async diff(connections: number, cwd = process.cwd(), mapSites?: SiteMapper): Promise<void> {
     if (this.failed) return;
     const [warm, end] = this.state.files;
     if (!warm || !end) {
@@ -43,7 +48,8 @@ export class SoakSnapshotter {
       return;
     }
     try {
-      this.state.diff = await diffSnapshots(warm.file, end.file);
+      const floor = Math.max(10, Math.ceil((end.connections - warm.connections) / 10));
+      this.state.diff = await diffSnapshots(warm.file, end.file, { retainers: { floor, cwd, mapSites } });
     } catch (error) {
       this.state.error = `the heap snapshots could not be read: ${messageOf(error)}`;
     }

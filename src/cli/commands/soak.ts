@@ -116,6 +116,8 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
         if (report.snapshots?.diff) {
           const label = report.verdict === 'fail' ? 'retained since the warm-up' : 'largest growth since the warm-up, no leak judged';
           io.stderr.write(`  ${label} (heap snapshots): ${describeRetained(report.snapshots.diff)}\n`);
+          // Who holds it: the top clusters of retainer paths, one line each (all of them are in the reports).
+          for (const c of report.snapshots.diff.retainers?.clusters.slice(0, 2) ?? []) io.stderr.write(`  held: ${c.summary}\n`);
         } else if (report.snapshots?.error) io.stderr.write(`  no snapshot diff: ${report.snapshots.error}\n`);
         const file = await writeReport(setup.reportDir, report);
         const html = file.replace(/\.json$/, '.html');

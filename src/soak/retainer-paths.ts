@@ -1,0 +1,438 @@
+import { readFileSync } from 'node:fs';
+import { findSourceMap, SourceMap } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { size } from '../report/format-bytes.ts';
+
+/**
+ * Who holds what grew: for the constructors that grew most between the two heap snapshots,
+ * the shortest retainer path of their new objects (those whose heap id the first snapshot
+ * did not have), clustered by shape, as memlab's leak traces are. Read from DevTools' own
+ * heap-snapshot model (heap-snapshot-toolkit), on the end snapshot: its distances to the GC
+ * roots (computed without weak edges), its retainer lists, and its closures' script
+ * locations.
+ */
+
+/** One step from an object towards the GC roots: the edge that holds it, and its holder. */
+export interface RetainerStep {
+  /** DevTools' notation: `.prop`, `[n]` (an element), `->var` (a closure's context variable), `{internal}`. */
+  edge: string;
+  /** The holder's class: a constructor's name, `Array`, `Map`, `(closure name)`, `system / Context`... */
+  holder: string;
+  /** For a closure (or the closure whose context holds a variable): where it is defined, `file:line` (a module: its file). */
+  site?: string;
+  /**
+   * For a variable: the lines of its file that insert into it (`x.push(`, `x.set(`, `x.add(`,
+   * `x[k] =`), found by reading the source, since a heap snapshot does not say which line
+   * made an object.
+   */
+  writes?: string[];
+}
+
+export interface RetainerCluster {
+  /** The grown constructor these objects are. */
+  constructor: string;
+  /** New objects on this path (estimated from a sample when there are many). */
+  count: number;
+  /** Their retained size together (bytes), as DevTools computes it. */
+  retainedSize: number;
+  /** From the object up to the first named holder (a variable, a closure with its site), nearest first. */
+  path: RetainerStep[];
+  /** Other grown constructors found inside these objects (their clusters were folded into this one). */
+  holds: { constructor: string; count: number }[];
+  /** The same, in one line. */
+  summary: string;
+  /** One of the objects, to open in DevTools (load the snapshot, then find `@<id>` in the Summary view). */
+  example: { snapshot: string; nodeId: number };
+}
+
+/** What is read of DevTools' JSHeapSnapshot (heap-snapshot-toolkit ships no types for it). */
+export interface Snapshot {
+  nodeFieldCount: number;
+  nodeDistances: Int32Array;
+  retainedSizes: Float64Array | Uint32Array;
+  createNode(index: number): SnapshotNode;
+  getLocation(index: number): { scriptId: number; lineNumber: number; columnNumber: number } | null;
+}
+interface SnapshotNode {
+  nodeIndex: number;
+  id(): number;
+  name(): string;
+  className(): string;
+  type(): string;
+  isRoot(): boolean;
+  ordinal(): number;
+  retainers(): Iterator<{ node(): SnapshotNode; edge(): SnapshotEdge }>;
+  edges(): Iterator<SnapshotEdge>;
+}
+interface SnapshotEdge {
+  name(): string;
+  type(): string;
+  isWeak(): boolean;
+  isInvisible(): boolean;
+  node(): SnapshotNode;
+  toString(): string;
+}
+interface Iterator<T> {
+  hasNext(): boolean;
+  next(): void;
+  item(): T;
+}
+
+/** The diff's entry for one constructor (DevTools' Diff: node indexes in the end snapshot of the objects it added). */
+export interface ClassDiff {
+  name: string;
+  addedIndexes: number[];
+  addedSize: number;
+  removedSize: number;
+}
+
+const MAX_STEPS = 10;
+const SAMPLE = 300;
+/** The constructors looked into: the ones that grew most in size. */
+const CLASSES = 8;
+/** V8's own bookkeeping and JIT output: never a program's holder. */
+const SKIPPED = new Set(['(compiled code)', '(system)', '(concatenated string)', '(sliced string)']);
+
+/**
+ * The clusters, largest retained size first. `floor`: a cluster with fewer objects than this
+ * is noise (a parser free list, a cache warming up): the connections churned between the
+ * two snapshots divided by 10, so that a leak of one object in every tenth connection still
+ * shows and a fixed-size pool does not. `cwd` shortens the file names.
+ */
+export async function retainerClusters(
+  snapshot: Snapshot,
+  diff: readonly ClassDiff[],
+  options: { floor: number; cwd: string; snapshotFile: string; mapSites?: SiteMapper },
+): Promise<RetainerCluster[]> {
+  const sites = new Sites(snapshot, options.cwd);
+  const grown = diff
+    .filter((d) => !SKIPPED.has(d.name) && d.addedIndexes.length >= options.floor)
+    .sort((a, b) => b.addedSize - b.removedSize - (a.addedSize - a.removedSize))
+    .slice(0, CLASSES);
+  const clusters: RetainerCluster[] = [];
+  for (const d of grown) {
+    const added = d.addedIndexes;
+    const stride = Math.max(1, added.length / SAMPLE);
+    const byShape = new Map<string, { path: RetainerStep[]; n: number; retained: number; example: number }>();
+    let sampled = 0;
+    for (let k = 0; k < added.length; k += stride) {
+      const index = added[Math.floor(k)]!;
+      sampled++;
+      const path = pathOf(snapshot, index, sites);
+      const key = path.map((step) => `${step.edge}|${step.holder}|${step.site ?? ''}`).join(' ');
+      const entry = byShape.get(key) ?? { path, n: 0, retained: 0, example: snapshot.createNode(index).id() };
+      entry.n++;
+      entry.retained += Number(snapshot.retainedSizes[index / snapshot.nodeFieldCount] ?? 0);
+      byShape.set(key, entry);
+    }
+    const scale = added.length / sampled;
+    for (const e of byShape.values()) {
+      const count = Math.round(e.n * scale);
+      if (count < options.floor) continue;
+      clusters.push({
+        constructor: d.name,
+        count,
+        retainedSize: Math.round(e.retained * scale),
+        path: e.path,
+        holds: [],
+        summary: '',
+        example: { snapshot: options.snapshotFile, nodeId: e.example },
+      });
+    }
+  }
+  const folded = fold(clusters);
+  // Sites are tokens until now (Sites): map them all at once, then name what writes into a variable.
+  const resolved = await (options.mapSites ?? mapSitesHere)(sites.raw).catch(() => sites.raw.map(() => undefined));
+  const resolve = (token: string) =>
+    token.replace(/«site (\d+)»/, (_, i: string) => {
+      const raw = sites.raw[Number(i)]!;
+      return shortSite(resolved[Number(i)] ?? `${raw.script}:${raw.line + 1}`, options.cwd);
+    });
+  for (const c of folded) {
+    for (const step of c.path) {
+      if (!step.site) continue;
+      step.site = resolve(step.site);
+      if (step.holder === '(module)') step.site = step.site.replace(/:\d+$/, '');
+      if (step.edge.startsWith('->')) {
+        const writes = writesTo(step.site.replace(/:\d+$/, ''), step.edge.slice(2), options.cwd);
+        if (writes.length) step.writes = writes;
+      }
+    }
+    c.summary = describeCluster(c);
+  }
+  return folded.sort((a, b) => b.retainedSize - a.retainedSize);
+}
+
+/**
+ * An object's shortest path towards the GC roots (DevTools' Retainers view, first row each
+ * time: the retainer nearest to a root, weak and invisible edges skipped), cut at the first
+ * holder a person can name: a closure's context variable, or a closure of the program.
+ */
+function pathOf(snapshot: Snapshot, index: number, sites: Sites): RetainerStep[] {
+  const steps: RetainerStep[] = [];
+  let node = snapshot.createNode(index);
+  const seen = new Set<number>([index]);
+  for (let i = 0; i < MAX_STEPS; i++) {
+    let best: { node: SnapshotNode; edge: SnapshotEdge; distance: number } | undefined;
+    for (const it = node.retainers(); it.hasNext(); it.next()) {
+      const r = it.item();
+      const edge = r.edge();
+      if (edge.isWeak() || edge.isInvisible()) continue;
+      const holder = r.node();
+      if (seen.has(holder.nodeIndex)) continue;
+      const distance = snapshot.nodeDistances[holder.nodeIndex / snapshot.nodeFieldCount]!;
+      if (!best || distance < best.distance) best = { node: holder, edge, distance };
+    }
+    if (!best || best.node.isRoot()) break;
+    const holder = best.node;
+    seen.add(holder.nodeIndex);
+    const edge = best.edge.type() === 'element' ? '[n]' : best.edge.toString();
+    if (best.edge.type() === 'context') {
+      // A closure's variable: name the closure whose context it is, with its site.
+      const owner = closureOf(snapshot, holder);
+      const name = owner ? closureName(snapshot, owner) : 'system / Context';
+      const site = owner && sites.of(owner);
+      steps.push({ edge, holder: name, ...(site ? { site } : {}) });
+      break;
+    }
+    if (holder.type() === 'closure') {
+      const site = sites.of(holder);
+      steps.push({ edge, holder: closureName(snapshot, holder), ...(site ? { site } : {}) });
+      if (site && !site.startsWith('node:')) break;
+    } else {
+      steps.push({ edge, holder: holder.className() });
+    }
+    node = holder;
+  }
+  return steps;
+}
+
+/** The lines of `file` (relative to cwd, or absolute) that insert into `variable`, at most three. */
+function writesTo(file: string, variable: string, cwd: string): string[] {
+  if (!/^[\w$]+$/.test(variable) || file.startsWith('node:')) return [];
+  let text: string;
+  try {
+    text = readFileSync(path.resolve(cwd, file), 'utf8');
+  } catch {
+    return [];
+  }
+  const write = new RegExp(
+    `\\b${variable.replace(/\$/g, '\\$')}\\s*(?:\\.\\s*(?:push|unshift|set|add|splice)\\s*\\(|\\[[^\\]]*\\]\\s*=(?!=))`,
+  );
+  return text
+    .split('\n')
+    .map((line, i) => (write.test(line) ? `${file}:${i + 1}` : undefined))
+    .filter((x): x is string => x !== undefined)
+    .slice(0, 3);
+}
+
+/** `(closure onRequest)`; a module's own top-level function (anonymous, at the very start of its script) is `(module)`. */
+function closureName(snapshot: Snapshot, closure: SnapshotNode): string {
+  const name = closure.name();
+  const at = snapshot.getLocation(closure.nodeIndex);
+  if (!name && at?.lineNumber === 0 && at.columnNumber === 0) return '(module)';
+  return `(closure ${name || 'anonymous'})`;
+}
+
+/**
+ * The closure whose scope a context is: of the closures that hold it through `{context}`
+ * (or, for an outer scope, hold an inner one that chains to it through `{previous}`), the
+ * one defined first in the file, so that every instance of one scope is named the same
+ * whichever of its closures are still alive.
+ */
+function closureOf(snapshot: Snapshot, context: SnapshotNode): SnapshotNode | undefined {
+  let level = [context];
+  for (let depth = 0; depth < 4 && level.length; depth++) {
+    const next: SnapshotNode[] = [];
+    let first: { node: SnapshotNode; at: number } | undefined;
+    for (const c of level) {
+      for (const it = c.retainers(); it.hasNext(); it.next()) {
+        const r = it.item();
+        const name = r.edge().name();
+        const node = r.node();
+        if (name === 'context' && node.type() === 'closure') {
+          const location = snapshot.getLocation(node.nodeIndex);
+          const at = location ? location.lineNumber * 1e6 + location.columnNumber : Number.MAX_SAFE_INTEGER;
+          if (!first || at < first.at) first = { node, at };
+        }
+        if (name === 'previous' && next.length < 8) next.push(node);
+      }
+    }
+    if (first) return first.node;
+    level = next;
+  }
+  return undefined;
+}
+
+/** Where a closure is defined, as the snapshot says: its script's name (a path or URL) and 0-based line and column. */
+export interface RawSite {
+  script: string;
+  line: number;
+  column: number;
+}
+
+/** Maps raw sites to `file:line` (1-based; absolute, a URL or relative), in order; undefined where it cannot. */
+export type SiteMapper = (sites: readonly RawSite[]) => Promise<(string | undefined)[]>;
+
+/**
+ * Closures' sites, from the snapshot's locations and script names. They are collected as
+ * tokens while the paths are walked, then mapped all at once: in this process (its source
+ * maps, or `.map` files on disk), or by a command's agent, in the server's own process,
+ * where tsx keeps the maps of the TypeScript it compiled.
+ */
+class Sites {
+  readonly #scripts = new Map<number, string | undefined>();
+  readonly raw: RawSite[] = [];
+  readonly #tokens = new Map<string, string>();
+  constructor(
+    readonly snapshot: Snapshot,
+    readonly cwd: string,
+  ) {}
+
+  of(closure: SnapshotNode): string | undefined {
+    const location = this.snapshot.getLocation(closure.nodeIndex);
+    if (!location) return undefined;
+    let script = this.#scripts.get(location.scriptId);
+    if (!this.#scripts.has(location.scriptId)) {
+      script = scriptName(closure);
+      this.#scripts.set(location.scriptId, script);
+    }
+    if (!script) return undefined;
+    if (script.startsWith('node:')) return `${script}:${location.lineNumber + 1}`;
+    const key = `${script}\n${location.lineNumber}\n${location.columnNumber}`;
+    let token = this.#tokens.get(key);
+    if (!token) {
+      token = `«site ${this.raw.length}»`;
+      this.raw.push({ script, line: location.lineNumber, column: location.columnNumber });
+      this.#tokens.set(key, token);
+    }
+    return token;
+  }
+}
+
+/** Sites mapped in this process: its source maps, or a `.map` file next to the script. */
+export const mapSitesHere: SiteMapper = async (sites) => sites.map((s) => mapped(s.script, s.line, s.column));
+
+function scriptName(closure: SnapshotNode): string | undefined {
+  const shared = edgeNamed(closure, 'shared');
+  const script = shared && (edgeNamed(shared, 'script_or_debug_info') ?? edgeNamed(shared, 'script'));
+  const name = script && edgeNamed(script, 'name');
+  return name?.type() === 'string' ? name.name() : undefined;
+}
+
+function edgeNamed(node: SnapshotNode, name: string): SnapshotNode | undefined {
+  for (const it = node.edges(); it.hasNext(); it.next()) if (it.item().name() === name) return it.item().node();
+  return undefined;
+}
+
+/**
+ * `file:line` (1-based), through the file's source map (TypeScript compiled by tsc or run by
+ * tsx): the one Node holds for a module this process loaded, else a `.map` file on disk
+ * named by the script's `sourceMappingURL`. Relative to cwd when under it.
+ */
+export function mapped(script: string, line: number, column: number): string {
+  let file = script;
+  let at = line + 1;
+  try {
+    const source = sourceMapOf(script);
+    const entry = source?.map.findEntry(line, column) as { originalSource?: string; originalLine?: number } | undefined;
+    if (source && entry?.originalSource !== undefined && entry.originalLine !== undefined) {
+      const original = entry.originalSource;
+      file = /^[a-z]+:/.test(original) || path.isAbsolute(original) || !source.dir ? original : path.resolve(source.dir, original);
+      at = entry.originalLine + 1;
+    }
+  } catch {
+    // No usable map: the generated line is the line.
+  }
+  return `${file}:${at}`;
+}
+
+/** `file:line` with a file URL made a path, relative to cwd when under it. */
+function shortSite(site: string, cwd: string): string {
+  const at = /:(\d+)$/.exec(site);
+  let file = at ? site.slice(0, at.index) : site;
+  if (file.startsWith('file://')) file = fileURLToPath(file);
+  if (path.isAbsolute(file)) {
+    const relative = path.relative(cwd, file);
+    if (!relative.startsWith('..')) file = relative;
+  }
+  return at ? `${file}:${at[1]}` : file;
+}
+
+const mapsOnDisk = new Map<string, { map: SourceMap; dir?: string } | undefined>();
+
+/** A script's source map, and the folder its relative sources are relative to (for a map read from disk). */
+function sourceMapOf(script: string): { map: SourceMap; dir?: string } | undefined {
+  const held = findSourceMap(script);
+  if (held) return { map: held };
+  if (mapsOnDisk.has(script)) return mapsOnDisk.get(script);
+  let map: { map: SourceMap; dir?: string } | undefined;
+  try {
+    const file = script.startsWith('file://') ? fileURLToPath(script) : script;
+    if (path.isAbsolute(file)) {
+      const tail = readFileSync(file, 'utf8').slice(-500);
+      const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(tail)?.[1];
+      if (url && !url.startsWith('data:')) {
+        const mapFile = path.resolve(path.dirname(file), url);
+        map = { map: new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))), dir: path.dirname(mapFile) };
+      }
+    }
+  } catch {
+    map = undefined;
+  }
+  mapsOnDisk.set(script, map);
+  return map;
+}
+
+/**
+ * Folds clusters into one per holder a person can name (the last step of their paths: a
+ * variable and its closure, or a closure of the program): the strings and arrays inside a
+ * leaked record, and the record itself, are one finding. The cluster with the largest
+ * retained size speaks for the group and lists what else it holds. Paths that reached no
+ * named holder fold only into a cluster whose path they continue.
+ */
+function fold(clusters: RetainerCluster[]): RetainerCluster[] {
+  const stepKey = (s: RetainerStep) => `${s.edge}|${s.holder}|${s.site ?? ''}`;
+  const named = (c: RetainerCluster) => {
+    const last = c.path.at(-1);
+    return last && (last.edge.startsWith('->') || (last.site && !last.site.startsWith('node:'))) ? stepKey(last) : undefined;
+  };
+  const groups = new Map<string, RetainerCluster[]>();
+  const rest: RetainerCluster[] = [];
+  for (const c of clusters) {
+    const key = named(c);
+    if (key) groups.set(key, [...(groups.get(key) ?? []), c]);
+    else rest.push(c);
+  }
+  const kept: RetainerCluster[] = [];
+  for (const group of groups.values()) {
+    group.sort((a, b) => b.retainedSize - a.retainedSize);
+    const [lead, ...others] = group;
+    lead!.holds.push(...others.map((o) => ({ constructor: o.constructor, count: o.count })));
+    kept.push(lead!);
+  }
+  // a: object ← … ← (holder = b's constructor) ← b's path: a's objects sit inside b's.
+  const inner = new Set<RetainerCluster>();
+  for (const a of rest) {
+    for (const b of [...kept, ...rest]) {
+      if (a === b || inner.has(b) || a.path.length <= b.path.length) continue;
+      const offset = a.path.length - b.path.length;
+      if (a.path[offset - 1]!.holder !== b.constructor) continue;
+      if (!b.path.every((s, i) => stepKey(s) === stepKey(a.path[offset + i]!))) continue;
+      inner.add(a);
+      b.holds.push({ constructor: a.constructor, count: a.count });
+      break;
+    }
+  }
+  return [...kept, ...rest.filter((c) => !inner.has(c))];
+}
+
+/** `2,369 × {at, url, trace} (4.9 MB) ← [n] Array ← ->requestLog (closure onRequest src/x.ts:16)`. */
+export function describeCluster(c: RetainerCluster): string {
+  const count = c.count.toLocaleString('en-US');
+  const steps = c.path
+    .map((s) => `${s.edge} ${s.holder}${s.site ? ` ${s.site}` : ''}${s.writes ? `, written at ${s.writes.join(', ')}` : ''}`)
+    .join(' ← ');
+  return `${count} × ${c.constructor} (${size(c.retainedSize)}) ← ${steps || '(a GC root)'}`;
+}
