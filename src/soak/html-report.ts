@@ -37,23 +37,26 @@ export function soakHtml(report: SoakReport, htmlFile?: string): string {
     lineChart({
       title: 'Heap (object spaces, after GC) against connections',
       xLabel: 'connections',
-      yLabel: 'heap',
+      yLabel: 'heap used',
+      yUnit: 'bytes',
       series: [{ name: 'heap used', colour: palette[0]!, points: s.map((p) => [p.connections, p.heapUsed]) }],
       fit,
       warmupUntil: warm,
-      formatY: megabytes,
     }),
     lineChart({
       title: "Target's live timers against connections",
       xLabel: 'connections',
       yLabel: 'timers',
+      yUnit: 'count',
       series: [{ name: 'timers', colour: palette[1]!, points: s.map((p) => [p.connections, p.timers]) }],
       warmupUntil: warm,
     }),
     lineChart({
       title: 'Gauges and open sockets over time',
-      xLabel: 'seconds',
+      xLabel: 'time',
+      xUnit: 's',
       yLabel: 'count',
+      yUnit: 'count',
       series: [
         ...gaugeNames.map((g, i) => ({
           name: `gauge ${g}`,
@@ -65,14 +68,15 @@ export function soakHtml(report: SoakReport, htmlFile?: string): string {
     }),
     lineChart({
       title: 'Process memory over time',
-      xLabel: 'seconds',
-      yLabel: 'bytes',
+      xLabel: 'time',
+      xUnit: 's',
+      yLabel: 'memory',
+      yUnit: 'bytes',
       series: [
         { name: 'rss', colour: palette[0]!, points: s.map((p) => [p.t / 1000, p.rss]) },
         { name: 'external', colour: palette[2]!, points: s.map((p) => [p.t / 1000, p.external]) },
         { name: 'code', colour: palette[3]!, points: s.map((p) => [p.t / 1000, p.code]) },
       ],
-      formatY: megabytes,
     }),
   ];
   const rows = soak.checks

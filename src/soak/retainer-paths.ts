@@ -27,6 +27,8 @@ export interface RetainerStep {
    * made an object.
    */
   writes?: string[];
+  /** The holder in the program's own code that the path stops at: the one to change. */
+  program?: true;
 }
 
 export interface RetainerCluster {
@@ -49,7 +51,10 @@ export interface RetainerCluster {
 /** What is read of DevTools' JSHeapSnapshot (heap-snapshot-toolkit ships no types for it). */
 export interface Snapshot {
   nodeFieldCount: number;
+  rootNodeIndex: number;
   nodeDistances: Int32Array;
+  /** Per node ordinal: its immediate dominator's ordinal. */
+  dominatorsTree: Uint32Array;
   retainedSizes: Float64Array | Uint32Array;
   createNode(index: number): SnapshotNode;
   getLocation(index: number): { scriptId: number; lineNumber: number; columnNumber: number } | null;
@@ -66,6 +71,7 @@ interface SnapshotNode {
   edges(): Iterator<SnapshotEdge>;
 }
 interface SnapshotEdge {
+  nodeIndex(): number;
   name(): string;
   type(): string;
   isWeak(): boolean;
@@ -87,7 +93,7 @@ export interface ClassDiff {
   removedSize: number;
 }
 
-const MAX_STEPS = 10;
+const MAX_STEPS = 40;
 const SAMPLE = 300;
 /** The constructors looked into: the ones that grew most in size. */
 const CLASSES = 8;
@@ -161,51 +167,103 @@ export async function retainerClusters(
     }
     c.summary = describeCluster(c);
   }
-  return folded.sort((a, b) => b.retainedSize - a.retainedSize);
+  // Node's module loader keeps what it loaded (source maps, compiled modules): code loaded
+  // between the snapshots, never data a server keeps per connection.
+  return folded
+    .filter((c) => !c.path.some((step) => step.site?.startsWith('node:internal/modules/')))
+    .sort((a, b) => Number(Boolean(b.path.at(-1)?.program)) - Number(Boolean(a.path.at(-1)?.program)) || b.retainedSize - a.retainedSize);
 }
 
 /**
- * An object's shortest path towards the GC roots (DevTools' Retainers view, first row each
- * time: the retainer nearest to a root, weak and invisible edges skipped), cut at the first
- * holder a person can name: a closure's context variable, or a closure of the program.
+ * What keeps an object alive, walked up to the first holder a person can change: a
+ * variable of the program's own code (with its closure's site), or a closure of the
+ * program; a library's or Node's variables and closures are steps on the way. First its
+ * chain of dominators (DevTools' dominator tree: the holder every path from a GC root
+ * passes through), each step named by the holder's direct edge when it has one (`…` when
+ * it holds it through objects that do not dominate it): the shortest path, which DevTools'
+ * Retainers view lists first, often runs through a library's callbacks that hold the
+ * object too, and never reaches the Map the program keeps it in. When the dominator chain
+ * reaches no such holder (an object held two ways at once, by a timer and a listener, is
+ * dominated by a root), the shortest path (weak and invisible edges skipped) instead.
  */
 function pathOf(snapshot: Snapshot, index: number, sites: Sites): RetainerStep[] {
+  const dominated = walk(snapshot, index, sites, dominatorOf);
+  if (dominated.at(-1)?.program) return dominated;
+  // Held along two ways at once (a timer and a listener), its dominator is a root: the
+  // shortest path then says more.
+  const shortest = walk(snapshot, index, sites, nearestRetainer);
+  return shortest.at(-1)?.program || shortest.length > dominated.length ? shortest : dominated;
+}
+
+type Up = (snapshot: Snapshot, node: SnapshotNode, seen: Set<number>) => { holder: SnapshotNode; edge?: SnapshotEdge } | undefined;
+
+/** The immediate dominator, and its direct edge to the node when it has one. */
+const dominatorOf: Up = (snapshot, node) => {
+  const nfc = snapshot.nodeFieldCount;
+  const dominator = snapshot.dominatorsTree[node.nodeIndex / nfc]! * nfc;
+  if (dominator === node.nodeIndex || dominator === snapshot.rootNodeIndex) return undefined;
+  const holder = snapshot.createNode(dominator);
+  return { holder, edge: edgeTo(holder, node.nodeIndex) };
+};
+
+/** The retainer nearest to a GC root (DevTools' Retainers view, first row), weak and invisible edges skipped. */
+const nearestRetainer: Up = (snapshot, node, seen) => {
+  let best: { holder: SnapshotNode; edge: SnapshotEdge; distance: number } | undefined;
+  for (const it = node.retainers(); it.hasNext(); it.next()) {
+    const r = it.item();
+    const edge = r.edge();
+    if (edge.isWeak() || edge.isInvisible()) continue;
+    const holder = r.node();
+    if (seen.has(holder.nodeIndex)) continue;
+    const distance = snapshot.nodeDistances[holder.nodeIndex / snapshot.nodeFieldCount]!;
+    if (!best || distance < best.distance) best = { holder, edge, distance };
+  }
+  return best;
+};
+
+function walk(snapshot: Snapshot, index: number, sites: Sites, up: Up): RetainerStep[] {
   const steps: RetainerStep[] = [];
   let node = snapshot.createNode(index);
   const seen = new Set<number>([index]);
   for (let i = 0; i < MAX_STEPS; i++) {
-    let best: { node: SnapshotNode; edge: SnapshotEdge; distance: number } | undefined;
-    for (const it = node.retainers(); it.hasNext(); it.next()) {
-      const r = it.item();
-      const edge = r.edge();
-      if (edge.isWeak() || edge.isInvisible()) continue;
-      const holder = r.node();
-      if (seen.has(holder.nodeIndex)) continue;
-      const distance = snapshot.nodeDistances[holder.nodeIndex / snapshot.nodeFieldCount]!;
-      if (!best || distance < best.distance) best = { node: holder, edge, distance };
-    }
-    if (!best || best.node.isRoot()) break;
-    const holder = best.node;
+    const next = up(snapshot, node, seen);
+    if (!next || next.holder.isRoot() || next.holder.type() === 'synthetic') break;
+    const { holder, edge: direct } = next;
     seen.add(holder.nodeIndex);
-    const edge = best.edge.type() === 'element' ? '[n]' : best.edge.toString();
-    if (best.edge.type() === 'context') {
+    const edge = !direct ? '…' : direct.type() === 'element' ? '[n]' : direct.toString();
+    if (direct?.type() === 'context') {
       // A closure's variable: name the closure whose context it is, with its site.
       const owner = closureOf(snapshot, holder);
       const name = owner ? closureName(snapshot, owner) : 'system / Context';
       const site = owner && sites.of(owner);
-      steps.push({ edge, holder: name, ...(site ? { site } : {}) });
-      break;
-    }
-    if (holder.type() === 'closure') {
+      const program = Boolean(owner && site && !sites.isLibrary(owner));
+      steps.push({ edge, holder: name, ...(site ? { site } : {}), ...(program ? { program: true as const } : {}) });
+      if (program) break;
+    } else if (holder.type() === 'closure') {
       const site = sites.of(holder);
-      steps.push({ edge, holder: closureName(snapshot, holder), ...(site ? { site } : {}) });
-      if (site && !site.startsWith('node:')) break;
+      const program = Boolean(site && !sites.isLibrary(holder));
+      steps.push({
+        edge,
+        holder: closureName(snapshot, holder),
+        ...(site ? { site } : {}),
+        ...(program ? { program: true as const } : {}),
+      });
+      if (program) break;
     } else {
       steps.push({ edge, holder: holder.className() });
     }
     node = holder;
   }
   return steps;
+}
+
+/** The holder's strong edge to a node, if it references it directly. */
+function edgeTo(holder: SnapshotNode, target: number): SnapshotEdge | undefined {
+  for (const it = holder.edges(); it.hasNext(); it.next()) {
+    const edge = it.item();
+    if (edge.nodeIndex() === target && !edge.isWeak() && !edge.isInvisible()) return edge;
+  }
+  return undefined;
 }
 
 /** The lines of `file` (relative to cwd, or absolute) that insert into `variable`, at most three. */
@@ -289,6 +347,13 @@ class Sites {
     readonly snapshot: Snapshot,
     readonly cwd: string,
   ) {}
+
+  /** Node's own code, or a package's under node_modules: not the program's. */
+  isLibrary(closure: SnapshotNode): boolean {
+    const location = this.snapshot.getLocation(closure.nodeIndex);
+    const script = location && this.#scripts.get(location.scriptId);
+    return !script || script.startsWith('node:') || script.includes('/node_modules/');
+  }
 
   of(closure: SnapshotNode): string | undefined {
     const location = this.snapshot.getLocation(closure.nodeIndex);
@@ -396,7 +461,7 @@ function fold(clusters: RetainerCluster[]): RetainerCluster[] {
   const stepKey = (s: RetainerStep) => `${s.edge}|${s.holder}|${s.site ?? ''}`;
   const named = (c: RetainerCluster) => {
     const last = c.path.at(-1);
-    return last && (last.edge.startsWith('->') || (last.site && !last.site.startsWith('node:'))) ? stepKey(last) : undefined;
+    return last?.program ? stepKey(last) : undefined;
   };
   const groups = new Map<string, RetainerCluster[]>();
   const rest: RetainerCluster[] = [];
@@ -431,8 +496,10 @@ function fold(clusters: RetainerCluster[]): RetainerCluster[] {
 /** `2,369 × {at, url, trace} (4.9 MB) ← [n] Array ← ->requestLog (closure onRequest src/x.ts:16)`. */
 export function describeCluster(c: RetainerCluster): string {
   const count = c.count.toLocaleString('en-US');
-  const steps = c.path
-    .map((s) => `${s.edge} ${s.holder}${s.site ? ` ${s.site}` : ''}${s.writes ? `, written at ${s.writes.join(', ')}` : ''}`)
-    .join(' ← ');
+  const shown = c.path.map(
+    (s) => `${s.edge} ${s.holder}${s.site ? ` ${s.site}` : ''}${s.writes ? `, written at ${s.writes.join(', ')}` : ''}`,
+  );
+  // A long chain through a library's objects: its first two and last three steps (the JSON has all).
+  const steps = (shown.length > 6 ? [...shown.slice(0, 2), `(${shown.length - 5} more)`, ...shown.slice(-3)] : shown).join(' ← ');
   return `${count} × ${c.constructor} (${size(c.retainedSize)}) ← ${steps || '(a GC root)'}`;
 }
