@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { findSourceMap, SourceMap } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-info.ts';
 import { size } from '../report/format-bytes.ts';
 
 /**
@@ -94,6 +95,8 @@ export interface ClassDiff {
 }
 
 const MAX_STEPS = 40;
+/** Where sse-soak's own code runs from: its sources (its own tests) or its build. */
+const HARNESS_DIRS = [path.join(packageRoot, 'src') + path.sep, path.join(packageRoot, 'dist', 'src') + path.sep];
 const SAMPLE = 300;
 /** The constructors looked into: the ones that grew most in size. */
 const CLASSES = 8;
@@ -126,6 +129,7 @@ export async function retainerClusters(
       const index = added[Math.floor(k)]!;
       sampled++;
       const path = pathOf(snapshot, index, sites);
+      if (!path) continue; // sse-soak's own bookkeeping
       const key = path.map((step) => `${step.edge}|${step.holder}|${step.site ?? ''}`).join(' ');
       const entry = byShape.get(key) ?? { path, n: 0, retained: 0, example: snapshot.createNode(index).id() };
       entry.n++;
@@ -186,12 +190,13 @@ export async function retainerClusters(
  * reaches no such holder (an object held two ways at once, by a timer and a listener, is
  * dominated by a root), the shortest path (weak and invisible edges skipped) instead.
  */
-function pathOf(snapshot: Snapshot, index: number, sites: Sites): RetainerStep[] {
+function pathOf(snapshot: Snapshot, index: number, sites: Sites): RetainerStep[] | undefined {
   const dominated = walk(snapshot, index, sites, dominatorOf);
-  if (dominated.at(-1)?.program) return dominated;
+  if (!dominated || dominated.at(-1)?.program) return dominated;
   // Held along two ways at once (a timer and a listener), its dominator is a root: the
   // shortest path then says more.
   const shortest = walk(snapshot, index, sites, nearestRetainer);
+  if (!shortest) return undefined;
   return shortest.at(-1)?.program || shortest.length > dominated.length ? shortest : dominated;
 }
 
@@ -221,7 +226,8 @@ const nearestRetainer: Up = (snapshot, node, seen) => {
   return best;
 };
 
-function walk(snapshot: Snapshot, index: number, sites: Sites, up: Up): RetainerStep[] {
+/** The path, or undefined when it runs through sse-soak's own code (its bookkeeping, not the target's). */
+function walk(snapshot: Snapshot, index: number, sites: Sites, up: Up): RetainerStep[] | undefined {
   const steps: RetainerStep[] = [];
   let node = snapshot.createNode(index);
   const seen = new Set<number>([index]);
@@ -234,12 +240,14 @@ function walk(snapshot: Snapshot, index: number, sites: Sites, up: Up): Retainer
     if (direct?.type() === 'context') {
       // A closure's variable: name the closure whose context it is, with its site.
       const owner = closureOf(snapshot, holder);
+      if (owner && sites.isHarness(owner)) return undefined;
       const name = owner ? closureName(snapshot, owner) : 'system / Context';
       const site = owner && sites.of(owner);
       const program = Boolean(owner && site && !sites.isLibrary(owner));
       steps.push({ edge, holder: name, ...(site ? { site } : {}), ...(program ? { program: true as const } : {}) });
       if (program) break;
     } else if (holder.type() === 'closure') {
+      if (sites.isHarness(holder)) return undefined;
       const site = sites.of(holder);
       const program = Boolean(site && !sites.isLibrary(holder));
       steps.push({
@@ -350,20 +358,32 @@ class Sites {
 
   /** Node's own code, or a package's under node_modules: not the program's. */
   isLibrary(closure: SnapshotNode): boolean {
-    const location = this.snapshot.getLocation(closure.nodeIndex);
-    const script = location && this.#scripts.get(location.scriptId);
+    const script = this.#scriptOf(closure);
     return !script || script.startsWith('node:') || script.includes('/node_modules/');
+  }
+
+  /**
+   * sse-soak's own code (its meters, its samples, its clients' bookkeeping), when it shares
+   * the heap with the target in-process: never a finding. Its reference server is a target.
+   */
+  isHarness(closure: SnapshotNode): boolean {
+    const script = this.#scriptOf(closure);
+    if (!script) return false;
+    const file = script.startsWith('file://') ? fileURLToPath(script) : script;
+    return HARNESS_DIRS.some((dir) => file.startsWith(dir)) && !file.includes(`${path.sep}reference${path.sep}`);
+  }
+
+  #scriptOf(closure: SnapshotNode): string | undefined {
+    const location = this.snapshot.getLocation(closure.nodeIndex);
+    if (!location) return undefined;
+    if (!this.#scripts.has(location.scriptId)) this.#scripts.set(location.scriptId, scriptName(closure));
+    return this.#scripts.get(location.scriptId);
   }
 
   of(closure: SnapshotNode): string | undefined {
     const location = this.snapshot.getLocation(closure.nodeIndex);
-    if (!location) return undefined;
-    let script = this.#scripts.get(location.scriptId);
-    if (!this.#scripts.has(location.scriptId)) {
-      script = scriptName(closure);
-      this.#scripts.set(location.scriptId, script);
-    }
-    if (!script) return undefined;
+    const script = this.#scriptOf(closure);
+    if (!location || !script) return undefined;
     if (script.startsWith('node:')) return `${script}:${location.lineNumber + 1}`;
     const key = `${script}\n${location.lineNumber}\n${location.columnNumber}`;
     let token = this.#tokens.get(key);
