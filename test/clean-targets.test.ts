@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { scenarios } from '../scenarios/index.ts';
+import { defaultScenarios, scenarios } from '../scenarios/index.ts';
 import { executeRun } from '../src/harness/execute-run.ts';
 import { packageRoot } from '../src/package-info.ts';
 import type { Report } from '../src/report/report.ts';
@@ -46,7 +46,7 @@ describe('clean targets with per-process state pass every scenario, five runs in
             dir,
           ]);
           const report = code === 0 || code === 1 ? (JSON.parse(readFileSync(stdout.trim(), 'utf8')) as Report) : undefined;
-          expect(report?.scenarios.map((s) => s.name) ?? [], stderr).toEqual(scenarios.map((s) => s.name));
+          expect(report?.scenarios.map((s) => s.name) ?? [], stderr).toEqual(defaultScenarios.map((s) => s.name));
           lines.push(`${name} run ${i + 1}: exit ${code}${code === 0 ? '' : `\n${stderr}`}`);
         }
         return lines;

@@ -35,6 +35,14 @@ interface Job {
 }
 const jobs: Job[] = [
   {
+    // The opt-in server-close, through the end() the server registered with the agent.
+    name: 'node:http, server-close through its registered end()',
+    path: '/events',
+    command: ['node', 'test/fixtures/servers/node-http-server.mjs', 'before-auth'],
+    args: ['--scenario', 'server-close'],
+    fails: {},
+  },
+  {
     name: 'node:http, close listener before the auth await',
     path: '/events',
     command: ['node', 'test/fixtures/servers/node-http-server.mjs', 'before-auth'],
@@ -134,6 +142,11 @@ describe('servers started as commands, through the binary', () => {
           if (!job.args) {
             expect(report.scenarios.map((s) => s.name)).toEqual(['clean-close', 'socket-destroy', 'idle-kill', 'pre-aborted', 'sigterm']);
             expect(report.omitted).toEqual([{ scenario: 'aborted-request', reason: expect.stringMatching(/runs as a command/) }]);
+          }
+          if (job.args?.includes('server-close')) {
+            const [s] = report.scenarios;
+            expect(s!.name).toBe('server-close');
+            expect(s!.stats?.endedByServer).toBe(s!.connections);
           }
           if (job.heap)
             expect(report.scenarios.filter((s) => s.name !== 'sigterm').every((s) => check(s, 'heap').verdict === 'pass')).toBe(true);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { scenarios } from '../scenarios/index.ts';
+import { defaultScenarios, scenarios } from '../scenarios/index.ts';
 import { executeRun } from '../src/harness/execute-run.ts';
 import type { Report, ScenarioResult } from '../src/report/report.ts';
 import { checkOf, countsOnlyConfig, leaksAt } from './report-checks.ts';
@@ -57,7 +57,7 @@ describe('node:http listener targets: Express, Fastify and plain node:http, thro
           const report = JSON.parse(readFileSync(stdout.trim(), 'utf8')) as Report;
           expect(report.target.adapter).toEqual({ name: 'node:http', version: process.versions.node });
           expect(report.omitted).toEqual([{ scenario: 'aborted-request', reason: expect.stringMatching(/node:http listener/) }]);
-          expect(report.scenarios.map((s) => s.name)).toEqual(scenarios.map((s) => s.name).filter((n) => n !== 'aborted-request'));
+          expect(report.scenarios.map((s) => s.name)).toEqual(defaultScenarios.map((s) => s.name).filter((n) => n !== 'aborted-request'));
           for (const s of report.scenarios) {
             const expectation = job.fails[s.name];
             if (expectation) expectation(s);

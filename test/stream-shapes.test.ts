@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { scenarios } from '../scenarios/index.ts';
+import { defaultScenarios, scenarios } from '../scenarios/index.ts';
 import { executeRun } from '../src/harness/execute-run.ts';
 import type { Report, ScenarioResult } from '../src/report/report.ts';
 import type { Target } from '../src/target/target.ts';
@@ -139,7 +139,7 @@ describe('stream and request shapes, every scenario through the binary', () => {
           const report = JSON.parse(readFileSync(stdout.trim(), 'utf8')) as Report;
           expect(report.target.establishment?.at).toBe(shape.establishment);
           if (shape.request) expect(report.target.request).toMatchObject(shape.request);
-          expect(report.scenarios.map((s) => s.name)).toEqual(scenarios.map((s) => s.name));
+          expect(report.scenarios.map((s) => s.name)).toEqual(defaultScenarios.map((s) => s.name));
           for (const s of report.scenarios) {
             const expectation = shape.fails?.[s.name];
             if (expectation) {

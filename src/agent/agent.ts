@@ -9,7 +9,7 @@
  *
  * A server registers gauges and a publish with no import of sse-soak, at no cost when the
  * agent is absent:
- *   globalThis.sseSoak?.register({ gauges: { listeners: () => bus.listenerCount('x') }, publish: () => bus.emit('x') });
+ *   globalThis.sseSoak?.register({ gauges: { listeners: () => bus.listenerCount('x') }, publish: () => bus.emit('x'), end: () => endAllStreams() });
  */
 import { writeFileSync } from 'node:fs';
 import { Server as HttpServer } from 'node:http';
@@ -43,6 +43,7 @@ if (socketPath) {
 interface Registered {
   gauges: Record<string, () => number>;
   publish?: () => unknown;
+  end?: () => unknown;
 }
 
 function start(path: string): void {
@@ -60,9 +61,10 @@ function start(path: string): void {
   const registered: Registered = { gauges: {} };
   let shutdown: HostShutdown | undefined;
   (globalThis as { sseSoak?: unknown }).sseSoak = {
-    register(what: { gauges?: Record<string, () => number>; publish?: () => unknown }) {
+    register(what: { gauges?: Record<string, () => number>; publish?: () => unknown; end?: () => unknown }) {
       Object.assign(registered.gauges, what.gauges ?? {});
       if (what.publish) registered.publish = what.publish;
+      if (what.end) registered.end = what.end;
     },
     /** sse-soak's own module host only: what its shutdown did on the target's behalf. */
     recordShutdown(record: HostShutdown) {
@@ -105,6 +107,7 @@ function start(path: string): void {
           port: address.port,
           gauges: Object.keys(registered.gauges),
           publish: !!registered.publish,
+          end: !!registered.end,
         });
       });
     }
@@ -150,6 +153,10 @@ function start(path: string): void {
     },
     // After the warm-up: its sockets close first (within waitMs), so what a target starts
     // lazily on its first requests is part of the baseline, and what they left is not.
+    end: async () => {
+      if (!registered.end) throw new Error('the server registered no end (globalThis.sseSoak?.register({ end }))');
+      await registered.end();
+    },
     markBaseline: async (waitMs = 0) => {
       const until = performance.now() + waitMs;
       while (sockets.size > 0 && performance.now() < until) await sleep(10);

@@ -20,14 +20,15 @@ export type AgentMethod =
   | 'memory'
   | 'writeSnapshot'
   | 'publish'
+  | 'end'
   | 'markBaseline'
   | 'keptAlive'
   | 'shutdownRecord'
   | 'mapSites';
 
 export type FromAgent =
-  /** This process listens: the server the harness measures. `publish`/`gauges` as registered through `globalThis.sseSoak`. */
-  | { type: 'hello'; pid: number; node: string; host: string; port: number; gauges: string[]; publish: boolean }
+  /** This process listens: the server the harness measures. `publish`/`end`/`gauges` as registered through `globalThis.sseSoak`. */
+  | { type: 'hello'; pid: number; node: string; host: string; port: number; gauges: string[]; publish: boolean; end: boolean }
   /** The agent cannot measure here (a Node too old); the message says why. */
   | { type: 'refused'; pid: number; message: string }
   | { type: 'reply'; id: number; result?: unknown; error?: string };

@@ -10,21 +10,21 @@ import { SoakError } from '../errors/soak-error.ts';
 import { runWave } from '../harness/run-wave.ts';
 import type { ScenarioContext } from '../scenario/scenario.ts';
 import { ClientPool } from './client-pool.ts';
-import type { FromThread, ThreadContext, ToThread } from './client-thread-protocol.ts';
+import type { FromThread, TargetCall, ThreadContext, ToThread } from './client-thread-protocol.ts';
 import type { WireRequest } from './wire-request.ts';
 
 const port = parentPort!;
 const send = (message: FromThread) => port.postMessage(message);
 let pool = new ClientPool();
-let nextPublish = 0;
-const publishes = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+let nextCall = 0;
+const calls = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
 
-/** Asks the measured thread to run the target's `publish`, and waits until it has. */
-function publish(): Promise<void> {
-  const id = ++nextPublish;
+/** Asks the measured thread to run the target's `publish` or `end`, and waits until it has. */
+function call(method: TargetCall): Promise<void> {
+  const id = ++nextCall;
   return new Promise<void>((resolve, reject) => {
-    publishes.set(id, { resolve, reject });
-    send({ type: 'publish', id });
+    calls.set(id, { resolve, reject });
+    send({ type: 'call', id, method });
   });
 }
 
@@ -50,7 +50,8 @@ function contextOf(
       ...(data.target.name !== undefined ? { name: data.target.name } : {}),
       path: data.target.path,
       ...(data.target.firstEvent !== undefined ? { firstEvent: data.target.firstEvent } : {}),
-      ...(data.target.publish ? { publish } : {}),
+      ...(data.target.publish ? { publish: () => call('publish') } : {}),
+      ...(data.target.end ? { end: () => call('end') } : {}),
       fetch: () => {
         throw new Error('the client thread cannot call the target in-process');
       },
@@ -62,9 +63,9 @@ function contextOf(
 }
 
 port.on('message', async (message: ToThread) => {
-  if (message.type === 'published') {
-    const waiting = publishes.get(message.id);
-    publishes.delete(message.id);
+  if (message.type === 'called') {
+    const waiting = calls.get(message.id);
+    calls.delete(message.id);
     if (message.error === undefined) waiting?.resolve();
     else waiting?.reject(new Error(message.error));
     return;

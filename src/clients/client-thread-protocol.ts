@@ -9,7 +9,12 @@ export interface ThreadTarget {
   firstEvent?: string;
   /** The target has `publish`: the thread asks the measured thread to call it. */
   publish: boolean;
+  /** The target has `end` (it ends every open stream from the server side): asked for the same way. */
+  end: boolean;
 }
+
+/** What the thread may ask the measured thread to run of the target. */
+export type TargetCall = 'publish' | 'end';
 
 /** Everything a scenario's `connect` reads from its context, as plain data. */
 export interface ThreadContext {
@@ -34,7 +39,7 @@ export type ToThread =
       requests?: WireRequest[];
     }
   | { type: 'reset-pool'; id: number }
-  | { type: 'published'; id: number; error?: string };
+  | { type: 'called'; id: number; error?: string };
 
 export interface ThreadError {
   message: string;
@@ -45,4 +50,4 @@ export interface ThreadError {
 export type FromThread =
   | { type: 'ready' }
   | { type: 'done'; id: number; counts: Record<string, number>; error?: ThreadError }
-  | { type: 'publish'; id: number };
+  | { type: 'call'; id: number; method: TargetCall };

@@ -15,7 +15,7 @@ describe('the client thread, against a real served target', () => {
     return {
       url: origin.url,
       origin,
-      target: { path, firstEvent: target.firstEvent, publish: true },
+      target: { path, firstEvent: target.firstEvent, publish: true, end: false },
       settings: defaultSettings,
       establish: { firstEvent: target.firstEvent },
       request: GET_REQUEST,
@@ -43,7 +43,7 @@ describe('the client thread, against a real served target', () => {
 
   it("asks the measured thread to run the target's publish, and waits for it", async () => {
     let published = 0;
-    thread.publishFor({
+    thread.callsFor({
       publish: () => {
         published++;
         target.publish();

@@ -4,18 +4,18 @@ import { ScenarioError } from '../errors/scenario-error.ts';
 import { inNewTargetChain } from '../meters/async-owner.ts';
 import type { ScenarioContext } from '../scenario/scenario.ts';
 import type { Target } from '../target/target.ts';
-import type { FromThread, ThreadContext, ToThread } from './client-thread-protocol.ts';
+import type { FromThread, TargetCall, ThreadContext, ToThread } from './client-thread-protocol.ts';
 import type { Establish, WireRequest } from './wire-request.ts';
 
 /** What the thread needs of a scenario context: plain data, and whether the target can publish. */
 export function threadContext(
   ctx: Pick<ScenarioContext, 'url' | 'origin' | 'target' | 'settings'> & { establish: Establish; request: WireRequest | undefined },
 ): ThreadContext {
-  const { name, path, firstEvent, publish } = ctx.target;
+  const { name, path, firstEvent, publish, end } = ctx.target;
   return {
     url: ctx.url,
     origin: ctx.origin,
-    target: { name, path, firstEvent, publish: !!publish },
+    target: { name, path, firstEvent, publish: !!publish, end: !!end },
     settings: ctx.settings,
     establish: ctx.establish,
     ...(ctx.request ? { request: ctx.request } : {}),
@@ -32,7 +32,7 @@ export function threadContext(
  * machine's other core. Timers and listeners the clients create are in the worker's own
  * event loop and async hooks, so the meters never see them.
  *
- * The target stays in the measured thread: the thread asks it to `publish` by message.
+ * The target stays in the measured thread: the thread asks it to `publish` or `end` by message.
  */
 export class ClientThread {
   readonly #worker: Worker;
@@ -41,7 +41,7 @@ export class ClientThread {
   #nextId = 0;
   #failure: Error | undefined;
   #stderr = '';
-  #publish: (() => Promise<void>) | undefined;
+  #calls: Partial<Record<TargetCall, () => Promise<void>>> = {};
 
   constructor() {
     const self = import.meta.url;
@@ -65,7 +65,7 @@ export class ClientThread {
     this.#ready = new Promise<void>((resolve) => (ready = resolve));
     this.#worker.on('message', (message: FromThread) => {
       if (message.type === 'ready') ready();
-      else if (message.type === 'publish') void this.#runPublish(message.id);
+      else if (message.type === 'call') void this.#runCall(message.id, message.method);
       else {
         const waiting = this.#pending.get(message.id);
         this.#pending.delete(message.id);
@@ -89,12 +89,16 @@ export class ClientThread {
   }
 
   /**
-   * Serves the clients' requests to publish with the target's own `publish`, run in the
-   * measured thread in a target chain of its own (as the in-process clients do).
+   * Serves the clients' requests to publish or end with the target's own `publish` and
+   * `end`, run in the measured thread, each call in a target chain of its own (as the
+   * in-process clients do).
    */
-  publishFor(target: Pick<Target, 'publish'>): void {
-    const publish = target.publish;
-    this.#publish = publish && (async () => void (await inNewTargetChain('publish', () => publish())));
+  callsFor(target: Pick<Target, 'publish' | 'end'>): void {
+    this.#calls = {};
+    for (const method of ['publish', 'end'] as const) {
+      const fn = target[method];
+      if (fn) this.#calls[method] = async () => void (await inNewTargetChain(method, () => fn()));
+    }
   }
 
   /**
@@ -131,14 +135,15 @@ export class ClientThread {
     });
   }
 
-  async #runPublish(id: number): Promise<void> {
+  async #runCall(id: number, method: TargetCall): Promise<void> {
     let error: string | undefined;
     try {
-      if (!this.#publish) throw new Error('the target has no publish');
-      await this.#publish();
+      const fn = this.#calls[method];
+      if (!fn) throw new Error(`the target has no ${method}`);
+      await fn();
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
     }
-    this.#worker.postMessage({ type: 'published', id, ...(error !== undefined ? { error } : {}) } satisfies ToThread);
+    this.#worker.postMessage({ type: 'called', id, ...(error !== undefined ? { error } : {}) } satisfies ToThread);
   }
 }

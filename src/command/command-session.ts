@@ -35,6 +35,8 @@ export interface Listening {
   port: number;
   gauges: string[];
   publish: boolean;
+  /** The server registered an `end` (server-close). */
+  end: boolean;
 }
 
 /**
@@ -49,6 +51,8 @@ export interface CommandSession {
   /** The command's process (a launcher such as npm, or the server itself). */
   readonly child: ChildProcess;
   publish(): Promise<void>;
+  /** Ends every open stream from the server side (the `end` the server registered). */
+  end(): Promise<void>;
   /** The sigterm baseline, kept by the agent for its record at exit: taken once the server's sockets have closed (within waitMs). */
   markBaseline(waitMs?: number): Promise<MeterSnapshot>;
   /** What keeps the process alive (asked before it is killed). */
@@ -272,6 +276,7 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
     readings,
     child,
     publish: () => call<void>('publish'),
+    end: () => call<void>('end'),
     markBaseline: (waitMs = 0) => call<MeterSnapshot>('markBaseline', waitMs),
     keptAlive: () => call<KeptAlive>('keptAlive'),
     shutdownRecord: () => call<HostShutdown | undefined>('shutdownRecord'),

@@ -8,6 +8,7 @@ import type { RunProgress } from '../harness/progress.ts';
 import { RequestSource } from '../harness/request-source.ts';
 import { resolveSettings } from '../harness/resolve-settings.ts';
 import { connectionScenarioOn, runScenarios } from '../harness/run-scenarios.ts';
+import { SERVER_CLOSE_NEEDS_END, selectScenarios } from '../harness/execute-run.ts';
 import { reportEnvelope } from '../report/environment.ts';
 import type { Omitted, Report, ScenarioResult } from '../report/report.ts';
 import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
@@ -45,13 +46,7 @@ export async function executeCommandRun(all: readonly Scenario[], options: Comma
   const names = options.scenarios;
   if (names?.includes('aborted-request'))
     throw new UsageError(`scenario 'aborted-request' cannot run: ${COMMAND_NO_FETCH}`, { code: 'SSE_SOAK_NOT_APPLICABLE' });
-  const unknown = (names ?? []).filter((n) => !all.some((s) => s.name === n));
-  if (unknown.length) {
-    throw new UsageError(`unknown scenario ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${all.map((s) => s.name).join(', ')})`, {
-      code: 'SSE_SOAK_UNKNOWN_SCENARIO',
-    });
-  }
-  const selected = all.filter((s) => (!names || names.length === 0 || names.includes(s.name)) && s.name !== 'aborted-request');
+  const selected = selectScenarios(all, names).filter((s) => s.name !== 'aborted-request');
   const omitted: Omitted[] = names && names.length > 0 ? [] : [{ scenario: 'aborted-request', reason: COMMAND_NO_FETCH }];
   assertMeasurable(selected, settings, skip);
   const cwd = options.cwd ?? process.cwd();
@@ -70,6 +65,11 @@ export async function executeCommandRun(all: readonly Scenario[], options: Comma
   });
   const home = commandHome(session, options);
   const { name, target } = home;
+  if (!target.end && selected.some((s) => s.name === 'server-close')) {
+    await clients?.stop();
+    await session.stop();
+    throw new UsageError(`scenario 'server-close' cannot run: ${SERVER_CLOSE_NEEDS_END}`, { code: 'SSE_SOAK_NOT_APPLICABLE' });
+  }
   const requests = new RequestSource(target.request, session.url);
   let found: Pick<Report['target'], 'request' | 'establishment'> = {};
   try {
@@ -90,7 +90,7 @@ export async function executeCommandRun(all: readonly Scenario[], options: Comma
       ...found,
       ...(omitted.length ? { omitted } : {}),
     });
-    clients?.publishFor(target);
+    clients?.callsFor(target);
     const onHome = connectionScenarioOn(
       home,
       { settings, signal: options.signal, onProgress: options.onProgress, skip, clients, requests, establish },

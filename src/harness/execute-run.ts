@@ -218,7 +218,7 @@ async function targetFromObject(value: Target | TargetFactory, modulePath: strin
 }
 
 export function selectScenarios(all: readonly Scenario[], names: readonly string[] | undefined): Scenario[] {
-  if (!names || names.length === 0) return [...all];
+  if (!names || names.length === 0) return all.filter((s) => !s.optIn);
   const unknown = names.filter((n) => !all.some((s) => s.name === n));
   if (unknown.length > 0) {
     throw new UsageError(`unknown scenario ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${all.map((s) => s.name).join(', ')})`, {
@@ -231,16 +231,26 @@ export function selectScenarios(all: readonly Scenario[], names: readonly string
 
 /**
  * Scenarios this target cannot take part in, with why: a node:http listener has no fetch
- * handler for `aborted-request`. Left out of a default run; asked for by name, a usage error.
+ * handler for `aborted-request`, and a target with no `end` cannot end its streams for
+ * `server-close`. Left out of a run; asked for by name, a usage error.
  */
-function omittedFor(target: Target, selected: readonly Scenario[], asked: readonly string[] | undefined): Omitted[] {
-  if (!target.listener || !selected.some((s) => s.name === 'aborted-request')) return [];
-  const reason = 'the target is a node:http listener, with no fetch handler to give an aborted Request (pre-aborted covers the wire)';
-  if (asked?.includes('aborted-request')) {
-    throw new UsageError(`scenario 'aborted-request' cannot run: ${reason}`, { code: 'SSE_SOAK_NOT_APPLICABLE' });
-  }
-  return [{ scenario: 'aborted-request', reason }];
+export function omittedFor(target: Target, selected: readonly Scenario[], asked: readonly string[] | undefined): Omitted[] {
+  const why: Omitted[] = [];
+  if (target.listener && selected.some((s) => s.name === 'aborted-request'))
+    why.push({
+      scenario: 'aborted-request',
+      reason: 'the target is a node:http listener, with no fetch handler to give an aborted Request (pre-aborted covers the wire)',
+    });
+  if (!target.end && selected.some((s) => s.name === 'server-close'))
+    why.push({ scenario: 'server-close', reason: SERVER_CLOSE_NEEDS_END });
+  const refused = why.find((o) => asked?.includes(o.scenario));
+  if (refused) throw new UsageError(`scenario '${refused.scenario}' cannot run: ${refused.reason}`, { code: 'SSE_SOAK_NOT_APPLICABLE' });
+  return why;
 }
+
+/** Why a target without `end` has no server-close. */
+export const SERVER_CLOSE_NEEDS_END =
+  'the target has no end() to end its streams from the server side (a module exports it; a command registers it: globalThis.sseSoak?.register({ end }))';
 
 function takePrepared(prepared: Map<string, PreparedProcess>, name: string): PreparedProcess | undefined {
   const p = prepared.get(name);

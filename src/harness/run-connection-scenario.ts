@@ -93,7 +93,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
       pool = new ClientPool();
       await Promise.all([thread?.resetPool(), source.reset()]);
     };
-    thread?.publishFor(target);
+    thread?.callsFor(target);
     // Nothing in flight: the server's sockets closed, and the one-shot timers that gone
     // connections' handlers still await (due within `horizonMs`) fired.
     const quiet = async (socketsMs: number, horizonMs: number, maxMs: number) => {

@@ -97,6 +97,7 @@ export function commandHome(session: CommandSession, options: CommandTargetOptio
       ...(options.request ? { request: options.request } : {}),
       ...(options.firstEvent ? { firstEvent: options.firstEvent } : {}),
       ...(session.listening.publish ? { publish: () => session.publish() } : {}),
+      ...(session.listening.end ? { end: () => session.end() } : {}),
     },
     url: session.url,
     port,

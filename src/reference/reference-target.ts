@@ -25,6 +25,7 @@ export class UnknownVariantError extends UsageError {
 export function createReferenceTarget(options: ReferenceTargetOptions = {}): Target & {
   gauges: Record<string, () => number>;
   publish: () => void;
+  end: () => void;
   close: () => void;
   /** The invalidation emitter, for tests that publish their own events. */
   emitter: InvalidationEmitter;
@@ -43,6 +44,7 @@ export function createReferenceTarget(options: ReferenceTargetOptions = {}): Tar
       streams: () => streams.size,
     },
     publish: () => emitter.emit(REFERENCE_ORG, { keys: ['projects'] }),
+    end: () => streams.endAll(),
     close: () => streams.endAll(),
     emitter,
   };

@@ -44,6 +44,8 @@ export interface ConnectionScenario {
   kind: 'connections';
   name: string;
   description: string;
+  /** Run only when named (`--scenario`, the soak mix): left out of a default run. */
+  optIn?: true;
   /** Override of the run's concurrency (idle-kill holds each connection for the idle timeout). */
   concurrency?: number;
   /**
@@ -87,6 +89,7 @@ export interface ProcessScenario {
   kind: 'process';
   name: string;
   description: string;
+  optIn?: true;
   /** Starts what does not share the measured process (its child) while the other scenarios run. */
   prepare?(env: ProcessScenarioEnv): PreparedProcess;
   run(env: ProcessScenarioEnv, prepared?: PreparedProcess): Promise<ScenarioResult>;

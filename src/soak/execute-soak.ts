@@ -1,3 +1,4 @@
+import { SERVER_CLOSE_NEEDS_END } from '../harness/execute-run.ts';
 import { type CommandTargetOptions, commandHome, serveModule, type TargetHome } from '../harness/target-home.ts';
 import path from 'node:path';
 import { type CommandSession, startCommand } from '../command/command-session.ts';
@@ -139,6 +140,8 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     const omitted: Omitted[] =
       noFetch && schedule.some((s) => s.name === 'aborted-request') ? [{ scenario: 'aborted-request', reason: noFetch }] : [];
     if (omitted.length) schedule = schedule.filter((s) => s.name !== 'aborted-request');
+    if (!target.end && schedule.some((s) => s.name === 'server-close'))
+      throw new UsageError(`the mix's server-close cannot run: ${SERVER_CLOSE_NEEDS_END}`, { code: 'SSE_SOAK_NOT_APPLICABLE' });
     const source = new RequestSource(target.request, url);
     requests = source;
     const { establish, establishment } = await preflight(
@@ -175,7 +178,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     const threadContexts = new Map(
       connectionScenarios.map((s) => [s.name, threadContext({ ...ctxFor(s, undefined), establish, request: source.fixed })]),
     );
-    thread?.publishFor(target);
+    thread?.callsFor(target);
     const connect = async (scenario: ConnectionScenario, i: number) => {
       const made = await source.batch(1);
       if (!thread || scenario.clients === 'in-process') return inHarness(() => scenario.connect(ctxFor(scenario, made?.[0]), i));

@@ -34,6 +34,11 @@ export interface Target {
   gauges?: Record<string, () => number>;
   /** Sends one event to every open stream. */
   publish?: () => void | Promise<void>;
+  /**
+   * Ends every open stream from the server side, as an eviction, a sweep of stale streams
+   * or a maximum lifetime does, while the server goes on serving. `server-close` calls it.
+   */
+  end?: () => void | Promise<void>;
   /** Releases what the target made; also how a server ends its streams on shutdown. */
   close?: () => void | Promise<void>;
 }

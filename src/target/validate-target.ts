@@ -22,7 +22,7 @@ export function validateTarget(value: unknown, spec: string): Target {
   if (typeof t.path !== 'string' || !t.path.startsWith('/')) fail("'path' must be a string starting with '/'");
   if (t.name !== undefined && typeof t.name !== 'string') fail("'name' must be a string");
   if (t.firstEvent !== undefined && typeof t.firstEvent !== 'string') fail("'firstEvent' must be a string");
-  for (const key of ['publish', 'close'] as const) {
+  for (const key of ['publish', 'end', 'close'] as const) {
     if (t[key] !== undefined && typeof t[key] !== 'function') fail(`'${key}' must be a function`);
   }
   if (t.request !== undefined && typeof t.request !== 'function') {

@@ -64,7 +64,10 @@ export function registerRun(program: Command, io: CliIo, setExitCode: (code: num
   const command = program
     .command('run')
     .description('run the disconnect scenarios against a target, write a JSON report, exit non-zero on a leak');
-  addTargetOptions(command).option('--scenario <name...>', `scenarios to run (default: all): ${scenarios.map((s) => s.name).join(', ')}`);
+  addTargetOptions(command).option(
+    '--scenario <name...>',
+    `scenarios to run (default: all but the opt-in ones): ${scenarios.map((s) => `${s.name}${s.optIn ? ' (opt-in)' : ''}`).join(', ')}`,
+  );
   for (const spec of settingsTable) {
     if (!spec.flag) continue;
     command.option(

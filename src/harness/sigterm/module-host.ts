@@ -16,7 +16,7 @@ import { type LoadedTarget, loadTarget, messageOf } from '../../target/load-targ
 import { MODULE_HOST_ENV, type ModuleHostConfig } from './module-host-config.ts';
 
 interface Agent {
-  register(what: { gauges?: Record<string, () => number>; publish?: () => unknown }): void;
+  register(what: { gauges?: Record<string, () => number>; publish?: () => unknown; end?: () => unknown }): void;
   recordShutdown(record: HostShutdown): void;
 }
 
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     return fail(messageOf(error), error instanceof SoakError ? error.exitCode : 3);
   }
   const { target } = loaded;
-  agent.register({ gauges: target.gauges, publish: target.publish });
+  agent.register({ gauges: target.gauges, publish: target.publish, end: target.end });
   const adapter = target.listener ? undefined : await resolveAdapter(config.adapter, loaded.modulePath);
   const served = await serveTarget(target, { adapter: adapter?.create });
 
