@@ -142,6 +142,11 @@ describe('sse-soak soak (the real binary)', () => {
     const [top] = snaps.diff!.retainers!.clusters;
     expect(top!.path.at(-1)!.site).toMatch(/^src\/reference\/stream-session\.ts:\d+$/);
     expect(stderr).toMatch(/held: [\d,]+ × .* src\/reference\/stream-session\.ts:\d+/);
+    // And the interval's own closure, at the line the timers check names, held by its Timeout.
+    const interval = timers.sites![0]!.site;
+    expect(
+      snaps.diff!.retainers!.clusters.filter((c) => c.site === interval && c.path[0]?.edge === '._onTimeout').map((c) => c.path[0]!.holder),
+    ).toContain('Timeout');
     expect(stderr).toContain(
       `heap snapshot (end, 3000 connections): ${path.relative(process.cwd(), path.join(snapshots, '2-end.heapsnapshot'))}`,
     );

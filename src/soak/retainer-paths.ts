@@ -35,6 +35,8 @@ export interface RetainerStep {
 export interface RetainerCluster {
   /** The grown constructor these objects are. */
   constructor: string;
+  /** When they are functions: where they are defined, `file:line` (a leaked timer's or listener's callback). */
+  site?: string;
   /** New objects on this path (estimated from a sample when there are many). */
   count: number;
   /** Their retained size together (bytes), as DevTools computes it. */
@@ -123,15 +125,17 @@ export async function retainerClusters(
   for (const d of grown) {
     const added = d.addedIndexes;
     const stride = Math.max(1, added.length / SAMPLE);
-    const byShape = new Map<string, { path: RetainerStep[]; n: number; retained: number; example: number }>();
+    const byShape = new Map<string, { path: RetainerStep[]; site?: string; n: number; retained: number; example: number }>();
     let sampled = 0;
     for (let k = 0; k < added.length; k += stride) {
       const index = added[Math.floor(k)]!;
       sampled++;
       const path = pathOf(snapshot, index, sites);
       if (!path) continue; // sse-soak's own bookkeeping
-      const key = path.map((step) => `${step.edge}|${step.holder}|${step.site ?? ''}`).join(' ');
-      const entry = byShape.get(key) ?? { path, n: 0, retained: 0, example: snapshot.createNode(index).id() };
+      const object = snapshot.createNode(index);
+      const site = object.type() === 'closure' ? sites.of(object) : undefined;
+      const key = `${site ?? ''} ${path.map((step) => `${step.edge}|${step.holder}|${step.site ?? ''}`).join(' ')}`;
+      const entry = byShape.get(key) ?? { path, ...(site ? { site } : {}), n: 0, retained: 0, example: object.id() };
       entry.n++;
       entry.retained += Number(snapshot.retainedSizes[index / snapshot.nodeFieldCount] ?? 0);
       byShape.set(key, entry);
@@ -142,6 +146,7 @@ export async function retainerClusters(
       if (count < options.floor) continue;
       clusters.push({
         constructor: d.name,
+        ...(e.site ? { site: e.site } : {}),
         count,
         retainedSize: Math.round(e.retained * scale),
         path: e.path,
@@ -160,6 +165,7 @@ export async function retainerClusters(
       return shortSite(resolved[Number(i)] ?? `${raw.script}:${raw.line + 1}`, options.cwd);
     });
   for (const c of folded) {
+    if (c.site) c.site = resolve(c.site);
     for (const step of c.path) {
       if (!step.site) continue;
       step.site = resolve(step.site);
@@ -521,5 +527,5 @@ export function describeCluster(c: RetainerCluster): string {
   );
   // A long chain through a library's objects: its first two and last three steps (the JSON has all).
   const steps = (shown.length > 6 ? [...shown.slice(0, 2), `(${shown.length - 5} more)`, ...shown.slice(-3)] : shown).join(' ← ');
-  return `${count} × ${c.constructor} (${size(c.retainedSize)}) ← ${steps || '(a GC root)'}`;
+  return `${count} × ${c.constructor}${c.site ? ` ${c.site}` : ''} (${size(c.retainedSize)}) ← ${steps || '(a GC root)'}`;
 }
