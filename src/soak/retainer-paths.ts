@@ -106,7 +106,8 @@ const CLASSES = 8;
 const SKIPPED = new Set(['(compiled code)', '(system)', '(concatenated string)', '(sliced string)']);
 
 /**
- * The clusters, largest retained size first. `floor`: a cluster with fewer objects than this
+ * The clusters: those held by the program's own code first, each group by retained size,
+ * largest first. `floor`: a cluster with fewer objects than this
  * is noise (a parser free list, a cache warming up): the connections churned between the
  * two snapshots divided by 10, so that a leak of one object in every tenth connection still
  * shows and a fixed-size pool does not. `cwd` shortens the file names.
