@@ -54,9 +54,13 @@ describe('sse-soak soak (the real binary)', () => {
         .findIndex((l) => l.includes('requestLog.push(')) + 1;
     const [top] = report.snapshots!.diff!.retainers!.clusters;
     const churned = report.snapshots!.files[1]!.connections - report.snapshots!.files[0]!.connections;
-    // Every record kept since the warm-up, in one cluster, held by the module-level array.
+    // Every record kept since the warm-up, in one cluster, held by the module-level array:
+    // one per connection churned between the snapshots.
+    expect(report.snapshots!.diff!.retainers!.churned).toBe(churned);
     expect(top!.count).toBeGreaterThan(churned * 0.9);
     expect(top!.count).toBeLessThanOrEqual(churned * 1.1);
+    expect(top!.perConnection).toBeCloseTo(top!.count / churned, 2);
+    expect(stderr).toMatch(/held: [\d,]+ × \{at, url, trace\} \([\d.]+ MB, (0\.9\d|1\.0\d|1\.10) per connection\)/);
     expect(top!.path.at(-1)).toMatchObject({ edge: '->requestLog', writes: [`${file}:${pushes}`] });
     expect(top!.path.at(-1)!.site).toMatch(new RegExp(`^${file.replaceAll('.', '\\.')}(:\\d+)?$`));
     expect(stderr).toMatch(new RegExp(`held: [\\d,]+ × .* ->requestLog .*written at ${file.replaceAll('.', '\\.')}:${pushes}`));

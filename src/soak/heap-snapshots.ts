@@ -39,9 +39,9 @@ export interface SnapshotDiff {
   /**
    * Who holds the new objects of the constructors that grew most: their retainer paths,
    * clustered by shape, largest retained size first (retainer-paths.ts). Only clusters of at
-   * least `floor` objects.
+   * least `floor` objects (one per ten of the `churned` connections between the snapshots).
    */
-  retainers?: { clusters: RetainerCluster[]; floor: number; ms: number };
+  retainers?: { clusters: RetainerCluster[]; floor: number; churned: number; ms: number };
   /** Over every constructor, shrinking ones included. */
   totalCountDelta: number;
   totalSizeDelta: number;
@@ -87,7 +87,7 @@ export async function writeSnapshot(dir: string, label: SnapshotFile['label'], c
 export async function diffSnapshots(
   startFile: string,
   endFile: string,
-  options: { top?: number; retainers?: { floor: number; cwd: string; mapSites?: SiteMapper } } = {},
+  options: { top?: number; retainers?: { churned: number; cwd: string; mapSites?: SiteMapper } } = {},
 ): Promise<SnapshotDiff> {
   const started = performance.now();
   let raw: Record<string, RawDelta> | undefined;
@@ -102,8 +102,11 @@ export async function diffSnapshots(
   const diff = summariseDiff(Object.values(raw), options.top ?? 30, Math.round(performance.now() - started));
   if (options.retainers && end) {
     const at = performance.now();
-    const clusters = await retainerClusters(end as Snapshot, Object.values(raw), { ...options.retainers, snapshotFile: endFile });
-    diff.retainers = { clusters, floor: options.retainers.floor, ms: Math.round(performance.now() - at) };
+    const { clusters, floor } = await retainerClusters(end as Snapshot, Object.values(raw), {
+      ...options.retainers,
+      snapshotFile: endFile,
+    });
+    diff.retainers = { clusters, floor, churned: options.retainers.churned, ms: Math.round(performance.now() - at) };
   }
   return diff;
 }

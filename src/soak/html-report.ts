@@ -119,7 +119,7 @@ function heldBy(diff: NonNullable<SoakReport['snapshots']>['diff'], link: (file:
         )
         .join('<br>');
       const holds = c.holds.map((h) => `${esc(h.constructor)} ×${h.count.toLocaleString('en-US')}`).join(', ');
-      return `<tr><td>${c.count.toLocaleString('en-US')} × <code>${esc(c.constructor)}</code>${c.site ? ` <code>${esc(c.site)}</code>` : ''}${holds ? `<br><small>with ${holds}</small>` : ''}</td><td>${size(c.retainedSize)}</td><td>${path || '(a GC root)'}</td><td>${link(c.example.snapshot)} <code>@${c.example.nodeId}</code></td></tr>`;
+      return `<tr><td>${c.count.toLocaleString('en-US')} × <code>${esc(c.constructor)}</code>${c.site ? ` <code>${esc(c.site)}</code>` : ''}<br><small>${c.perConnection.toFixed(2)} per connection churned</small>${holds ? `<br><small>with ${holds}</small>` : ''}</td><td>${size(c.retainedSize)}</td><td>${path || '(a GC root)'}</td><td>${link(c.example.snapshot)} <code>@${c.example.nodeId}</code></td></tr>`;
     })
     .join('\n');
   return `<h3>Who holds it</h3>

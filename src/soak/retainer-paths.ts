@@ -39,6 +39,8 @@ export interface RetainerCluster {
   site?: string;
   /** New objects on this path (estimated from a sample when there are many). */
   count: number;
+  /** `count` per connection churned between the snapshots: about 1 (or a whole number) for a leak of one per connection. */
+  perConnection: number;
   /** Their retained size together (bytes), as DevTools computes it. */
   retainedSize: number;
   /** From the object up to the first named holder (a variable, a closure with its site), nearest first. */
@@ -97,8 +99,8 @@ export interface ClassDiff {
 }
 
 const MAX_STEPS = 40;
-/** Where sse-soak's own code runs from: its sources (its own tests) or its build. */
-const HARNESS_DIRS = [path.join(packageRoot, 'src') + path.sep, path.join(packageRoot, 'dist', 'src') + path.sep];
+/** Where sse-soak's own code runs from: its sources (its own tests) or its build; its scenarios' clients too (aborted-request's run in-process). */
+const HARNESS_DIRS = ['src', 'scenarios', path.join('dist', 'src'), path.join('dist', 'scenarios')].map((dir) => path.join(packageRoot, dir) + path.sep);
 const SAMPLE = 300;
 /** The constructors looked into: the ones that grew most in size. */
 const CLASSES = 8;
@@ -106,20 +108,26 @@ const CLASSES = 8;
 const SKIPPED = new Set(['(compiled code)', '(system)', '(concatenated string)', '(sliced string)']);
 
 /**
+ * A cluster with fewer objects than this is noise (a parser free list, a cache warming up):
+ * the connections churned between the two snapshots divided by 10 (at least 10), so that a
+ * leak of one object in every tenth connection still shows and a fixed-size pool does not.
+ */
+export const noiseFloor = (churned: number) => Math.max(10, Math.ceil(churned / 10));
+
+/**
  * The clusters: those held by the program's own code first, each group by retained size,
- * largest first. `floor`: a cluster with fewer objects than this
- * is noise (a parser free list, a cache warming up): the connections churned between the
- * two snapshots divided by 10, so that a leak of one object in every tenth connection still
- * shows and a fixed-size pool does not. `cwd` shortens the file names.
+ * largest first, above the noise floor for `churned` connections. `cwd` shortens the file
+ * names.
  */
 export async function retainerClusters(
   snapshot: Snapshot,
   diff: readonly ClassDiff[],
-  options: { floor: number; cwd: string; snapshotFile: string; mapSites?: SiteMapper },
-): Promise<RetainerCluster[]> {
+  options: { churned: number; cwd: string; snapshotFile: string; mapSites?: SiteMapper },
+): Promise<{ clusters: RetainerCluster[]; floor: number }> {
+  const floor = noiseFloor(options.churned);
   const sites = new Sites(snapshot, options.cwd);
   const grown = diff
-    .filter((d) => !SKIPPED.has(d.name) && d.addedIndexes.length >= options.floor)
+    .filter((d) => !SKIPPED.has(d.name) && d.addedIndexes.length >= floor)
     .sort((a, b) => b.addedSize - b.removedSize - (a.addedSize - a.removedSize))
     .slice(0, CLASSES);
   const clusters: RetainerCluster[] = [];
@@ -144,11 +152,12 @@ export async function retainerClusters(
     const scale = added.length / sampled;
     for (const e of byShape.values()) {
       const count = Math.round(e.n * scale);
-      if (count < options.floor) continue;
+      if (count < floor) continue;
       clusters.push({
         constructor: d.name,
         ...(e.site ? { site: e.site } : {}),
         count,
+        perConnection: Math.round((count / Math.max(1, options.churned)) * 100) / 100,
         retainedSize: Math.round(e.retained * scale),
         path: e.path,
         holds: [],
@@ -180,9 +189,10 @@ export async function retainerClusters(
   }
   // Node's module loader keeps what it loaded (source maps, compiled modules): code loaded
   // between the snapshots, never data a server keeps per connection.
-  return folded
+  const clustersShown = folded
     .filter((c) => !c.path.some((step) => step.site?.startsWith('node:internal/modules/')))
     .sort((a, b) => Number(Boolean(b.path.at(-1)?.program)) - Number(Boolean(a.path.at(-1)?.program)) || b.retainedSize - a.retainedSize);
+  return { clusters: clustersShown, floor };
 }
 
 /**
@@ -520,7 +530,7 @@ function fold(clusters: RetainerCluster[]): RetainerCluster[] {
   return [...kept, ...rest.filter((c) => !inner.has(c))];
 }
 
-/** `2,369 × {at, url, trace} (4.9 MB) ← [n] Array ← ->requestLog (closure onRequest src/x.ts:16)`. */
+/** `2,369 × {at, url, trace} (4.9 MB, 1.00 per connection) ← [n] Array ← ->requestLog (module) src/x.ts, written at src/x.ts:23`. */
 export function describeCluster(c: RetainerCluster): string {
   const count = c.count.toLocaleString('en-US');
   const shown = c.path.map(
@@ -528,5 +538,5 @@ export function describeCluster(c: RetainerCluster): string {
   );
   // A long chain through a library's objects: its first two and last three steps (the JSON has all).
   const steps = (shown.length > 6 ? [...shown.slice(0, 2), `(${shown.length - 5} more)`, ...shown.slice(-3)] : shown).join(' ← ');
-  return `${count} × ${c.constructor}${c.site ? ` ${c.site}` : ''} (${size(c.retainedSize)}) ← ${steps || '(a GC root)'}`;
+  return `${count} × ${c.constructor}${c.site ? ` ${c.site}` : ''} (${size(c.retainedSize)}, ${c.perConnection.toFixed(2)} per connection) ← ${steps || '(a GC root)'}`;
 }

@@ -37,8 +37,7 @@ export class SoakSnapshotter {
 
   /**
    * Diffs the warm-up and end snapshots, once the soak is over after `connections`, and
-   * finds who holds what grew. A cluster of retainer paths counts when it has at least one
-   * object per ten connections churned between the snapshots.
+   * finds who holds what grew (retainer-paths.ts).
    */
   async diff(connections: number, cwd = process.cwd(), mapSites?: SiteMapper): Promise<void> {
     if (this.failed) return;
@@ -48,8 +47,8 @@ export class SoakSnapshotter {
       return;
     }
     try {
-      const floor = Math.max(10, Math.ceil((end.connections - warm.connections) / 10));
-      this.state.diff = await diffSnapshots(warm.file, end.file, { retainers: { floor, cwd, mapSites } });
+      const churned = end.connections - warm.connections;
+      this.state.diff = await diffSnapshots(warm.file, end.file, { retainers: { churned, cwd, mapSites } });
     } catch (error) {
       this.state.error = `the heap snapshots could not be read: ${messageOf(error)}`;
     }
