@@ -100,7 +100,9 @@ export interface ClassDiff {
 
 const MAX_STEPS = 40;
 /** Where sse-soak's own code runs from: its sources (its own tests) or its build; its scenarios' clients too (aborted-request's run in-process). */
-const HARNESS_DIRS = ['src', 'scenarios', path.join('dist', 'src'), path.join('dist', 'scenarios')].map((dir) => path.join(packageRoot, dir) + path.sep);
+const HARNESS_DIRS = ['src', 'scenarios', path.join('dist', 'src'), path.join('dist', 'scenarios')].map(
+  (dir) => path.join(packageRoot, dir) + path.sep,
+);
 const SAMPLE = 300;
 /** The constructors looked into: the ones that grew most in size. */
 const CLASSES = 8;
