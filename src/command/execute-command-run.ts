@@ -1,4 +1,4 @@
-import { COMMAND_NO_FETCH, type CommandTargetOptions, commandHome } from '../harness/target-home.ts';
+import { COMMAND_NO_FETCH, type CommandTargetOptions, commandHome, SERVER_CLOSE_NEEDS_END } from '../harness/target-home.ts';
 import { ClientThread } from '../clients/client-thread.ts';
 import { UsageError } from '../errors/soak-error.ts';
 import type { RunSettings } from '../harness/defaults.ts';
@@ -8,7 +8,7 @@ import type { RunProgress } from '../harness/progress.ts';
 import { RequestSource } from '../harness/request-source.ts';
 import { resolveSettings } from '../harness/resolve-settings.ts';
 import { connectionScenarioOn, runScenarios } from '../harness/run-scenarios.ts';
-import { SERVER_CLOSE_NEEDS_END, selectScenarios } from '../harness/execute-run.ts';
+import { selectScenarios } from '../harness/execute-run.ts';
 import { reportEnvelope } from '../report/environment.ts';
 import type { Omitted, Report, ScenarioResult } from '../report/report.ts';
 import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';

@@ -1,4 +1,4 @@
-import { serveModule, type TargetHome } from './target-home.ts';
+import { SERVER_CLOSE_NEEDS_END, serveModule, type TargetHome } from './target-home.ts';
 import { ClientThread } from '../clients/client-thread.ts';
 import { inTarget } from '../meters/async-owner.ts';
 import path from 'node:path';
@@ -234,7 +234,7 @@ export function selectScenarios(all: readonly Scenario[], names: readonly string
  * handler for `aborted-request`, and a target with no `end` cannot end its streams for
  * `server-close`. Left out of a run; asked for by name, a usage error.
  */
-export function omittedFor(target: Target, selected: readonly Scenario[], asked: readonly string[] | undefined): Omitted[] {
+function omittedFor(target: Target, selected: readonly Scenario[], asked: readonly string[] | undefined): Omitted[] {
   const why: Omitted[] = [];
   if (target.listener && selected.some((s) => s.name === 'aborted-request'))
     why.push({
@@ -247,10 +247,6 @@ export function omittedFor(target: Target, selected: readonly Scenario[], asked:
   if (refused) throw new UsageError(`scenario '${refused.scenario}' cannot run: ${refused.reason}`, { code: 'SSE_SOAK_NOT_APPLICABLE' });
   return why;
 }
-
-/** Why a target without `end` has no server-close. */
-export const SERVER_CLOSE_NEEDS_END =
-  'the target has no end() to end its streams from the server side (a module exports it; a command registers it: globalThis.sseSoak?.register({ end }))';
 
 function takePrepared(prepared: Map<string, PreparedProcess>, name: string): PreparedProcess | undefined {
   const p = prepared.get(name);

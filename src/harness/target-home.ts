@@ -71,6 +71,10 @@ export async function serveModule(
   };
 }
 
+/** Why a target without `end` has no server-close. */
+export const SERVER_CLOSE_NEEDS_END =
+  'the target has no end() to end its streams from the server side (a module exports it; a command registers it: globalThis.sseSoak?.register({ end }))';
+
 /** Why a command has no `aborted-request`. */
 export const COMMAND_NO_FETCH =
   'the target runs as a command, in its own process: there is no fetch handler to call in-process (pre-aborted covers the wire)';

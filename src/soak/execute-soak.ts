@@ -1,4 +1,4 @@
-import { SERVER_CLOSE_NEEDS_END } from '../harness/execute-run.ts';
+import { SERVER_CLOSE_NEEDS_END } from '../harness/target-home.ts';
 import { type CommandTargetOptions, commandHome, serveModule, type TargetHome } from '../harness/target-home.ts';
 import path from 'node:path';
 import { type CommandSession, startCommand } from '../command/command-session.ts';

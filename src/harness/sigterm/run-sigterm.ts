@@ -30,13 +30,13 @@ export interface ModuleHost extends PreparedProcess {
 
 /**
  * Starts the target module afresh in a process of its own, served by sse-soak's module host
- * (module-host.ts) with the agent preloaded: from then on it is measured exactly as a
+ * (src/cli/module-host.ts) with the agent preloaded: from then on it is measured exactly as a
  * user's server started as a command is. The run starts it while the in-process scenarios
  * run (another process: it does not share their measurements).
  */
 export function startModuleHost(env: ProcessScenarioEnv): ModuleHost {
   const fromSource = import.meta.url.endsWith('.ts');
-  const entry = fileURLToPath(new URL(`./module-host.${fromSource ? 'ts' : 'js'}`, import.meta.url));
+  const entry = fileURLToPath(new URL(`../../cli/module-host.${fromSource ? 'ts' : 'js'}`, import.meta.url));
   const config: ModuleHostConfig = {
     spec: env.spec,
     cwd: env.cwd,

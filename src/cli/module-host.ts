@@ -5,15 +5,17 @@
  * server does on the target's behalf: the target's close(), stop accepting, let open
  * streams end, cut the rest. It never calls process.exit: whether the process exits by
  * itself is what is measured. The agent answers for the meters, as it does for a command.
+ * A process entry of its own, like the CLI, and so here in src/cli/: it prints one line and
+ * exits when the target cannot load.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HostShutdown } from '../../agent/protocol.ts';
-import { SoakError } from '../../errors/soak-error.ts';
-import { inTarget } from '../../meters/async-owner.ts';
-import { resolveAdapter } from '../../server/resolve-adapter.ts';
-import { serveTarget } from '../../server/serve-target.ts';
-import { type LoadedTarget, loadTarget, messageOf } from '../../target/load-target.ts';
-import { MODULE_HOST_ENV, type ModuleHostConfig } from './module-host-config.ts';
+import type { HostShutdown } from '../agent/protocol.ts';
+import { SoakError } from '../errors/soak-error.ts';
+import { inTarget } from '../meters/async-owner.ts';
+import { resolveAdapter } from '../server/resolve-adapter.ts';
+import { serveTarget } from '../server/serve-target.ts';
+import { type LoadedTarget, loadTarget, messageOf } from '../target/load-target.ts';
+import { MODULE_HOST_ENV, type ModuleHostConfig } from '../harness/sigterm/module-host-config.ts';
 
 interface Agent {
   register(what: { gauges?: Record<string, () => number>; publish?: () => unknown; end?: () => unknown }): void;
