@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/package-info.ts';
 import type { Report, ScenarioResult } from '../src/report/report.ts';
 import type { SoakReport } from '../src/soak/soak-report.ts';
-import { checkOf, countsOnlyConfig, leaksAt } from './report-checks.ts';
+import { checkOf, countsOnlyConfig, leaksAt, setupKillsOnly } from './report-checks.ts';
 import { runBinary } from './run-binary.ts';
 
 /**
@@ -53,7 +53,7 @@ const jobs: Job[] = [
     name: 'node:http, close listener after the auth await',
     path: '/events',
     command: ['node', 'test/fixtures/servers/node-http-server.mjs', 'after-auth'],
-    fails: { 'pre-aborted': leaksAt('servers/node-http-server.mjs', false) },
+    fails: { 'pre-aborted': leaksAt('servers/node-http-server.mjs', false), 'idle-kill': setupKillsOnly },
   },
   { name: 'Express, cleanup on close', path: '/events', command: [...tsx, 'test/fixtures/servers/express-server.ts', 'close'], fails: {} },
   {
@@ -79,7 +79,7 @@ const jobs: Job[] = [
     name: 'Hono on its own serve(), cleanup on onAbort only',
     path: '/stream',
     command: [...tsx, 'test/fixtures/servers/hono-server.ts', 'on-abort'],
-    fails: { 'pre-aborted': leaksAt('shapes/shape-app.ts', false) },
+    fails: { 'pre-aborted': leaksAt('shapes/shape-app.ts', false), 'idle-kill': setupKillsOnly },
   },
   {
     name: 'node:http that only stops accepting on SIGTERM',

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultScenarios, scenarios } from '../scenarios/index.ts';
 import { executeRun } from '../src/harness/execute-run.ts';
 import type { Report, ScenarioResult } from '../src/report/report.ts';
-import { checkOf, countsOnlyConfig, leaksAt } from './report-checks.ts';
+import { checkOf, countsOnlyConfig, leaksAt, setupKillsOnly } from './report-checks.ts';
 import { runBinary } from './run-binary.ts';
 
 /**
@@ -31,7 +31,7 @@ const servers: { fixture: string; fails: Record<string, (s: ScenarioResult) => v
   { fixture: 'fastify-leaky', fails: Object.fromEntries(wire.map((n) => [n, leaksAt('servers/fastify-app.ts', n !== 'pre-aborted')])) },
   { fixture: 'node-http-clean', fails: {} },
   // req.on('close') added after the await misses the clients that left during it.
-  { fixture: 'node-http-leaky', fails: { 'pre-aborted': leaksAt('servers/node-http-server.mjs', false) } },
+  { fixture: 'node-http-leaky', fails: { 'pre-aborted': leaksAt('servers/node-http-server.mjs', false), 'idle-kill': setupKillsOnly } },
 ];
 
 describe('node:http listener targets: Express, Fastify and plain node:http, through the binary', () => {

@@ -21,7 +21,6 @@ import { RequestSource } from './request-source.ts';
 import { countLines, TargetConsole } from './target-console.ts';
 import { assertMeasurable } from './measurable.ts';
 import { validateSkipChecks } from '../verdict/check-policy.ts';
-import { addCrossScenarioNotes } from '../verdict/cross-scenario-notes.ts';
 import { runVerdict } from '../verdict/verdicts.ts';
 import { type RunSettings, referenceRunOptions } from './defaults.ts';
 import type { RunProgress } from './progress.ts';
@@ -177,7 +176,7 @@ export async function executeRun(all: readonly Scenario[], options: RunOptions =
       results,
       (scenario) => (scenario.kind === 'connections' ? onHome(scenario) : scenario.run(processEnv, takePrepared(prepared, scenario.name))),
       // pre-aborted runs before aborted-request: the note is there when the line is printed.
-      { signal: options.signal, onProgress: options.onProgress, skip, afterEach: (done) => addCrossScenarioNotes(done, adapter?.version) },
+      { signal: options.signal, onProgress: options.onProgress, skip, adapterVersion: adapter?.version },
     );
   } finally {
     await Promise.all([...prepared.values()].map((p) => p.stop()));

@@ -4,6 +4,7 @@ import type { ConnectionScenario, Scenario } from '../scenario/scenario.ts';
 import { type ConnectionScenarioEnv, runConnectionScenario } from './run-connection-scenario.ts';
 import type { TargetHome } from './target-home.ts';
 import { coreMeters, finalizeScenario } from '../verdict/check-policy.ts';
+import { addCrossScenarioNotes } from '../verdict/cross-scenario-notes.ts';
 import type { RunProgress } from './progress.ts';
 
 /**
@@ -11,7 +12,7 @@ import type { RunProgress } from './progress.ts';
  * command): a progress event before and after each, the check policy on each result, and an
  * interrupt honoured between scenarios. Pushes into `results` as it goes, so that what
  * completed is reported even when a later scenario throws; resolves with whether the run was
- * interrupted.
+ * interrupted. After each result, the notes that take two scenarios to say are added.
  */
 export async function runScenarios(
   selected: readonly Scenario[],
@@ -21,8 +22,8 @@ export async function runScenarios(
     signal?: AbortSignal;
     onProgress?: (event: RunProgress) => void;
     skip: ReadonlySet<string>;
-    /** After each result is in (cross-scenario notes). */
-    afterEach?: (results: ScenarioResult[]) => void;
+    /** The @hono/node-server that serves the target in-process, for the notes that depend on it. */
+    adapterVersion?: string;
   },
 ): Promise<boolean> {
   for (const scenario of selected) {
@@ -37,7 +38,7 @@ export async function runScenarios(
     }
     result = finalizeScenario(result, coreMeters[scenario.kind], options.skip);
     results.push(result);
-    options.afterEach?.(results);
+    addCrossScenarioNotes(results, options.adapterVersion);
     options.onProgress?.({ type: 'scenario-end', result });
   }
   return false;

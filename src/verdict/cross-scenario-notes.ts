@@ -8,6 +8,7 @@ import type { ScenarioResult } from '../report/report.ts';
  * runs still leaks, which other adapters, runtimes and in-process callers give it.
  */
 export function addCrossScenarioNotes(results: ScenarioResult[], adapterVersion: string | undefined): void {
+  noteSetupKills(results);
   const inProcess = results.find((r) => r.name === 'aborted-request');
   const wire = results.find((r) => r.name === 'pre-aborted');
   if (inProcess?.verdict !== 'fail' || wire?.verdict !== 'pass' || inProcess.notes?.length) return;
@@ -22,4 +23,25 @@ export function addCrossScenarioNotes(results: ScenarioResult[], adapterVersion:
     ...(inProcess.notes ?? []),
     `only the in-process contract leaks: none of the ${wireCount} wire disconnects of pre-aborted leaked on ${why}`,
   ];
+}
+
+const SETUP_KILLS = 'landed before the response started';
+
+/**
+ * idle-kill's proxy also kills a stream whose handler is still in its setup await (a slow
+ * auth lookup, or a loaded machine): that client left before the response, which is
+ * pre-aborted's disconnect. When idle-kill's leak is no larger than the kills that landed
+ * there and pre-aborted leaks too, the leak is that one: both results say so (pre-aborted's
+ * line is printed after the note is known, idle-kill's before).
+ */
+function noteSetupKills(results: ScenarioResult[]): void {
+  const idle = results.find((r) => r.name === 'idle-kill');
+  const wire = results.find((r) => r.name === 'pre-aborted');
+  if (idle?.verdict !== 'fail' || wire?.verdict !== 'fail' || idle.notes?.some((n) => n.includes(SETUP_KILLS))) return;
+  const before = idle.stats?.killedBeforeResponse ?? 0;
+  const leaked = Math.max(0, ...idle.checks.filter((c) => c.verdict === 'fail').map((c) => c.leaked ?? 0));
+  if (before === 0 || leaked === 0 || leaked > before) return;
+  const note = `${before} of idle-kill's kills ${SETUP_KILLS}, while the handler was still in its setup await; its leak (${leaked}) is no larger than that, so it is the one pre-aborted shows: a client that leaves during the setup, not an idle stream`;
+  idle.notes = [...(idle.notes ?? []), note];
+  wire.notes = [...(wire.notes ?? []), note];
 }
