@@ -36,12 +36,13 @@ async function bare(): Promise<number> {
   const origin = { host: '127.0.0.1', port: served.port, path: target.path, url };
   const base = { origin, target, settings: defaultSettings, count: () => 0 };
   const resources = new Map<string, ScenarioResources | undefined>();
-  for (const s of new Set(schedule)) resources.set(s.name, await s.setup?.(base));
+  const establish = { firstEvent: target.firstEvent };
+  for (const s of new Set(schedule)) resources.set(s.name, await s.setup?.({ ...base, establish, openRequest: async () => GET_REQUEST }));
   const ctx = (s: ConnectionScenario): ScenarioContext => ({
     ...base,
     pool,
     request: () => GET_REQUEST,
-    establish: { firstEvent: target.firstEvent },
+    establish,
     url: resources.get(s.name)?.url ? resources.get(s.name)!.url + target.path : url,
   });
   let next = 0;

@@ -3,12 +3,22 @@ import abortedRequest from './aborted-request.ts';
 import cleanClose from './clean-close.ts';
 import idleKill from './idle-kill.ts';
 import preAborted from './pre-aborted.ts';
+import reconnect from './reconnect.ts';
 import serverClose from './server-close.ts';
 import sigterm from './sigterm.ts';
 import socketDestroy from './socket-destroy.ts';
 
-/** Every scenario, in the order a run takes them (CONTRACTS.md names; server-close is ours). */
-export const scenarios: readonly Scenario[] = [cleanClose, socketDestroy, idleKill, preAborted, abortedRequest, serverClose, sigterm];
+/** Every scenario, in the order a run takes them (CONTRACTS.md names; server-close and reconnect are ours). */
+export const scenarios: readonly Scenario[] = [
+  cleanClose,
+  socketDestroy,
+  idleKill,
+  preAborted,
+  abortedRequest,
+  serverClose,
+  reconnect,
+  sigterm,
+];
 
 /** What a run takes when no scenario is named: every one but the opt-in ones. */
 export const defaultScenarios: readonly Scenario[] = scenarios.filter((s) => !s.optIn);

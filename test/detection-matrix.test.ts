@@ -113,10 +113,38 @@ const matrix: Record<string, Record<string, Expectation>> = {
     'aborted-request': heapOnly,
     'server-close': heapOnly,
   },
+  // Only a client that comes back with Last-Event-ID makes a cursor: one timer and one
+  // cursor per reconnect, the gauge equal to the timers and to the clients' own count.
+  'replay-leak': {
+    reconnect: (s) => {
+      expect(s.verdict).toBe('fail');
+      const reconnects = stat(s, 'reconnects');
+      expect(reconnects).toBe(s.connections * defaultSettings.reconnectRounds);
+      expect(check(s, 'gauge:replayCursors').leaked).toBe(reconnects);
+      expect(check(s, 'timers').leaked).toBe(reconnects);
+      expect(check(s, 'timers').sites![0]!.site).toMatch(/^src\/reference\/variants\/replay-leak\.ts:\d+$/);
+      expect(check(s, 'delivery').verdict).toBe('pass');
+    },
+  },
+  // Leaks nothing; every client misses what was published while it was away, by id.
+  'replay-gap': {
+    reconnect: (s) => {
+      expect(s.verdict).toBe('fail');
+      expect(s.checks.filter((c) => c.verdict === 'fail').map((c) => c.meter)).toEqual(['delivery']);
+      const delivery = check(s, 'delivery');
+      // One event is published while each client is away, every round.
+      expect(stat(s, 'delivery.lost')).toBeGreaterThanOrEqual(s.connections * defaultSettings.reconnectRounds);
+      expect(stat(s, 'delivery.duplicated')).toBe(0);
+      const [example] = delivery.details!.examples as { lost: string[] }[];
+      expect(example!.lost.length).toBeGreaterThan(0);
+      expect(delivery.reason).toMatch(new RegExp(`lacked ${example!.lost[0]}\\b`));
+    },
+  },
 };
 
-/** Every scenario, the opt-in server-close included. */
+/** Every scenario, the opt-in ones included; reconnect (12 to 18 s) only for the variants made for it. */
 const all = scenarios.map((s) => s.name);
+const scenariosFor = (variant: string) => (variant.startsWith('replay-') ? all : all.filter((n) => n !== 'reconnect'));
 
 describe('detection matrix (default settings, @hono/node-server 1.19.19)', () => {
   for (const [variant, failing] of Object.entries(matrix)) {
@@ -125,8 +153,8 @@ describe('detection matrix (default settings, @hono/node-server 1.19.19)', () =>
         .filter((n) => failing[n] !== setupKillsOnly)
         .join(', ') || 'nothing'
     }`, async () => {
-      const report = await executeRun(scenarios, { target: `reference:${variant}`, cwd: packageRoot, scenarios: all });
-      expect(report.scenarios.map((s) => s.name)).toEqual(all);
+      const report = await executeRun(scenarios, { target: `reference:${variant}`, cwd: packageRoot, scenarios: scenariosFor(variant) });
+      expect(report.scenarios.map((s) => s.name)).toEqual(scenariosFor(variant));
       for (const s of report.scenarios) {
         expect(s.error?.message, s.name).toBeUndefined();
         if (s.name !== 'sigterm') {
@@ -148,4 +176,16 @@ describe('detection matrix (default settings, @hono/node-server 1.19.19)', () =>
       expect(stat(s!, 'endedByServer')).toBe(s!.connections);
     }
   }, 60_000);
+
+  // Delivery: every client got every event, across every drop, exactly once and in order.
+  it('reference:fixed passes reconnect twice in a row: nothing left behind, nothing lost or duplicated', async () => {
+    for (let run = 0; run < 2; run++) {
+      const report = await executeRun(scenarios, { target: 'reference:fixed', cwd: packageRoot, scenarios: ['reconnect'] });
+      const [s] = report.scenarios;
+      passes(s!);
+      expect(check(s!, 'delivery').details).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0 });
+      expect(stat(s!, 'reconnects')).toBeGreaterThanOrEqual(s!.connections * defaultSettings.reconnectRounds);
+      expect(stat(s!, 'droppedAll')).toBeGreaterThan(0);
+    }
+  }, 90_000);
 });

@@ -44,6 +44,7 @@ interface Registered {
   gauges: Record<string, () => number>;
   publish?: () => unknown;
   end?: () => unknown;
+  replay?: boolean;
 }
 
 function start(path: string): void {
@@ -61,10 +62,11 @@ function start(path: string): void {
   const registered: Registered = { gauges: {} };
   let shutdown: HostShutdown | undefined;
   (globalThis as { sseSoak?: unknown }).sseSoak = {
-    register(what: { gauges?: Record<string, () => number>; publish?: () => unknown; end?: () => unknown }) {
+    register(what: { gauges?: Record<string, () => number>; publish?: () => unknown; end?: () => unknown; replay?: boolean }) {
       Object.assign(registered.gauges, what.gauges ?? {});
       if (what.publish) registered.publish = what.publish;
       if (what.end) registered.end = what.end;
+      if (what.replay !== undefined) registered.replay = what.replay === true;
     },
     /** sse-soak's own module host only: what its shutdown did on the target's behalf. */
     recordShutdown(record: HostShutdown) {
@@ -108,6 +110,7 @@ function start(path: string): void {
           gauges: Object.keys(registered.gauges),
           publish: !!registered.publish,
           end: !!registered.end,
+          replay: !!registered.replay,
         });
       });
     }

@@ -28,7 +28,17 @@ export type AgentMethod =
 
 export type FromAgent =
   /** This process listens: the server the harness measures. `publish`/`end`/`gauges` as registered through `globalThis.sseSoak`. */
-  | { type: 'hello'; pid: number; node: string; host: string; port: number; gauges: string[]; publish: boolean; end: boolean }
+  | {
+      type: 'hello';
+      pid: number;
+      node: string;
+      host: string;
+      port: number;
+      gauges: string[];
+      publish: boolean;
+      end: boolean;
+      replay: boolean;
+    }
   /** The agent cannot measure here (a Node too old); the message says why. */
   | { type: 'refused'; pid: number; message: string }
   | { type: 'reply'; id: number; result?: unknown; error?: string };

@@ -23,7 +23,7 @@ describe('sse-soak serve (the real binary)', () => {
         child.once('exit', () => reject(new Error(`serve exited: ${stderr}`)));
       });
       const stream = await openHttpStream(`${url}/api/acme/events`);
-      expect(await stream.events.next()).toEqual({ event: 'connected', data: '{}' });
+      expect(await stream.events.next()).toEqual({ event: 'connected', data: '{}', id: '0' });
       expect((await stream.events.next('invalidate')).data).toBe('{"keys":["projects"]}');
       child.kill('SIGINT');
       expect((await stream.events.next('shutdown')).event).toBe('shutdown');

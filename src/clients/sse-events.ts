@@ -4,6 +4,8 @@ export interface SseEvent {
   /** The `event:` field, `message` when absent (as EventSource reports it). */
   event: string;
   data: string;
+  /** The `id:` field, when the event has one. */
+  id?: string;
 }
 
 type Waiter = { name: string | undefined; resolve: (e: SseEvent) => void; reject: (e: Error) => void };
@@ -18,7 +20,8 @@ export class SseEventQueue {
   readonly #pending: SseEvent[] = [];
   readonly #waiters: Waiter[] = [];
   readonly #parser = createParser({
-    onEvent: (message: EventSourceMessage) => this.#push({ event: message.event ?? 'message', data: message.data }),
+    onEvent: (message: EventSourceMessage) =>
+      this.#push({ event: message.event ?? 'message', data: message.data, ...(message.id === undefined ? {} : { id: message.id }) }),
   });
   #closed: Error | undefined;
   count = 0;

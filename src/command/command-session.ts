@@ -37,6 +37,8 @@ export interface Listening {
   publish: boolean;
   /** The server registered an `end` (server-close). */
   end: boolean;
+  /** The server declared that it replays from Last-Event-ID (reconnect's delivery check). */
+  replay: boolean;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { COMMAND_NO_FETCH, type CommandTargetOptions, commandHome, SERVER_CLOSE_NEEDS_END } from '../harness/target-home.ts';
+import { COMMAND_NO_FETCH, type CommandTargetOptions, commandHome, unfitScenarios } from '../harness/target-home.ts';
 import { ClientThread } from '../clients/client-thread.ts';
 import { UsageError } from '../errors/soak-error.ts';
 import type { RunSettings } from '../harness/defaults.ts';
@@ -65,10 +65,14 @@ export async function executeCommandRun(all: readonly Scenario[], options: Comma
   });
   const home = commandHome(session, options);
   const { name, target } = home;
-  if (!target.end && selected.some((s) => s.name === 'server-close')) {
+  const [unfit] = unfitScenarios(
+    target,
+    selected.map((s) => s.name),
+  );
+  if (unfit) {
     await clients?.stop();
     await session.stop();
-    throw new UsageError(`scenario 'server-close' cannot run: ${SERVER_CLOSE_NEEDS_END}`, { code: 'SSE_SOAK_NOT_APPLICABLE' });
+    throw new UsageError(`scenario '${unfit.scenario}' cannot run: ${unfit.reason}`, { code: 'SSE_SOAK_NOT_APPLICABLE' });
   }
   const requests = new RequestSource(target.request, session.url);
   let found: Pick<Report['target'], 'request' | 'establishment'> = {};

@@ -34,6 +34,8 @@ export interface RunSettings {
   idleTimeoutMs: number;
   /** pre-aborted: disconnect delays after the request was written, swept per connection. */
   sweepMs: readonly number[];
+  /** reconnect: how many times each client's connection is dropped and comes back. */
+  reconnectRounds: number;
   /** sigterm: connections of the mixed disconnect kinds served before the SIGTERM. */
   sigtermMix: number;
   /** sigterm: streams held open when SIGTERM arrives. */
@@ -57,6 +59,7 @@ export const defaultSettings: RunSettings = {
   settleMaxMs: 35_000,
   idleTimeoutMs: 150,
   sweepMs: [0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 35, 50, 70],
+  reconnectRounds: 3,
   sigtermMix: 60,
   sigtermOpen: 20,
   sigtermGraceMs: 5_000,

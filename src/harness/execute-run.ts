@@ -1,4 +1,4 @@
-import { SERVER_CLOSE_NEEDS_END, serveModule, type TargetHome } from './target-home.ts';
+import { serveModule, type TargetHome, unfitScenarios } from './target-home.ts';
 import { ClientThread } from '../clients/client-thread.ts';
 import { inTarget } from '../meters/async-owner.ts';
 import path from 'node:path';
@@ -240,8 +240,12 @@ function omittedFor(target: Target, selected: readonly Scenario[], asked: readon
       scenario: 'aborted-request',
       reason: 'the target is a node:http listener, with no fetch handler to give an aborted Request (pre-aborted covers the wire)',
     });
-  if (!target.end && selected.some((s) => s.name === 'server-close'))
-    why.push({ scenario: 'server-close', reason: SERVER_CLOSE_NEEDS_END });
+  why.push(
+    ...unfitScenarios(
+      target,
+      selected.map((s) => s.name),
+    ),
+  );
   const refused = why.find((o) => asked?.includes(o.scenario));
   if (refused) throw new UsageError(`scenario '${refused.scenario}' cannot run: ${refused.reason}`, { code: 'SSE_SOAK_NOT_APPLICABLE' });
   return why;

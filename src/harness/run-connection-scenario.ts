@@ -68,11 +68,11 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     ...extra,
   });
   try {
-    resources = await scenario.setup?.(base);
+    const { requests: source, establish } = env;
+    resources = await inHarness(() => scenario.setup?.({ ...base, establish, openRequest: () => source.next() }));
     const url = resources?.url ? resources.url + target.path : origin.url;
     const concurrency = scenario.concurrency ?? settings.concurrency;
     const thread = scenario.clients === 'in-process' ? undefined : env.clients;
-    const { requests: source, establish } = env;
     const inThread = threadContext({ url, origin, target, settings, establish, request: source.fixed });
     const wave = async (first: number, size: number) => {
       if (env.signal?.aborted) throw new InterruptedError();
@@ -120,6 +120,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     const tallyBefore = { ...served.tally };
     const statsBefore = { ...resources?.stats?.() };
     for (const key of Object.keys(counters)) delete counters[key];
+    resources?.measuring?.();
 
     phase = 'measure';
     const cap = settings.connections;

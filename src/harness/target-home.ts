@@ -75,6 +75,23 @@ export async function serveModule(
 export const SERVER_CLOSE_NEEDS_END =
   'the target has no end() to end its streams from the server side (a module exports it; a command registers it: globalThis.sseSoak?.register({ end }))';
 
+/**
+ * The scenarios of `names` that this target cannot take part in, with why, whatever its
+ * home: server-close needs an `end`; reconnect's EventSource comes back with a GET and no
+ * body, which a stream opened by POST (an LLM completion) cannot take.
+ */
+export function unfitScenarios(target: Target, names: readonly string[]): { scenario: string; reason: string }[] {
+  const why: { scenario: string; reason: string }[] = [];
+  if (names.includes('server-close') && !target.end) why.push({ scenario: 'server-close', reason: SERVER_CLOSE_NEEDS_END });
+  const request = typeof target.request === 'function' ? undefined : target.request;
+  if (names.includes('reconnect') && request && ((request.method ?? 'GET').toUpperCase() !== 'GET' || request.body !== undefined))
+    why.push({
+      scenario: 'reconnect',
+      reason: `EventSource comes back with a GET and no body, and this target's streams open with ${(request.method ?? 'GET').toUpperCase()}${request.body !== undefined ? ' and a body' : ''}`,
+    });
+  return why;
+}
+
 /** Why a command has no `aborted-request`. */
 export const COMMAND_NO_FETCH =
   'the target runs as a command, in its own process: there is no fetch handler to call in-process (pre-aborted covers the wire)';
@@ -102,6 +119,7 @@ export function commandHome(session: CommandSession, options: CommandTargetOptio
       ...(options.firstEvent ? { firstEvent: options.firstEvent } : {}),
       ...(session.listening.publish ? { publish: () => session.publish() } : {}),
       ...(session.listening.end ? { end: () => session.end() } : {}),
+      ...(session.listening.replay ? { replay: true } : {}),
     },
     url: session.url,
     port,

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { InvalidationEmitter, type InvalidationEvent } from './emitter.ts';
 import { OpenStreams, type Organisation, type RouteContext } from './route-context.ts';
 import type { ReferenceVariant } from './variant.ts';
@@ -49,13 +49,14 @@ export function createReferenceApp(variant: ReferenceVariant, options: Reference
     await sleep(setupMs);
     return { id: slug, slug };
   };
-  const route = (org: Organisation, filter: RouteContext['filter']): RouteContext => ({
+  const route = (org: Organisation, filter: RouteContext['filter'], lastEventId: string | undefined): RouteContext => ({
     org,
     emitter,
     filter,
     keepaliveMs,
     settleMs,
     streams,
+    ...(lastEventId === undefined ? {} : { lastEventId }),
   });
   const everything = (event: InvalidationEvent) => event;
   const publicOnly = (event: InvalidationEvent) => {
@@ -71,7 +72,9 @@ export function createReferenceApp(variant: ReferenceVariant, options: Reference
       await next();
     });
   }
-  app.get('/api/:orgSlug/events', async (c) => variant.respond(c, route(await lookupOrg(c.req.param('orgSlug')), everything)));
-  app.get('/api/:orgSlug/public/events', async (c) => variant.respond(c, route(await lookupOrg(c.req.param('orgSlug')), publicOnly)));
+  const stream = (filter: RouteContext['filter']) => async (c: Context) =>
+    variant.respond(c, route(await lookupOrg(c.req.param('orgSlug') ?? ''), filter, c.req.header('last-event-id')));
+  app.get('/api/:orgSlug/events', stream(everything));
+  app.get('/api/:orgSlug/public/events', stream(publicOnly));
   return { app, emitter, streams };
 }

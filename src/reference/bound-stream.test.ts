@@ -73,7 +73,7 @@ describe('respondBound (the fixed helper)', () => {
     const res = await app.request('/events');
     expect(streams.size).toBe(0); // nobody reads it yet: shutdown would not know of it
     const reader = res.body!.getReader();
-    expect(new TextDecoder().decode((await reader.read()).value)).toBe('event: connected\ndata: {}\n\n');
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('id: 0\nevent: connected\ndata: {}\n\n');
     expect(streams.size).toBe(1);
     await reader.cancel();
     expect([emitter.listenerCount(), intervals(), streams.size]).toEqual([0, 0, 0]);

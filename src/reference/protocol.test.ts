@@ -38,10 +38,26 @@ describe('reference server protocol', () => {
     const stream = await openHttpStream(url);
     expect(stream.status).toBe(200);
     expect(stream.contentType).toBe('text/event-stream');
-    expect(await stream.events.next()).toEqual({ event: 'connected', data: '{}' });
+    expect(await stream.events.next()).toEqual({ event: 'connected', data: '{}', id: '0' });
     target.publish();
-    expect(await stream.events.next()).toEqual({ event: 'invalidate', data: '{"keys":["projects"]}' });
+    expect(await stream.events.next()).toEqual({ event: 'invalidate', data: '{"keys":["projects"]}', id: '1' });
     stream.disconnect('fin');
+  });
+
+  it('a client that comes back with Last-Event-ID gets what it missed, then the live events', async () => {
+    const { target, url } = await start();
+    for (let i = 0; i < 3; i++) target.publish();
+    // A new client's connected event carries the latest id; one that came back keeps its own.
+    const fresh = await openHttpStream(url);
+    expect(await fresh.events.next()).toEqual({ event: 'connected', data: '{}', id: '3' });
+    fresh.disconnect('fin');
+    const back = await openHttpStream(url, { request: { method: 'GET', headers: { accept: 'text/event-stream', 'last-event-id': '1' } } });
+    expect(await back.events.next()).toEqual({ event: 'connected', data: '{}' });
+    target.publish();
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await back.events.next('invalidate')).id);
+    expect(ids).toEqual(['2', '3', '4']);
+    back.disconnect('fin');
   });
 
   it('the public route forwards only allowlisted keys and drops events left with none', async () => {
@@ -52,13 +68,13 @@ describe('reference server protocol', () => {
     await Promise.all([pub.events.next('connected'), members.events.next('connected')]);
     target.emitter.emit('acme', { keys: ['billing'] }); // nothing public: dropped
     target.emitter.emit('acme', { keys: ['billing', 'projects'] }); // filtered
-    expect(await members.events.next()).toEqual({ event: 'invalidate', data: '{"keys":["billing"]}' });
-    expect(await members.events.next()).toEqual({ event: 'invalidate', data: '{"keys":["billing","projects"]}' });
-    expect(await pub.events.next()).toEqual({ event: 'invalidate', data: '{"keys":["projects"]}' });
+    expect(await members.events.next()).toEqual({ event: 'invalidate', data: '{"keys":["billing"]}', id: '1' });
+    expect(await members.events.next()).toEqual({ event: 'invalidate', data: '{"keys":["billing","projects"]}', id: '2' });
+    expect(await pub.events.next()).toEqual({ event: 'invalidate', data: '{"keys":["projects"]}', id: '2' });
     target.emitter.emit('other-org', { keys: ['projects'] }); // another organisation: not ours
     target.emitter.emit('acme', { keys: ['pages'] }); // allowlisted by default, not here
     target.publish();
-    expect(await pub.events.next()).toEqual({ event: 'invalidate', data: '{"keys":["projects"]}' });
+    expect(await pub.events.next()).toEqual({ event: 'invalidate', data: '{"keys":["projects"]}', id: '5' });
     pub.disconnect('fin');
     members.disconnect('fin');
   });

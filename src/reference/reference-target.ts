@@ -42,9 +42,12 @@ export function createReferenceTarget(options: ReferenceTargetOptions = {}): Tar
     gauges: {
       listeners: () => emitter.listenerCount(),
       streams: () => streams.size,
+      ...variant.gauges,
     },
     publish: () => emitter.emit(REFERENCE_ORG, { keys: ['projects'] }),
     end: () => streams.endAll(),
+    // Every variant gives its events ids and replays from Last-Event-ID (replay-gap claims to).
+    replay: true,
     close: () => streams.endAll(),
     emitter,
   };

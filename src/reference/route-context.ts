@@ -16,6 +16,8 @@ export interface RouteContext {
   settleMs: number;
   /** Every open stream's server-side end, so that close() can end them all. */
   streams: OpenStreams;
+  /** The Last-Event-ID of a client that came back: the stream replays what it missed first. */
+  lastEventId?: string;
 }
 
 /** Server-side ends of the open streams, keyed by nothing but identity. */

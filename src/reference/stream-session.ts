@@ -1,4 +1,5 @@
 import { encodeFrame, frames } from './frames.ts';
+import type { InvalidationEvent } from './emitter.ts';
 import type { RouteContext } from './route-context.ts';
 
 export interface Session {
@@ -41,11 +42,16 @@ export function startSession(
     }
   };
 
-  send(frames.connected);
-  const unsubscribe = route.emitter.subscribe(route.org.id, (event) => {
+  // A client that came back keeps its own cursor: its connected event carries no id.
+  send(route.lastEventId === undefined ? frames.connectedAt(route.emitter.lastId) : frames.connected);
+  const forward = (event: InvalidationEvent, id: number) => {
     const forwarded = route.filter(event);
-    if (forwarded) send(frames.invalidate(forwarded));
-  });
+    if (forwarded) send(frames.invalidate(forwarded, id));
+  };
+  // A client that came back first gets what it missed, then the live events: both in the
+  // same synchronous step, so that nothing published in between is lost or sent twice.
+  if (route.lastEventId !== undefined) for (const { id, event } of route.emitter.since(route.org.id, route.lastEventId)) forward(event, id);
+  const unsubscribe = route.emitter.subscribe(route.org.id, forward);
   const keepalive = setInterval(() => send(frames.keepalive), route.keepaliveMs);
 
   let cleaned = false;

@@ -12,4 +12,6 @@ export interface ReferenceVariant {
   /** What a middleware does for this variant before the awaited organisation lookup. */
   onRequest?: (c: Context, options: ReferenceOptions) => void;
   respond(c: Context, route: RouteContext): Response;
+  /** Counts of what this variant keeps, the ground truth its leak is checked against. */
+  gauges?: Record<string, () => number>;
 }

@@ -32,6 +32,8 @@ export interface ScenarioResources {
   checks?: (measured: { connections: number; stats: Record<string, number> }) => Check[];
   /** What a reader needs to read the verdict right (a part of the scenario the target could not take part in). */
   notes?: (measured: { connections: number; stats: Record<string, number> }) => string[];
+  /** The measured phase starts: what the warm-up recorded is dropped (its counters are). */
+  measuring?(): void;
   close(): Promise<void>;
 }
 
@@ -55,7 +57,11 @@ export interface ConnectionScenario {
    * measured thread to run it.
    */
   clients?: 'thread' | 'in-process';
-  setup?(ctx: Omit<ScenarioContext, 'url' | 'pool' | 'request' | 'establish'>): Promise<ScenarioResources>;
+  /**
+   * Opens what the scenario needs before its warm-up, in the harness's process and async
+   * context: a fault proxy, a witness stream (`openRequest` makes one more request).
+   */
+  setup?(ctx: Omit<ScenarioContext, 'url' | 'pool' | 'request'> & { openRequest(): Promise<WireRequest> }): Promise<ScenarioResources>;
   /** One connection's life, ended this scenario's way. `i` counts from 0 within a phase. */
   connect(ctx: ScenarioContext, i: number): Promise<void>;
 }

@@ -42,6 +42,12 @@ export const settingsTable: readonly SettingSpec[] = [
   { key: 'settleMaxMs', type: 'whole', min: 0 },
   { key: 'idleTimeoutMs', type: 'whole', min: 1, flag: { name: 'idle-timeout', value: 'ms', help: "idle-kill: the proxy's idle timeout" } },
   { key: 'sweepMs', type: 'delays', min: 0 },
+  {
+    key: 'reconnectRounds',
+    type: 'whole',
+    min: 1,
+    flag: { name: 'reconnect-rounds', value: 'n', help: "reconnect: how many times each client's connection is dropped" },
+  },
   { key: 'sigtermMix', type: 'whole', min: 0 },
   { key: 'sigtermOpen', type: 'whole', min: 0 },
   { key: 'sigtermGraceMs', type: 'whole', min: 1 },

@@ -1,4 +1,4 @@
-import { SERVER_CLOSE_NEEDS_END } from '../harness/target-home.ts';
+import { unfitScenarios } from '../harness/target-home.ts';
 import { type CommandTargetOptions, commandHome, serveModule, type TargetHome } from '../harness/target-home.ts';
 import path from 'node:path';
 import { type CommandSession, startCommand } from '../command/command-session.ts';
@@ -140,8 +140,11 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     const omitted: Omitted[] =
       noFetch && schedule.some((s) => s.name === 'aborted-request') ? [{ scenario: 'aborted-request', reason: noFetch }] : [];
     if (omitted.length) schedule = schedule.filter((s) => s.name !== 'aborted-request');
-    if (!target.end && schedule.some((s) => s.name === 'server-close'))
-      throw new UsageError(`the mix's server-close cannot run: ${SERVER_CLOSE_NEEDS_END}`, { code: 'SSE_SOAK_NOT_APPLICABLE' });
+    const [unfit] = unfitScenarios(
+      target,
+      schedule.map((s) => s.name),
+    );
+    if (unfit) throw new UsageError(`the mix's ${unfit.scenario} cannot run: ${unfit.reason}`, { code: 'SSE_SOAK_NOT_APPLICABLE' });
     const source = new RequestSource(target.request, url);
     requests = source;
     const { establish, establishment } = await preflight(
@@ -167,7 +170,8 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     });
     const origin = { host: '127.0.0.1', port, path: target.path, url: url + target.path };
     const base = { origin, target, settings: runSettings, count: (k: string, n = 1) => (counts[k] = (counts[k] ?? 0) + n) };
-    for (const s of new Set(schedule)) resources.set(s.name, await s.setup?.(base));
+    for (const s of new Set(schedule))
+      resources.set(s.name, await inHarness(() => s.setup?.({ ...base, establish, openRequest: () => source.next() })));
     const ctxFor = (s: ConnectionScenario, request: WireRequest | undefined): ScenarioContext => ({
       ...base,
       url: resources.get(s.name)?.url ? resources.get(s.name)!.url + origin.path : origin.url,

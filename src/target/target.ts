@@ -39,6 +39,12 @@ export interface Target {
    * or a maximum lifetime does, while the server goes on serving. `server-close` calls it.
    */
   end?: () => void | Promise<void>;
+  /**
+   * The stream gives its events ids and replays what a client missed from its
+   * `Last-Event-ID`. `reconnect` then also checks delivery: every client got every published
+   * event exactly once and in order, across every reconnect.
+   */
+  replay?: boolean;
   /** Releases what the target made; also how a server ends its streams on shutdown. */
   close?: () => void | Promise<void>;
 }

@@ -25,6 +25,7 @@ export function validateTarget(value: unknown, spec: string): Target {
   for (const key of ['publish', 'end', 'close'] as const) {
     if (t[key] !== undefined && typeof t[key] !== 'function') fail(`'${key}' must be a function`);
   }
+  if (t.replay !== undefined && typeof t.replay !== 'boolean') fail("'replay' must be true or false");
   if (t.request !== undefined && typeof t.request !== 'function') {
     try {
       toWireRequest(t.request as StreamRequest, "'request'");

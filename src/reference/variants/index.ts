@@ -6,6 +6,8 @@ import { fixed } from './fixed.ts';
 import { heartbeatAfterSetup } from './heartbeat-after-setup.ts';
 import { lateSignal } from './late-signal.ts';
 import { processListener } from './process-listener.ts';
+import { replayGap } from './replay-gap.ts';
+import { replayLeak } from './replay-leak.ts';
 import { retainsPerConnection } from './retains-per-connection.ts';
 
 /** Every reference variant, `fixed` first (the default). */
@@ -18,6 +20,8 @@ export const variants: readonly ReferenceVariant[] = [
   endWithoutCleanup,
   retainsPerConnection,
   boundedCache,
+  replayLeak,
+  replayGap,
 ];
 
 export function findVariant(name: string): ReferenceVariant | undefined {
