@@ -1,17 +1,8 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scenarios } from '../scenarios/index.ts';
 import { executeRun } from '../src/harness/execute-run.ts';
 import { packageRoot } from '../src/package-info.ts';
-
-/** The line (1-based) of the first occurrence of `needle` in a file of the package. */
-function lineOf(file: string, needle: string): string {
-  const lines = readFileSync(path.join(packageRoot, file), 'utf8').split('\n');
-  const i = lines.findIndex((l) => l.includes(needle));
-  expect(i, `${needle} in ${file}`).toBeGreaterThanOrEqual(0);
-  return `${file}:${i + 1}`;
-}
+import { lineOf } from './report-checks.ts';
 
 describe('timer attribution', () => {
   it("names the line that created a leaked interval, and the variant's line that called it", async () => {

@@ -2,9 +2,18 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { packageRoot } from '../src/package-info.ts';
 import type { Check, ScenarioResult } from '../src/report/report.ts';
 import type { SoakReport } from '../src/soak/execute-soak.ts';
 import { runBinary } from './run-binary.ts';
+
+/** The `file:line` (1-based) of the first occurrence of `needle` in a file of the package. */
+export function lineOf(file: string, needle: string): string {
+  const lines = readFileSync(path.join(packageRoot, file), 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes(needle));
+  expect(i, `${needle} in ${file}`).toBeGreaterThanOrEqual(0);
+  return `${file}:${i + 1}`;
+}
 
 /** A scenario's check of `meter`, which must be there. */
 export function checkOf(s: ScenarioResult, meter: string): Check {

@@ -114,7 +114,7 @@ export async function executeCommandRun(all: readonly Scenario[], options: Comma
               settings,
               signal: options.signal,
             }),
-      { signal: options.signal, onProgress: options.onProgress, skip },
+      { signal: options.signal, onProgress: options.onProgress, skip, omitted },
     );
   } finally {
     await clients?.stop();

@@ -14,6 +14,17 @@ export class ScenarioError extends SoakError {
   }
 }
 
+/**
+ * The scenario found, by trying, that this target cannot take part in it (server-close on a
+ * target with no end() whose streams never end by themselves): it is left out of the run
+ * with `reason`, as the scenarios known to be unfit before the run are.
+ */
+export class NotApplicableError extends SoakError {
+  constructor(readonly reason: string) {
+    super(reason, { code: 'SSE_SOAK_NOT_APPLICABLE', exitCode: 2 });
+  }
+}
+
 /** SIGINT (or the caller's AbortSignal) stopped the run (exit 130). */
 export class InterruptedError extends SoakError {
   constructor() {

@@ -176,7 +176,7 @@ export async function executeRun(all: readonly Scenario[], options: RunOptions =
       results,
       (scenario) => (scenario.kind === 'connections' ? onHome(scenario) : scenario.run(processEnv, takePrepared(prepared, scenario.name))),
       // pre-aborted runs before aborted-request: the note is there when the line is printed.
-      { signal: options.signal, onProgress: options.onProgress, skip, adapterVersion: adapter?.version },
+      { signal: options.signal, onProgress: options.onProgress, skip, adapterVersion: adapter?.version, omitted },
     );
   } finally {
     await Promise.all([...prepared.values()].map((p) => p.stop()));

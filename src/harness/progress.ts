@@ -19,4 +19,6 @@ export type RunProgress =
   | ({ type: 'run-start' } & RunStartInfo)
   | { type: 'scenario-start'; scenario: string }
   | { type: 'progress'; scenario: string; done: number; total: number }
-  | { type: 'scenario-end'; result: ScenarioResult };
+  | { type: 'scenario-end'; result: ScenarioResult }
+  /** A scenario that found, by trying, that the target cannot take part in it. */
+  | { type: 'scenario-omitted'; omitted: Omitted };

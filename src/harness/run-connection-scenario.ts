@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientPool } from '../clients/client-pool.ts';
-import { InterruptedError, type Phase, ScenarioError } from '../errors/scenario-error.ts';
+import { InterruptedError, NotApplicableError, type Phase, ScenarioError } from '../errors/scenario-error.ts';
 import { SoakError } from '../errors/soak-error.ts';
 import { inHarness } from '../meters/async-owner.ts';
 import { type ClientThread, threadContext } from '../clients/client-thread.ts';
@@ -202,7 +202,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     const notes = resources?.notes?.({ connections: measured, stats }) ?? [];
     return result(scenarioVerdict(checks, false), checks, { stats, decision, ...(notes.length ? { notes } : {}) });
   } catch (error) {
-    if (error instanceof InterruptedError) throw error;
+    if (error instanceof InterruptedError || error instanceof NotApplicableError) throw error;
     const soak = error instanceof SoakError ? error : undefined;
     return result('error', [], {
       error: {

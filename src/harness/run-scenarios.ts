@@ -1,5 +1,5 @@
-import { InterruptedError } from '../errors/scenario-error.ts';
-import type { ScenarioResult } from '../report/report.ts';
+import { InterruptedError, NotApplicableError } from '../errors/scenario-error.ts';
+import type { Omitted, ScenarioResult } from '../report/report.ts';
 import type { ConnectionScenario, Scenario } from '../scenario/scenario.ts';
 import { type ConnectionScenarioEnv, runConnectionScenario } from './run-connection-scenario.ts';
 import type { TargetHome } from './target-home.ts';
@@ -24,6 +24,8 @@ export async function runScenarios(
     skip: ReadonlySet<string>;
     /** The @hono/node-server that serves the target in-process, for the notes that depend on it. */
     adapterVersion?: string;
+    /** Where a scenario that turned out not to apply is recorded (the report's `omitted`). */
+    omitted?: Omitted[];
   },
 ): Promise<boolean> {
   for (const scenario of selected) {
@@ -34,6 +36,12 @@ export async function runScenarios(
       result = await runOne(scenario);
     } catch (error) {
       if (error instanceof InterruptedError) return true;
+      if (error instanceof NotApplicableError) {
+        const omitted = { scenario: scenario.name, reason: error.reason };
+        options.omitted?.push(omitted);
+        options.onProgress?.({ type: 'scenario-omitted', omitted });
+        continue;
+      }
       throw error;
     }
     result = finalizeScenario(result, coreMeters[scenario.kind], options.skip);

@@ -71,18 +71,14 @@ export async function serveModule(
   };
 }
 
-/** Why a target without `end` has no server-close. */
-export const SERVER_CLOSE_NEEDS_END =
-  'the target has no end() to end its streams from the server side (a module exports it; a command registers it: globalThis.sseSoak?.register({ end }))';
-
 /**
  * The scenarios of `names` that this target cannot take part in, with why, whatever its
- * home: server-close needs an `end`; reconnect's EventSource comes back with a GET and no
- * body, which a stream opened by POST (an LLM completion) cannot take.
+ * home: reconnect's EventSource comes back with a GET and no body, which a stream opened by
+ * POST (an LLM completion) cannot take. (server-close finds out by trying, when the target
+ * has no end(): its streams may end by themselves.)
  */
 export function unfitScenarios(target: Target, names: readonly string[]): { scenario: string; reason: string }[] {
   const why: { scenario: string; reason: string }[] = [];
-  if (names.includes('server-close') && !target.end) why.push({ scenario: 'server-close', reason: SERVER_CLOSE_NEEDS_END });
   const request = typeof target.request === 'function' ? undefined : target.request;
   if (names.includes('reconnect') && request && ((request.method ?? 'GET').toUpperCase() !== 'GET' || request.body !== undefined))
     why.push({

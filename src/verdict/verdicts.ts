@@ -7,7 +7,8 @@ export function scenarioVerdict(checks: readonly Check[], errored: boolean): Ver
 }
 
 export function runVerdict(scenarios: readonly ScenarioResult[], interrupted = false): Verdict {
-  if (interrupted || scenarios.some((s) => s.verdict === 'error')) return 'error';
+  // Nothing measured (every scenario asked for turned out not to apply) is no pass.
+  if (interrupted || scenarios.length === 0 || scenarios.some((s) => s.verdict === 'error')) return 'error';
   return scenarios.some((s) => s.verdict === 'fail') ? 'fail' : 'pass';
 }
 

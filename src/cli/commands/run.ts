@@ -175,6 +175,10 @@ async function run(commandArgs: string[], flags: RunFlags, io: CliIo, verbose: b
         if (progressShown) io.stderr.write('\r\u001b[K');
         progressShown = false;
         io.stderr.write(`${formatScenarioLine(event.result, paint)}\n`);
+      } else if (event.type === 'scenario-omitted') {
+        if (progressShown) io.stderr.write('\r\u001b[K');
+        progressShown = false;
+        io.stderr.write(`  ${event.omitted.scenario} left out: ${event.omitted.reason}\n`);
       }
     };
     const common = {

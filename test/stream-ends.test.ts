@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { scenarios } from '../scenarios/index.ts';
+import { executeRun } from '../src/harness/execute-run.ts';
+import { packageRoot } from '../src/package-info.ts';
+import type { Report } from '../src/report/report.ts';
+import { checkOf, countsOnlyConfig } from './report-checks.ts';
+import { runBinary } from './run-binary.ts';
+
+/**
+ * Streams that end or come back (issue 16), on targets other than the reference (whose
+ * variants the detection matrix runs): streams that end by themselves, with no end() to
+ * call; a target that can do neither; and reconnect through the binary, where it reports
+ * the lost ids, and where it cannot apply.
+ */
+const { dir } = countsOnlyConfig('stream-ends');
+const stat = (s: { stats?: Record<string, number> }, key: string) => s.stats?.[key] ?? 0;
+
+describe('server-close on streams that end by themselves (a maximum lifetime, no end())', () => {
+  it('passes when the server releases before it ends the stream; every stream ended by itself', async () => {
+    const report = await executeRun(scenarios, {
+      target: 'test/fixtures/shapes/max-lifetime.ts',
+      cwd: packageRoot,
+      scenarios: ['server-close'],
+    });
+    const [s] = report.scenarios;
+    expect(s!.verdict, JSON.stringify(s!.checks.filter((c) => c.verdict !== 'pass'))).toBe('pass');
+    expect(stat(s!, 'endedByItself')).toBe(s!.connections);
+  }, 60_000);
+
+  it('fails, one keepalive and one listener per stream, when the end only closes the stream', async () => {
+    const report = await executeRun(scenarios, {
+      target: 'test/fixtures/shapes/max-lifetime-leaky.ts',
+      cwd: packageRoot,
+      scenarios: ['server-close'],
+      skipChecks: ['heap'],
+    });
+    const [s] = report.scenarios;
+    expect(s!.verdict).toBe('fail');
+    expect(stat(s!, 'endedByItself')).toBe(s!.connections);
+    expect(checkOf(s!, 'gauge:listeners').leaked).toBe(s!.connections);
+    expect(checkOf(s!, 'timers').leaked).toBe(s!.connections);
+    expect(checkOf(s!, 'timers').sites![0]!.site).toMatch(/^test\/fixtures\/shapes\/shape-app\.ts:\d+$/);
+  }, 60_000);
+
+  it('is left out, with why, for a target whose stream neither has an end() nor ends; nothing measured is no pass', async () => {
+    const { code, stdout, stderr } = await runBinary([
+      'run',
+      '--target',
+      'test/fixtures/shapes/comment-first.ts',
+      '--scenario',
+      'server-close',
+      '--timeout',
+      '1000',
+      '--report-dir',
+      dir,
+    ]);
+    expect(code, stderr).toBe(3);
+    expect(stderr).toMatch(/server-close left out: the target has no end\(\).* did not end by itself within 1000 ms/);
+    const report = JSON.parse(readFileSync(stdout.trim(), 'utf8')) as Report;
+    expect(report.verdict).toBe('error');
+    expect(report.scenarios).toEqual([]);
+    expect(report.omitted).toEqual([{ scenario: 'server-close', reason: expect.stringMatching(/did not end by itself within 1000 ms/) }]);
+  }, 30_000);
+});
+
+describe('reconnect through the binary', () => {
+  it('names the ids a reconnecting client lost (reference:replay-gap), exit 1', async () => {
+    const { code, stdout, stderr } = await runBinary([
+      'run',
+      '--target',
+      'reference:replay-gap',
+      '--scenario',
+      'reconnect',
+      '--skip-check',
+      'heap',
+      '--report-dir',
+      dir,
+    ]);
+    expect(code, stderr).toBe(1);
+    expect(stderr).toMatch(/FAIL\s+reconnect .*delivery: \d+ events lost, 0 delivered twice.*; client \d+ lacked \d+/);
+    const report = JSON.parse(readFileSync(stdout.trim(), 'utf8')) as Report;
+    const [s] = report.scenarios;
+    expect(checkOf(s!, 'timers').verdict).toBe('pass');
+    expect(stat(s!, 'reconnects')).toBe(s!.connections * 3);
+  }, 60_000);
+
+  it('cannot apply to a stream opened by POST: one line, exit 2, no report', async () => {
+    const { code, stdout, stderr } = await runBinary([
+      'run',
+      '--target',
+      'test/fixtures/shapes/post-completion.ts',
+      '--scenario',
+      'reconnect',
+      '--report-dir',
+      dir,
+    ]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim()).toMatch(
+      /^sse-soak: error: scenario 'reconnect' cannot run: EventSource comes back with a GET and no body, and this target's streams open with POST and a body$/,
+    );
+  }, 30_000);
+});
