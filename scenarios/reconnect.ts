@@ -92,7 +92,7 @@ export default defineScenario({
   },
   async connect(ctx, i) {
     const state = run;
-    if (!state) throw new ScenarioError('reconnect: connect() ran without its setup', 'measure');
+    if (!state) throw new ScenarioError('connect() ran without its setup', 'measure');
     const request = ctx.request(i);
     // The witness: a stream of the client's own, straight to the server and never dropped,
     // open for the client's whole life. (One stream held for the whole scenario grows on
@@ -229,10 +229,10 @@ class ReconnectingClient {
   async #until(done: () => boolean, what: string): Promise<void> {
     const deadline = performance.now() + this.#timeoutMs;
     while (!done()) {
-      if (this.#error) throw new ScenarioError(`reconnect: ${this.#error.message}`, 'measure', { code: 'SSE_SOAK_RECONNECT' });
+      if (this.#error) throw new ScenarioError(this.#error.message, 'measure', { code: 'SSE_SOAK_RECONNECT' });
       const left = deadline - performance.now();
       if (left <= 0)
-        throw new ScenarioError(`reconnect: the client did not ${what} within ${this.#timeoutMs} ms`, 'measure', {
+        throw new ScenarioError(`the client did not ${what} within ${this.#timeoutMs} ms`, 'measure', {
           code: 'SSE_SOAK_RECONNECT',
         });
       await new Promise<void>((resolve) => {

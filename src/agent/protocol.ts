@@ -26,19 +26,23 @@ export type AgentMethod =
   | 'shutdownRecord'
   | 'mapSites';
 
+/** What the agent says when its process listens: the server the harness measures. */
+export interface Hello {
+  pid: number;
+  node: string;
+  host: string;
+  port: number;
+  /** The gauges registered through `globalThis.sseSoak.register`. */
+  gauges: string[];
+  publish: boolean;
+  /** The server registered an `end` (server-close). */
+  end: boolean;
+  /** The server declared that it replays from Last-Event-ID (reconnect's delivery check). */
+  replay: boolean;
+}
+
 export type FromAgent =
-  /** This process listens: the server the harness measures. `publish`/`end`/`gauges` as registered through `globalThis.sseSoak`. */
-  | {
-      type: 'hello';
-      pid: number;
-      node: string;
-      host: string;
-      port: number;
-      gauges: string[];
-      publish: boolean;
-      end: boolean;
-      replay: boolean;
-    }
+  | ({ type: 'hello' } & Hello)
   /** The agent cannot measure here (a Node too old); the message says why. */
   | { type: 'refused'; pid: number; message: string }
   | { type: 'reply'; id: number; result?: unknown; error?: string };

@@ -11,6 +11,7 @@ import {
   type AgentMethod,
   type ExitRecord,
   type FromAgent,
+  type Hello,
   type HostShutdown,
   type KeptAlive,
   type ToAgent,
@@ -28,18 +29,7 @@ import type { Check } from '../report/report.ts';
 const STDERR_TAIL = 4_000;
 
 /** What the agent said when its process listened. */
-export interface Listening {
-  pid: number;
-  node: string;
-  host: string;
-  port: number;
-  gauges: string[];
-  publish: boolean;
-  /** The server registered an `end` (server-close). */
-  end: boolean;
-  /** The server declared that it replays from Last-Event-ID (reconnect's delivery check). */
-  replay: boolean;
-}
+export type Listening = Hello;
 
 /**
  * A user's server started as a command, with sse-soak's agent preloaded: where it listens,
