@@ -33,12 +33,12 @@ describe('sse-soak (the real binary)', () => {
     }
   });
 
-  it('exit 0 on a clean target: the report path on stdout, the summary on stderr', async () => {
+  it('exit 0 on a clean target: the report path on stdout, the summary on stderr; scenarios may be comma-separated', async () => {
     const dir = tempDir();
     const { code, stdout, stderr } = await runBinary([
       'run',
       '--scenario',
-      'socket-destroy',
+      'socket-destroy,pre-aborted',
       '--connections',
       '40',
       '--skip-check',
@@ -53,6 +53,7 @@ describe('sse-soak (the real binary)', () => {
     const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
     expect(report).toMatchObject({ schemaVersion: 1, verdict: 'pass', target: { name: 'reference:fixed', source: 'reference:fixed' } });
     expect(stderr).toMatch(/PASS\s+socket-destroy/);
+    expect(report.scenarios.map((s) => s.name)).toEqual(['socket-destroy', 'pre-aborted']);
     expect(readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
   });
 

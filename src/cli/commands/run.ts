@@ -66,7 +66,15 @@ export function registerRun(program: Command, io: CliIo, setExitCode: (code: num
     .description('run the disconnect scenarios against a target, write a JSON report, exit non-zero on a leak');
   addTargetOptions(command).option(
     '--scenario <name...>',
-    `scenarios to run (default: all but the opt-in ones): ${scenarios.map((s) => `${s.name}${s.optIn ? ' (opt-in)' : ''}`).join(', ')}`,
+    `scenarios to run, space- or comma-separated (default: all but the opt-in ones): ${scenarios.map((s) => `${s.name}${s.optIn ? ' (opt-in)' : ''}`).join(', ')}`,
+    // `--scenario idle-kill,pre-aborted` means what `--scenario idle-kill pre-aborted` does.
+    (value: string, previous: string[] | undefined) => [
+      ...(previous ?? []),
+      ...value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    ],
   );
   for (const spec of settingsTable) {
     if (!spec.flag) continue;
