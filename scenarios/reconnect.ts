@@ -23,8 +23,8 @@ import { defineScenario, type ScenarioContext } from '../src/scenario/scenario.t
  * client's first event to its last must reach the client exactly once and in order.
  *
  * EventSource waits the server's `retry:` before it reconnects, 3 s when the server names
- * none; the clients read a `retry: 50` ahead of what the server sends, so that a round
- * takes milliseconds (a server's own `retry:` still wins).
+ * none; the clients read a `retry: 50` ahead of what the server sends, and never the
+ * server's own `retry:` lines, so that a round takes milliseconds whatever the server asks.
  */
 const RETRY_MS = 50;
 /** How long the last event may take to reach a client before what it lacks counts as lost. */
@@ -170,12 +170,19 @@ class ReconnectingClient {
           this.#poke();
         },
       });
+      const retries = new RetryFilter();
       const body = response.body.pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({
           start: (controller) => controller.enqueue(encoder.encode(`retry: ${RETRY_MS}\n\n`)),
           transform: (chunk, controller) => {
-            parser.feed(decoder.decode(chunk, { stream: true }));
-            controller.enqueue(chunk);
+            const text = decoder.decode(chunk, { stream: true });
+            parser.feed(text);
+            const passed = retries.feed(text);
+            if (passed) controller.enqueue(encoder.encode(passed));
+          },
+          flush: (controller) => {
+            const rest = retries.flush();
+            if (rest) controller.enqueue(encoder.encode(rest));
           },
         }),
       );
@@ -189,7 +196,12 @@ class ReconnectingClient {
     this.#source.onerror = (event) => {
       // A drop is an error the source reconnects from; a refused reconnect closes it.
       if (this.#source.readyState === EventSource.CLOSED) {
-        this.#error = new Error(`EventSource closed: ${(event as { message?: string }).message ?? 'the server refused a reconnect'}`);
+        const why = (event as { message?: string }).message ?? 'the server refused it';
+        this.#error = new Error(
+          this.opens > 0
+            ? `the server refused a client's reconnect (${why}): EventSource comes back with the same request${typeof ctx.target.request === 'function' ? ", and this target's request is made once per connection (a one-time token, a session that ended with its stream)" : ''}`
+            : `EventSource could not connect (${why})`,
+        );
         this.#poke();
       }
     };
@@ -243,6 +255,31 @@ class ReconnectingClient {
         };
       });
     }
+  }
+}
+
+/**
+ * Takes the `retry:` field lines out of an SSE text stream, passing every other line as it
+ * came, terminators included. A line is passed once it is complete; a CR at the end of a
+ * piece waits for the next, in case it is half of a CRLF.
+ */
+export class RetryFilter {
+  #carry = '';
+
+  feed(text: string): string {
+    const all = this.#carry + text;
+    const upTo = all.endsWith('\r') ? all.length - 1 : all.length;
+    const head = all.slice(0, upTo);
+    const cut = Math.max(head.lastIndexOf('\n'), head.lastIndexOf('\r')) + 1;
+    this.#carry = all.slice(cut);
+    return (all.slice(0, cut).match(/[^\r\n]*(?:\r\n|\r|\n)/g) ?? []).filter((line) => !/^retry(?::|\r|\n)/.test(line)).join('');
+  }
+
+  /** What is left at the end of the stream: a last line with no terminator. */
+  flush(): string {
+    const rest = this.#carry;
+    this.#carry = '';
+    return /^retry(?::|$)/.test(rest) ? '' : rest;
   }
 }
 
