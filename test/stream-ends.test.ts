@@ -64,6 +64,29 @@ describe('server-close on streams that end by themselves (a maximum lifetime, no
   }, 30_000);
 });
 
+describe('reconnect beyond the reference', () => {
+  // res.on('finish') never fires for a client that was dropped: every request of every
+  // client leaks, its first and each reconnect, exactly as many as the server saw.
+  it('Express with cleanup on finish leaks one listener and one keepalive per request, reconnects included', async () => {
+    const report = await executeRun(scenarios, {
+      target: 'test/fixtures/servers/express-leaky.ts',
+      cwd: packageRoot,
+      scenarios: ['reconnect'],
+      skipChecks: ['heap'],
+      settings: { warmup: 20 },
+    });
+    const [s] = report.scenarios;
+    expect(s!.verdict).toBe('fail');
+    const requests = s!.connections * (1 + 3);
+    expect(stat(s!, 'reconnects')).toBe(s!.connections * 3);
+    expect(stat(s!, 'server.closedAfterBody')).toBe(requests);
+    expect(checkOf(s!, 'gauge:listeners').leaked).toBe(requests);
+    expect(checkOf(s!, 'timers').leaked).toBe(requests);
+    expect(checkOf(s!, 'timers').sites![0]!.site).toMatch(/^test\/fixtures\/servers\/express-app\.ts:\d+$/);
+    expect(s!.notes).toEqual([expect.stringMatching(/does not declare replay: true/)]);
+  }, 60_000);
+});
+
 describe('reconnect through the binary', () => {
   it('names the ids a reconnecting client lost (reference:replay-gap), exit 1', async () => {
     const { code, stdout, stderr } = await runBinary([
