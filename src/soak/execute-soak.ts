@@ -9,6 +9,7 @@ import { scenarios } from '../../scenarios/index.ts';
 import { ClientPool } from '../clients/client-pool.ts';
 import { ClientThread, threadContext } from '../clients/client-thread.ts';
 import type { HttpStream } from '../clients/http-stream.ts';
+import { NotApplicableError } from '../errors/scenario-error.ts';
 import { UsageError } from '../errors/soak-error.ts';
 import { defaultSettings, referenceRunOptions } from '../harness/defaults.ts';
 import { preflight } from '../harness/preflight.ts';
@@ -170,8 +171,16 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     });
     const origin = { host: '127.0.0.1', port, path: target.path, url: url + target.path };
     const base = { origin, target, settings: runSettings, count: (k: string, n = 1) => (counts[k] = (counts[k] ?? 0) + n) };
-    for (const s of new Set(schedule))
-      resources.set(s.name, await inHarness(() => s.setup?.({ ...base, establish, openRequest: () => source.next() })));
+    for (const s of new Set(schedule)) {
+      try {
+        resources.set(s.name, await inHarness(() => s.setup?.({ ...base, establish, openRequest: () => source.next() })));
+      } catch (error) {
+        // A kind of the mix that found, by trying, that it cannot apply: the mix is wrong.
+        if (error instanceof NotApplicableError)
+          throw new UsageError(`the mix's ${s.name} cannot run: ${error.reason}`, { code: 'SSE_SOAK_NOT_APPLICABLE' });
+        throw error;
+      }
+    }
     const ctxFor = (s: ConnectionScenario, request: WireRequest | undefined): ScenarioContext => ({
       ...base,
       url: resources.get(s.name)?.url ? resources.get(s.name)!.url + origin.path : origin.url,
