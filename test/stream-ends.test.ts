@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scenarios } from '../scenarios/index.ts';
 import { executeRun } from '../src/harness/execute-run.ts';
@@ -61,6 +62,28 @@ describe('server-close on streams that end by themselves (a maximum lifetime, no
     expect(report.verdict).toBe('error');
     expect(report.scenarios).toEqual([]);
     expect(report.omitted).toEqual([{ scenario: 'server-close', reason: expect.stringMatching(/did not end by itself within 1000 ms/) }]);
+  }, 30_000);
+
+  // The config's settings reach the soak's kinds too (here the connection timeout).
+  it("in a soak's mix, the same target is a usage error naming the kind: one line, exit 2, no report", async () => {
+    const config = path.join(dir, 'short-timeout.config.mjs');
+    writeFileSync(config, 'export default { settings: { connectionTimeoutMs: 1000 } };\n');
+    const reports = path.join(dir, 'soak-reports');
+    const { code, stdout, stderr } = await runBinary([
+      'soak',
+      '--target',
+      'test/fixtures/shapes/comment-first.ts',
+      '--mix',
+      'server-close=1',
+      '--config',
+      config,
+      '--report-dir',
+      reports,
+    ]);
+    expect(code, stderr).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^sse-soak: error: the mix's server-close cannot run: the target has no end\(\).* within 1000 ms$/m);
+    expect(existsSync(reports) ? readdirSync(reports) : []).toEqual([]);
   }, 30_000);
 });
 

@@ -11,7 +11,8 @@ import { ClientThread, threadContext } from '../clients/client-thread.ts';
 import type { HttpStream } from '../clients/http-stream.ts';
 import { NotApplicableError } from '../errors/scenario-error.ts';
 import { UsageError } from '../errors/soak-error.ts';
-import { defaultSettings, referenceRunOptions } from '../harness/defaults.ts';
+import { type RunSettings, referenceRunOptions } from '../harness/defaults.ts';
+import { resolveSettings } from '../harness/resolve-settings.ts';
 import { preflight } from '../harness/preflight.ts';
 import { RequestSource } from '../harness/request-source.ts';
 import type { WireRequest } from '../clients/wire-request.ts';
@@ -52,6 +53,12 @@ export interface SoakRunOptions {
   adapter?: AdapterChoice;
   reference?: ReferenceOptions;
   settings?: Partial<SoakSettings>;
+  /**
+   * What the mix's kinds run with, as in `run` (a config file's `settings`: the idle-kill
+   * proxy's timeout, the connection timeout, reconnect's rounds); validated, `run`'s defaults
+   * for the rest.
+   */
+  scenarioSettings?: Partial<RunSettings>;
   signal?: AbortSignal;
   onSample?: (sample: SoakSample) => void;
   /**
@@ -90,7 +97,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
   const cwd = options.cwd ?? process.cwd();
   const spec = normaliseSpec(options.target ?? 'reference');
   const reference = { ...referenceRunOptions, ...options.reference };
-  const runSettings = { ...defaultSettings };
+  const runSettings = resolveSettings(options.scenarioSettings);
 
   const skip = new Set(validateSkipChecks(options.skipChecks ?? []));
   const targetConsole = new TargetConsole();

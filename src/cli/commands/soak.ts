@@ -57,7 +57,7 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
     .option('--no-progress', 'no progress line, even on a TTY')
     .addHelpText(
       'after',
-      `\nReads the same config file as run (target, adapter, reportDir, reference, skipChecks); flags override it.\nKinds: ${kinds.join(', ')}. Exit status: 0 no growth, 1 growth or a leak, 2 usage, 3 could not complete\nor a check could not measure, 130 interrupted.`,
+      `\nReads the same config file as run (target, adapter, reportDir, reference, skipChecks, and the settings its kinds run with); flags override it.\nKinds: ${kinds.join(', ')}. Exit status: 0 no growth, 1 growth or a leak, 2 usage, 3 could not complete\nor a check could not measure, 130 interrupted.`,
     )
     .action(async (commandArgs: string[], flags: SoakFlags, cmd: Command) => {
       const command = commandTarget(commandArgs, flags as unknown as Partial<Record<string, unknown>>);
@@ -88,6 +88,7 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
             reference: setup.config.reference,
             cwd: setup.cwd,
             settings,
+            scenarioSettings: setup.config.settings,
             skipChecks: setup.skipChecks,
             signal,
             startedAt: setup.startedAt,
