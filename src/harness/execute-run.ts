@@ -229,9 +229,10 @@ export function selectScenarios(all: readonly Scenario[], names: readonly string
 }
 
 /**
- * Scenarios this target cannot take part in, with why: a node:http listener has no fetch
- * handler for `aborted-request`, and a target with no `end` cannot end its streams for
- * `server-close`. Left out of a run; asked for by name, a usage error.
+ * Scenarios this target is known, before the run, not to take part in, with why: a node:http
+ * listener has no fetch handler for `aborted-request`; the rest is `unfitScenarios` (reconnect
+ * on a POST stream). Left out of a run; asked for by name, a usage error. (server-close on a
+ * target with no `end` finds out by trying whether its streams end by themselves.)
  */
 function omittedFor(target: Target, selected: readonly Scenario[], asked: readonly string[] | undefined): Omitted[] {
   const why: Omitted[] = [];
