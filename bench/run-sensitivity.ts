@@ -6,11 +6,14 @@
  *
  *   npx tsx bench/run-sensitivity.ts [--runs 5] [--bytes 1024] [--connections 600]
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { scenarios } from '../scenarios/index.ts';
 import { defaultSettings } from '../src/harness/defaults.ts';
 import { executeRun } from '../src/harness/execute-run.ts';
 import { packageRoot } from '../src/package-info.ts';
+import type { Report } from '../src/report/report.ts';
 
 const { values } = parseArgs({
   options: {
@@ -18,11 +21,22 @@ const { values } = parseArgs({
     bytes: { type: 'string', default: '1024' },
     scenarios: { type: 'string', default: 'clean-close,socket-destroy,pre-aborted' },
     connections: { type: 'string', default: String(defaultSettings.connections) },
+    one: { type: 'boolean', default: false },
   },
 });
 const names = values.scenarios!.split(',');
 const selected = scenarios.filter((s) => names.includes(s.name));
 const bytes = Number(values.bytes);
+if (values.one) {
+  const report = await executeRun(selected, {
+    target: 'reference:retains-per-connection',
+    cwd: packageRoot,
+    reference: { retainBytes: bytes },
+    settings: { connections: Number(values.connections) },
+  });
+  process.stdout.write(JSON.stringify(report));
+  process.exit(0);
+}
 const failed = new Map<string, number>(names.map((n) => [n, 0]));
 console.log(
   `retains-per-connection at ${bytes} B per request, cap ${values.connections} connections, ${values.runs} runs, node ${process.version}`,
@@ -30,12 +44,15 @@ console.log(
 console.log('| run | scenario | heap verdict | B/conn | stopped at | why |');
 console.log('| --- | --- | --- | --- | --- | --- |');
 for (let run = 1; run <= Number(values.runs); run++) {
-  const report = await executeRun(selected, {
-    target: 'reference:retains-per-connection',
-    cwd: packageRoot,
-    reference: { retainBytes: bytes },
-    settings: { connections: Number(values.connections) },
+  // Each run in a fresh process, as a user's `sse-soak run` is: the first scenario of a
+  // fresh process is the hardest (the JIT still warming up), which one long-lived process
+  // running every run after the other never shows.
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--one', ...process.argv.slice(2)], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
   });
+  if (child.status !== 0) throw new Error(`run ${run} failed: ${child.stderr}`);
+  const report = JSON.parse(child.stdout) as Report;
   for (const s of report.scenarios) {
     const heap = s.checks.find((c) => c.meter === 'heap');
     if (heap?.verdict === 'fail') failed.set(s.name, failed.get(s.name)! + 1);

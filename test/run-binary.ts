@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../src/package-info.ts';
+import type { Report } from '../src/report/report.ts';
 
 export const bin = path.join(packageRoot, 'bin', 'sse-soak.js');
 
@@ -48,4 +51,16 @@ export function quickLeak(reportDir: string): string[] {
     '--report-dir',
     reportDir,
   ];
+}
+
+/**
+ * A `run` of the real binary with its report read back: the report, the exit code and stderr.
+ * A run in a process of its own decides sooner than the same run inside a vitest worker,
+ * whose larger heap makes every forced GC slower and every heap sample noisier.
+ */
+export async function runReport(args: string[], options: Parameters<typeof runBinary>[1] = {}): Promise<BinaryResult & { report: Report }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sse-soak-run-'));
+  const result = await runBinary(['run', '--report-dir', dir, ...args], options);
+  if (result.code !== 0 && result.code !== 1 && result.code !== 3) throw new Error(`sse-soak run exited ${result.code}:\n${result.stderr}`);
+  return { ...result, report: JSON.parse(readFileSync(result.stdout.trim(), 'utf8')) as Report };
 }
