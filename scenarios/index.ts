@@ -7,8 +7,9 @@ import reconnect from './reconnect.ts';
 import serverClose from './server-close.ts';
 import sigterm from './sigterm.ts';
 import socketDestroy from './socket-destroy.ts';
+import stalledReader from './stalled-reader.ts';
 
-/** Every scenario, in the order a run takes them (CONTRACTS.md names; server-close and reconnect are ours). */
+/** Every scenario, in the order a run takes them (CONTRACTS.md names; server-close, reconnect and stalled-reader are ours). */
 export const scenarios: readonly Scenario[] = [
   cleanClose,
   socketDestroy,
@@ -17,6 +18,7 @@ export const scenarios: readonly Scenario[] = [
   abortedRequest,
   serverClose,
   reconnect,
+  stalledReader,
   sigterm,
 ];
 

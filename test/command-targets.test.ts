@@ -98,6 +98,28 @@ const jobs: Job[] = [
     },
   },
   {
+    // Its writes ignore res.write()'s false: what a stalled client does not read waits in
+    // the socket's own buffer, through the agent's readings.
+    name: 'Express, a stalled reader',
+    path: '/events',
+    command: [...tsx, 'test/fixtures/servers/express-server.ts', 'close'],
+    args: ['--scenario', 'stalled-reader'],
+    fails: {
+      'stalled-reader': (s) => {
+        expect(s.checks.filter((c) => c.verdict === 'fail').map((c) => c.meter)).toEqual(['stall']);
+        expect(check(s, 'stall').ci95![0]).toBeGreaterThan(check(s, 'stall').limit!);
+      },
+    },
+  },
+  {
+    // Drops a full socket's events until it drains: backed up, and holding nothing more.
+    name: 'node:http that respects backpressure, a stalled reader',
+    path: '/events',
+    command: ['node', 'test/fixtures/servers/node-http-server.mjs', 'before-auth', 'backpressure'],
+    args: ['--scenario', 'stalled-reader'],
+    fails: {},
+  },
+  {
     name: 'Express, cleanup on close, default settings (heap on)',
     path: '/events',
     command: [...tsx, 'test/fixtures/servers/express-server.ts', 'close'],
@@ -149,6 +171,8 @@ describe('servers started as commands, through the binary', () => {
             expect(s!.name).toBe('server-close');
             expect(s!.stats?.endedByServer).toBe(s!.connections);
           }
+          if (job.args?.includes('stalled-reader') && !job.fails['stalled-reader'])
+            expect(check(report.scenarios[0]!, 'stall').details).toMatchObject({ kind: 'backed-up', closedDuring: 0 });
           if (job.heap)
             expect(report.scenarios.filter((s) => s.name !== 'sigterm').every((s) => check(s, 'heap').verdict === 'pass')).toBe(true);
           expect(stderr).toMatch(/on its own process \(pid \d+, 127\.0\.0\.1:\d+\), node v/);

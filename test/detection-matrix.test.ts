@@ -142,15 +142,32 @@ const matrix: Record<string, Record<string, Expectation>> = {
       expect(delivery.reason).toMatch(new RegExp(`lacked ${example!.lost[0]}\\b`));
     },
   },
+  // Cleans up every disconnect as `fixed` does; holds every event for a client that stopped
+  // reading: the stall check alone fails, with the growth per event per stalled stream.
+  'unbounded-queue': {
+    'stalled-reader': (s) => {
+      expect(s.verdict).toBe('fail');
+      expect(s.checks.filter((c) => c.verdict === 'fail').map((c) => c.meter)).toEqual(['stall']);
+      const stall = check(s, 'stall');
+      expect(stall.ci95![0]).toBeGreaterThan(stall.limit!);
+      expect(stall.details!.closedDuring).toBe(0);
+      expect(stall.reason).toMatch(/^a stalled reader's stream holds [\d.]+ B more for every event published/);
+    },
+  },
 };
 
 /**
- * Every scenario, the opt-in server-close included, except reconnect (10 to 18 s), which runs
- * only for the variants made for it, and only it for them: they are `fixed` for any request
- * without a Last-Event-ID, which only reconnect's clients send.
+ * Every scenario, the opt-in server-close included, except two opt-in ones that run only for
+ * the variants made for them: reconnect (10 to 18 s) only for the replay variants, and only
+ * it for them (they are `fixed` for any request without a Last-Event-ID, which only
+ * reconnect's clients send); stalled-reader (3 to 8 s) only for `unbounded-queue`, which
+ * runs every other scenario too, to show that it fails this one alone.
  */
 const all = scenarios.map((s) => s.name);
-const scenariosFor = (variant: string) => (variant.startsWith('replay-') ? ['reconnect'] : all.filter((n) => n !== 'reconnect'));
+const scenariosFor = (variant: string) =>
+  variant.startsWith('replay-')
+    ? ['reconnect']
+    : all.filter((n) => n !== 'reconnect' && (n !== 'stalled-reader' || variant === 'unbounded-queue'));
 
 describe('detection matrix (default settings, @hono/node-server 1.19.19)', () => {
   for (const [variant, failing] of Object.entries(matrix)) {
@@ -181,6 +198,16 @@ describe('detection matrix (default settings, @hono/node-server 1.19.19)', () =>
       const [s] = report.scenarios;
       passes(s!);
       expect(stat(s!, 'endedByServer')).toBe(s!.connections);
+    }
+  }, 60_000);
+
+  // A client that stops reading is dropped once 256 chunks wait for it: the stall is handled.
+  it('reference:fixed passes stalled-reader twice in a row: it closes the stalled streams, and nothing is left behind', async () => {
+    for (let run = 0; run < 2; run++) {
+      const { report } = await runReport(['--target', 'reference:fixed', '--scenario', 'stalled-reader']);
+      const [s] = report.scenarios;
+      passes(s!);
+      expect(check(s!, 'stall').details).toMatchObject({ kind: 'closed', streams: defaultSettings.stallStreams });
     }
   }, 60_000);
 

@@ -23,6 +23,7 @@ import type { MeterSnapshot } from '../harness/meter-snapshot.ts';
 import { compareSnapshots } from '../verdict/compare-snapshots.ts';
 import { mapSitesHere, type RawSite } from '../soak/retainer-paths.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { publishPaced } from '../harness/publish-paced.ts';
 import {
   AGENT_EXIT_FILE_ENV,
   AGENT_SOCKET_ENV,
@@ -82,7 +83,7 @@ function start(path: string): void {
     return exit.apply(this, args);
   } as typeof process.exit;
   const sockets = new Set<Socket>();
-  const readings = new LocalReadings(new MeterSet(timers, listeners, registered.gauges, () => sockets.size));
+  const readings = new LocalReadings(new MeterSet(timers, listeners, registered.gauges, () => sockets.size), () => sockets);
   let claimed = false;
   let baseline: MeterSnapshot | undefined;
 
@@ -148,11 +149,21 @@ function start(path: string): void {
     clearLeakedTimers: (b: MeterSnapshot) => readings.clearLeakedTimers(b),
     heap: (options: { thorough?: boolean }) => readings.heap(options),
     openSockets: () => readings.openSockets(),
+    blockedSockets: () => readings.blockedSockets(),
     memory: () => readings.memory(),
     writeSnapshot: (dir: string, label: 'warmup' | 'end', connections: number) => readings.writeSnapshot(dir, label, connections),
     publish: async () => {
       if (!registered.publish) throw new Error('the server registered no publish (globalThis.sseSoak?.register({ publish }))');
       await registered.publish();
+    },
+    // Many events at once, 20 a turn of the event loop (stalled-reader's fill): one call,
+    // where one call per event would cost a round trip each.
+    publishMany: async (count: number) => {
+      if (!registered.publish) throw new Error('the server registered no publish (globalThis.sseSoak?.register({ publish }))');
+      const publish = registered.publish;
+      await publishPaced(async () => {
+        await publish();
+      }, count);
     },
     // After the warm-up: its sockets close first (within waitMs), so what a target starts
     // lazily on its first requests is part of the baseline, and what they left is not.

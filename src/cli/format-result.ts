@@ -1,5 +1,6 @@
 import { scenarioFindings } from '../report/describe-scenario.ts';
 import type { Report, ScenarioResult } from '../report/report.ts';
+import { describeStall } from '../verdict/stall-check.ts';
 import type { Paint } from './colour.ts';
 
 /** One line per scenario for stderr: its verdict and, on failure, what leaked and where. */
@@ -10,6 +11,10 @@ export function formatScenarioLine(result: ScenarioResult, paint: Paint = (t) =>
   const { problems, skipped, notApplicable } = scenarioFindings(result);
   const heap = result.checks.find((c) => (c.meter === 'heap' || c.meter === 'heap-growth') && c.bytesPerConnection !== undefined);
   const parts = problems.length ? problems : heap ? [`heap ${signed(heap.bytesPerConnection!)} B/conn`] : [];
+  // stalled-reader's pass says how: the server closed the stalled streams, or held nothing for them.
+  const stall = problems.length ? undefined : result.checks.find((c) => c.meter === 'stall' && c.verdict === 'pass');
+  const stallLine = stall && describeStall(stall);
+  if (stallLine) parts.push(stallLine);
   if (skipped.length) parts.push(paint(`skipped: ${skipped.join(', ')} (--skip-check)`, 'yellow'));
   if (notApplicable.length) parts.push(paint(`n/a: ${notApplicable.join(', ')}`, 'dim'));
   const notes = (result.notes ?? []).map((n) => `\n        note: ${n}`).join('');

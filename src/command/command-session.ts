@@ -43,6 +43,8 @@ export interface CommandSession {
   /** The command's process (a launcher such as npm, or the server itself). */
   readonly child: ChildProcess;
   publish(): Promise<void>;
+  /** Publishes `count` events in the server's process, paced as stalled-reader's fill is. */
+  publishMany(count: number): Promise<void>;
   /** Ends every open stream from the server side (the `end` the server registered). */
   end(): Promise<void>;
   /** The sigterm baseline, kept by the agent for its record at exit: taken once the server's sockets have closed (within waitMs). */
@@ -259,6 +261,7 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
     clearLeakedTimers: (b) => call<number>('clearLeakedTimers', b),
     heap: (o) => call<HeapSample | undefined>('heap', o),
     openSockets: () => call<number>('openSockets'),
+    blockedSockets: () => call<number>('blockedSockets'),
     memory: () => call<ProcessMemory>('memory'),
     writeSnapshot: (dir, label, connections) => call<SnapshotFile>('writeSnapshot', dir, label, connections),
   };
@@ -268,6 +271,7 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
     readings,
     child,
     publish: () => call<void>('publish'),
+    publishMany: (count: number) => call<void>('publishMany', count),
     end: () => call<void>('end'),
     markBaseline: (waitMs = 0) => call<MeterSnapshot>('markBaseline', waitMs),
     keptAlive: () => call<KeptAlive>('keptAlive'),

@@ -36,6 +36,13 @@ export interface RunSettings {
   sweepMs: readonly number[];
   /** reconnect: how many times each client's connection is dropped and comes back. */
   reconnectRounds: number;
+  /** stalled-reader: streams that stop reading while the target publishes. */
+  stallStreams: number;
+  /**
+   * stalled-reader: how long it may publish before the stalled streams back up (the kernel's
+   * buffers to a paused reader hold about 4 MB per stream on Linux loopback).
+   */
+  stallMaxFillMs: number;
   /** sigterm: connections of the mixed disconnect kinds served before the SIGTERM. */
   sigtermMix: number;
   /** sigterm: streams held open when SIGTERM arrives. */
@@ -60,6 +67,8 @@ export const defaultSettings: RunSettings = {
   idleTimeoutMs: 150,
   sweepMs: [0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 35, 50, 70],
   reconnectRounds: 3,
+  stallStreams: 2,
+  stallMaxFillMs: 30_000,
   sigtermMix: 60,
   sigtermOpen: 20,
   sigtermGraceMs: 5_000,

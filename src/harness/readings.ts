@@ -24,6 +24,11 @@ export interface Readings {
   heap(options: { thorough?: boolean }): Promise<HeapSample | undefined>;
   /** Server-side sockets open now. */
   openSockets(): Promise<number>;
+  /**
+   * Server-side sockets holding bytes their peer has not taken (`writableLength` > 0): the
+   * kernel's buffers to that client are full, so the server's writes wait in the process.
+   */
+  blockedSockets(): Promise<number>;
   /** The measured process's memory (`process.memoryUsage()`'s figures `soak` keeps). */
   memory(): Promise<ProcessMemory>;
   /** A heap snapshot of the measured process into `dir` (soak). */
@@ -39,7 +44,10 @@ export interface ProcessMemory {
 
 /** The readings of this very process: the meters sse-soak installed before it loaded the target. */
 export class LocalReadings implements Readings {
-  constructor(readonly meters: MeterSet) {}
+  constructor(
+    readonly meters: MeterSet,
+    readonly sockets: () => Iterable<{ writableLength: number }> = () => [],
+  ) {}
 
   async snapshot(): Promise<MeterSnapshot> {
     return this.meters.snapshot();
@@ -67,6 +75,12 @@ export class LocalReadings implements Readings {
 
   async openSockets(): Promise<number> {
     return this.meters.openSockets();
+  }
+
+  async blockedSockets(): Promise<number> {
+    let n = 0;
+    for (const socket of this.sockets()) if (socket.writableLength > 0) n++;
+    return n;
   }
 
   async memory(): Promise<ProcessMemory> {

@@ -2,11 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientPool } from '../clients/client-pool.ts';
 import { InterruptedError, NotApplicableError, type Phase, ScenarioError } from '../errors/scenario-error.ts';
 import { SoakError } from '../errors/soak-error.ts';
-import { inHarness } from '../meters/async-owner.ts';
+import { inHarness, inNewTargetChain } from '../meters/async-owner.ts';
+import { publishPaced } from './publish-paced.ts';
 import { type ClientThread, threadContext } from '../clients/client-thread.ts';
 import { runWave } from './run-wave.ts';
 import type { Check, ScenarioDecision, ScenarioResult } from '../report/report.ts';
-import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
+import type { ConnectionScenario, ProbeContext, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
 import type { ServedTarget } from '../server/serve-target.ts';
 import { GroupSequentialBoundary } from '../stats/group-sequential.ts';
 import { plannedInformation, type SequentialLook, sequentialLook, slopeInformation } from '../stats/sequential-slope.ts';
@@ -42,6 +43,8 @@ export interface ConnectionScenarioEnv {
   requests: RequestSource;
   /** When a stream counts as established (the preflight found out). */
   establish: Establish;
+  /** Publishes many events in the target's own process (a command's agent); else the target's publish, paced, here. */
+  publishMany?: (count: number) => Promise<void>;
 }
 
 /**
@@ -70,6 +73,9 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
   try {
     const { requests: source, establish } = env;
     resources = await inHarness(() => scenario.setup?.({ ...base, establish, openRequest: () => source.next() }));
+    const probeChecks = scenario.probe
+      ? await probe(scenario, { ...base, establish, openRequest: () => source.next(), readings }, env)
+      : [];
     const url = resources?.url ? resources.url + target.path : origin.url;
     const concurrency = scenario.concurrency ?? settings.concurrency;
     const thread = scenario.clients === 'in-process' ? undefined : env.clients;
@@ -197,6 +203,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
         ? heapCheck(points, settings.heapLimitBytesPerConnection, settledHeap && { x: measured, y: settledHeap.usedBytes }, look)
         : heapUnmeasured(),
       ...(resources?.checks?.({ connections: measured, stats }) ?? []),
+      ...probeChecks,
     ];
     await readings.clearLeakedTimers(baseline);
     const notes = resources?.notes?.({ connections: measured, stats }) ?? [];
@@ -215,6 +222,24 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     await pool.close();
     await resources?.close();
   }
+}
+
+/**
+ * Runs the scenario's probe, unless the user turned off every check it makes: those are
+ * then reported as skipped without the probe's time being spent. A target's events are
+ * published in its own process: by its agent for a command, here (as the target's own
+ * chain) for a module.
+ */
+async function probe(scenario: ConnectionScenario, ctx: Omit<ProbeContext, 'publishMany'>, env: ConnectionScenarioEnv): Promise<Check[]> {
+  const meters = scenario.probeMeters ?? [];
+  if (meters.length > 0 && meters.every((m) => env.skip?.has(m)))
+    return meters.map(
+      (meter) => ({ meter, verdict: 'skipped', skippedBy: 'user', reason: `turned off (--skip-check ${meter})` }) satisfies Check,
+    );
+  const publish = ctx.target.publish;
+  const publishMany =
+    env.publishMany ?? (publish ? (count: number) => publishPaced(() => inNewTargetChain('publish', publish), count) : undefined);
+  return inHarness(() => scenario.probe!({ ...ctx, ...(publishMany ? { publishMany } : {}) }));
 }
 
 /** The longest a heap sample waits for the wave's sockets to close. */

@@ -67,6 +67,7 @@ export function connectionScenarioOn(
       target: home.target,
       served: home.served ?? { url: home.url, port: home.port },
       readings: home.readings,
+      ...(home.command ? { publishMany: (count: number) => home.command!.publishMany(count) } : {}),
       processWarm: results.some((r) => r.decision !== undefined),
     });
 }

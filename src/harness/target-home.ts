@@ -54,7 +54,7 @@ export async function serveModule(
     target,
     url: served.url,
     port: served.port,
-    readings: new LocalReadings(new MeterSet(meters.timers, meters.listeners, target.gauges, served.openSockets)),
+    readings: new LocalReadings(new MeterSet(meters.timers, meters.listeners, target.gauges, served.openSockets), served.sockets),
     adapter,
     served,
     ...(target.listener ? { noFetch: 'the target is a node:http listener, with no fetch handler to give an aborted Request' } : {}),

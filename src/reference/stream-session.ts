@@ -18,7 +18,21 @@ export interface SessionOptions {
   endRunsCleanup?: boolean;
   /** Extra release work for cleanup, run once. */
   onCleanup?: () => void;
+  /**
+   * The most chunks the stream may hold for a client that has stopped reading before the
+   * server drops it (MAX_QUEUED_CHUNKS). `Infinity`: no bound (the `unbounded-queue` variant).
+   */
+  maxQueuedChunks?: number;
 }
+
+/**
+ * A client that reads takes every chunk as soon as it is written (the adapter reads the
+ * stream as fast as the socket accepts), so its queue stays near zero; a burst (a replay of
+ * the 100-event backlog) stays well below this. A client that stopped reading (a
+ * backgrounded phone, a frozen tab, a full proxy buffer) fills the socket, the adapter stops
+ * reading, and `enqueue`, which ignores backpressure, would hold every later event.
+ */
+export const MAX_QUEUED_CHUNKS = 256;
 
 /**
  * The body of the production route's ReadableStream `start()` (DOMAIN.md): `connected`, a
@@ -31,10 +45,16 @@ export function startSession(
   options: SessionOptions = {},
 ): Session {
   let ended = false;
+  const maxQueued = options.maxQueuedChunks ?? MAX_QUEUED_CHUNKS;
   // After the server ended the stream the controller is closed and enqueue throws; a leaked
   // keepalive must keep leaking quietly rather than crash the process.
   const send = (frame: string) => {
     if (ended) return;
+    // desiredSize is the queue's room (high-water mark 1): -n when n + 1 chunks wait.
+    if (controller.desiredSize !== null && controller.desiredSize < -maxQueued) {
+      drop();
+      return;
+    }
     try {
       controller.enqueue(encodeFrame(frame));
     } catch {
@@ -74,6 +94,17 @@ export function startSession(
     }
     if (options.endRunsCleanup === false) route.streams.delete(end);
     else cleanup();
+  };
+  // The client stopped reading: erroring the stream discards its queue, and the adapter
+  // destroys the socket (its read rejects), so the client is dropped and everything is released.
+  const drop = () => {
+    ended = true;
+    try {
+      controller.error(new Error(`the client stopped reading: more than ${maxQueued} chunks waited for it`));
+    } catch {
+      // Already closed.
+    }
+    cleanup();
   };
   let registered = false;
   const reading = () => {

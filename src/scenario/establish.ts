@@ -1,5 +1,6 @@
 import { type HttpStream, openHttpStream } from '../clients/http-stream.ts';
 import { ScenarioError } from '../errors/scenario-error.ts';
+import type { WireRequest } from '../clients/wire-request.ts';
 import type { ScenarioContext } from './scenario.ts';
 
 /**
@@ -7,8 +8,15 @@ import type { ScenarioContext } from './scenario.ts';
  * established: its first event, or its response for a stream that is quiet at connect. A
  * response that is not an SSE stream is the target's fault and says so.
  */
-export async function openEstablished(ctx: ScenarioContext, i: number): Promise<HttpStream> {
-  const request = ctx.request(i);
+export function openEstablished(ctx: ScenarioContext, i: number): Promise<HttpStream> {
+  return openEstablishedWith(ctx, ctx.request(i));
+}
+
+/** The same, with a request made by the caller (a scenario's probe asks for its own). */
+export async function openEstablishedWith(
+  ctx: Pick<ScenarioContext, 'url' | 'origin' | 'settings' | 'establish'>,
+  request: WireRequest,
+): Promise<HttpStream> {
   const stream = await openHttpStream(ctx.url, { timeoutMs: ctx.settings.connectionTimeoutMs, request });
   assertSse(ctx, stream.status, stream.contentType, () => stream.disconnect('fin'), request.method);
   if (ctx.establish.atResponse) return stream;

@@ -5,6 +5,7 @@ import type { AdapterChoice } from '../server/resolve-adapter.ts';
 import type { Check, ScenarioResult } from '../report/report.ts';
 import type { Target } from '../target/target.ts';
 import type { RunSettings } from '../harness/defaults.ts';
+import type { Readings } from '../harness/readings.ts';
 
 /** What a scenario's hooks get: the served target, clients, and a place to count. */
 export interface ScenarioContext {
@@ -37,6 +38,14 @@ export interface ScenarioResources {
   close(): Promise<void>;
 }
 
+/** What a scenario's probe gets: the setup's context, the measured process's readings, and a way to publish many events. */
+export type ProbeContext = Omit<ScenarioContext, 'url' | 'pool' | 'request'> & {
+  openRequest(): Promise<WireRequest>;
+  readings: Readings;
+  /** Publishes `count` events in the target's process, paced (src/harness/publish-paced.ts); undefined without a publish. */
+  publishMany?: (count: number) => Promise<void>;
+};
+
 /**
  * A disconnect scenario in the memlab sense: a small declarative object with hooks. The
  * runner warms up, takes a baseline, calls `connect` once per connection in waves, settles,
@@ -62,6 +71,14 @@ export interface ConnectionScenario {
    * context: a fault proxy, a witness stream (`openRequest` makes one more request).
    */
   setup?(ctx: Omit<ScenarioContext, 'url' | 'pool' | 'request'> & { openRequest(): Promise<WireRequest> }): Promise<ScenarioResources>;
+  /**
+   * Measures something of its own after `setup` and before the warm-up, with the measured
+   * process's readings (stalled-reader's growth per event): its checks join the scenario's.
+   * Not run in a soak's mix, which takes only the scenario's connections.
+   */
+  probe?(ctx: ProbeContext): Promise<Check[]>;
+  /** Meters of the probe's checks, for a check the user turned off (it is then not run). */
+  probeMeters?: readonly string[];
   /** One connection's life, ended this scenario's way. `i` counts from 0 within a phase. */
   connect(ctx: ScenarioContext, i: number): Promise<void>;
 }

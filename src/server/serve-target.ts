@@ -26,6 +26,8 @@ export interface ServedTarget {
   readonly server: Server;
   /** Server-side sockets currently open: a meter of its own. */
   openSockets(): number;
+  /** The server's open sockets themselves (the stall probe reads which are backed up). */
+  sockets(): Iterable<Socket>;
   /** Stops accepting; resolves when every connection has ended by itself. */
   stopAccepting(): Promise<void>;
   /** Cuts every connection that is still open. */
@@ -96,6 +98,7 @@ export async function serveTarget(
     port,
     server,
     openSockets: () => sockets.size,
+    sockets: () => sockets,
     stopAccepting,
     cutConnections,
     async close() {

@@ -48,6 +48,8 @@ export const settingsTable: readonly SettingSpec[] = [
     min: 1,
     flag: { name: 'reconnect-rounds', value: 'n', help: "reconnect: how many times each client's connection is dropped" },
   },
+  { key: 'stallStreams', type: 'whole', min: 1 },
+  { key: 'stallMaxFillMs', type: 'whole', min: 1 },
   { key: 'sigtermMix', type: 'whole', min: 0 },
   { key: 'sigtermOpen', type: 'whole', min: 0 },
   { key: 'sigtermGraceMs', type: 'whole', min: 1 },

@@ -9,6 +9,7 @@ import { processListener } from './process-listener.ts';
 import { replayGap } from './replay-gap.ts';
 import { replayLeak } from './replay-leak.ts';
 import { retainsPerConnection } from './retains-per-connection.ts';
+import { unboundedQueue } from './unbounded-queue.ts';
 
 /** Every reference variant, `fixed` first (the default). */
 export const variants: readonly ReferenceVariant[] = [
@@ -22,6 +23,7 @@ export const variants: readonly ReferenceVariant[] = [
   boundedCache,
   replayLeak,
   replayGap,
+  unboundedQueue,
 ];
 
 export function findVariant(name: string): ReferenceVariant | undefined {
