@@ -53,6 +53,16 @@ const heapOnly: Expectation = (s) => {
   expect(s.checks.filter((c) => c.verdict === 'fail').map((c) => c.meter)).toEqual(['heap']);
 };
 
+/**
+ * The heap-only row's cap. clean-close is the first scenario of a fresh process, whose first
+ * measured interval after the baseline is off by -140 to +240 KB in about four runs of ten
+ * (a step in V8's heap, not the target's; measured, its cause not found). The serial-
+ * correlation factor then widens the interval, and at the default cap of 400 a 2 KiB
+ * retention was left undecided (a pass) in 3 fresh runs of 20; at 800 it failed in 16 of 16,
+ * deciding by 520 to 800. The README's sensitivity table gives both.
+ */
+const HEAP_ONLY_CAP = 800;
+
 // `fixed` is not here: test/false-positives.test.ts runs it ten times with these settings.
 const matrix: Record<string, Record<string, Expectation>> = {
   // idle-kill (setupKillsOnly): these three leak on a client that leaves during the setup
@@ -176,7 +186,13 @@ describe('detection matrix (default settings, @hono/node-server 1.19.19)', () =>
         .filter((n) => failing[n] !== setupKillsOnly)
         .join(', ') || 'nothing'
     }`, async () => {
-      const { report, code, stderr } = await runReport(['--target', `reference:${variant}`, '--scenario', scenariosFor(variant).join(',')]);
+      const { report, code, stderr } = await runReport([
+        '--target',
+        `reference:${variant}`,
+        '--scenario',
+        scenariosFor(variant).join(','),
+        ...(variant === 'retains-per-connection' ? ['--connections', String(HEAP_ONLY_CAP)] : []),
+      ]);
       expect(code, stderr).toBe(Object.keys(failing).length ? 1 : 0);
       expect(report.scenarios.map((s) => s.name)).toEqual(scenariosFor(variant));
       for (const s of report.scenarios) {
