@@ -8,15 +8,27 @@ import { heapOnlyLeakSoak, lineOf } from './report-checks.ts';
 import { runBinary } from './run-binary.ts';
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'sse-soak-soak-'));
+const report0 = (stdout: string) => JSON.parse(readFileSync(stdout.trim(), 'utf8')) as SoakReport;
 const growth = (r: SoakReport) => r.scenarios[0]!.checks.find((c) => c.meter === 'heap-growth')!;
 
 describe('sse-soak soak (the real binary)', () => {
-  it('fixed: a flat line, a pass, a time series and a self-contained HTML report', async () => {
+  it("fixed: a flat churn line, the held streams' growth told as the bundled adapter's, a time series and a self-contained HTML report", async () => {
     const dir = tempDir();
     // Bounded by count, not time: on a loaded machine a 5 s soak may sample too few points
     // for a trend, and that is now an error (could not measure), as it should be.
     const { code, stdout, stderr } = await runBinary(['soak', '--connections', '1000', '--sample-every', '50', '--report-dir', dir]);
-    expect(code, stderr).toBe(0);
+    // The reference runs on the seed's adapter line, 1.19.19, whose held streams grow with
+    // every chunk written to them: the truth, told as the adapter's (test/held-streams.test.ts
+    // shows the same app flat on 2.1.9). The churn itself passes.
+    expect(code, stderr).toBe(1);
+    const held = report0(stdout).scenarios[0]!.checks.find((c) => c.meter === 'held-stream-growth')!;
+    expect(held.verdict).toBe('fail');
+    expect(held.reason).toContain('served by @hono/node-server 1.19.19');
+    expect(
+      report0(stdout)
+        .scenarios[0]!.checks.filter((c) => c.verdict !== 'pass')
+        .map((c) => c.meter),
+    ).toEqual(['held-stream-growth']);
     const report = JSON.parse(readFileSync(stdout.trim(), 'utf8')) as SoakReport;
     expect(report.kind).toBe('soak');
     expect(report.series.length).toBeGreaterThanOrEqual(10);
@@ -186,6 +198,9 @@ describe('sse-soak soak (the real binary)', () => {
       'reference:bounded-cache',
       '--connections',
       '5000',
+      // The cache is the subject: no held streams, whose growth on 1.19.19 is the adapter's.
+      '--open',
+      '0',
       '--report-dir',
       dir,
       '--json',

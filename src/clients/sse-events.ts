@@ -22,9 +22,12 @@ export class SseEventQueue {
   readonly #parser = createParser({
     onEvent: (message: EventSourceMessage) =>
       this.#push({ event: message.event ?? 'message', data: message.data, ...(message.id === undefined ? {} : { id: message.id }) }),
+    onComment: () => this.comments++,
   });
   #closed: Error | undefined;
   count = 0;
+  /** Comment lines read (`: keepalive`): with `count`, about one per chunk the server wrote. */
+  comments = 0;
   last: string | undefined;
 
   feed(chunk: Uint8Array | string): void {

@@ -20,7 +20,9 @@ export interface SessionOptions {
   onCleanup?: () => void;
   /**
    * The most chunks the stream may hold for a client that has stopped reading before the
-   * server drops it (MAX_QUEUED_CHUNKS). `Infinity`: no bound (the `unbounded-queue` variant).
+   * server drops it (`fixed` gives MAX_QUEUED_CHUNKS). Without it nothing is bounded, as in
+   * the other variants, whose leaks stay exactly what their mechanisms make: a leaked stream
+   * nobody reads would otherwise be dropped, and cleaned up, by its 257th chunk.
    */
   maxQueuedChunks?: number;
 }
@@ -45,7 +47,7 @@ export function startSession(
   options: SessionOptions = {},
 ): Session {
   let ended = false;
-  const maxQueued = options.maxQueuedChunks ?? MAX_QUEUED_CHUNKS;
+  const maxQueued = options.maxQueuedChunks ?? Number.POSITIVE_INFINITY;
   // After the server ended the stream the controller is closed and enqueue throws; a leaked
   // keepalive must keep leaking quietly rather than crash the process.
   const send = (frame: string) => {

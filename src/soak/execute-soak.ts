@@ -35,6 +35,8 @@ import { finalizeScenario, soakCoreMeters } from '../verdict/check-policy.ts';
 import { validateSkipChecks } from '../verdict/check-policy.ts';
 import { TargetConsole } from '../harness/target-console.ts';
 import { growthCheck } from '../verdict/growth-check.ts';
+import { publishPaced } from '../harness/publish-paced.ts';
+import { heldChunks, heldStreamCheck, heldStreamSeries, probePlan } from './held-streams.ts';
 import type { SnapshotFile } from './heap-snapshots.ts';
 import { SoakSnapshotter } from './soak-snapshotter.ts';
 import { defaultSoakSettings, mixSchedule, type SoakSettings } from './soak-options.ts';
@@ -254,6 +256,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
         timers: snap.timers.length,
         gauges: snap.gauges,
         sockets: snap.sockets,
+        heldChunks: heldChunks(held),
       };
       series.push(point);
       options.onSample?.(point);
@@ -331,17 +334,47 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
       await snapshotter?.take('end', done);
     }
     clearInterval(publisher);
+    // Held-stream growth, apart from the churn: events published in steps to the held
+    // streams (still open), then the same to no stream once they are gone (the control).
+    const publishMany = publish
+      ? session
+        ? (count: number) => session!.publishMany(count)
+        : (count: number) => publishPaced(() => inNewTargetChain('publish', publish), count)
+      : undefined;
+    const plan = probePlan(held.length);
+    let heldProbe: Parameters<typeof heldStreamCheck>[0];
+    if (interrupted || failure) heldProbe = { skipped: 'the soak did not run to its end' };
+    else if (held.length === 0) heldProbe = { skipped: 'no stream was held open (--open 0)' };
+    else if (!publishMany) heldProbe = { skipped: 'the target has no publish: nothing but its keepalives is written to the held streams' };
+    else if (skip.has('held-stream-growth')) heldProbe = { skipped: 'turned off' };
+    else {
+      const points = await inHarness(() => heldStreamSeries(readings, publishMany, held, plan.step, runSettings.connectionTimeoutMs));
+      heldProbe = typeof points === 'string' ? { error: points } : { points, control: [], streams: held.length };
+    }
     for (const s of held) s.disconnect('fin');
     await pool.close();
     await Promise.all([thread?.resetPool(), source.reset()]);
     const settled = await settle(() => readings.snapshot(), baseline, runSettings);
+    if ('points' in heldProbe && publishMany) {
+      const control = await inHarness(() => heldStreamSeries(readings, publishMany, [], plan.step, runSettings.connectionTimeoutMs));
+      heldProbe = typeof control === 'string' ? { error: control } : { ...heldProbe, control };
+    }
     await snapshotter?.diff(done, cwd, session?.mapSites);
 
+    const heldCheck = heldStreamCheck(heldProbe, home.adapter && { version: home.adapter.version, origin: home.adapter.origin });
+    // What the held streams grew by is taken off every sample before the churn is judged:
+    // it is theirs, in proportion to the chunks written to them, not the churned connections'.
+    const perChunk = heldCheck.verdict === 'fail' ? (heldCheck.details!.bytesPerChunk as number) : 0;
     const growth = growthCheck(
-      series.map((s) => ({ x: s.connections, y: s.heapUsed })),
+      series.map((s) => ({ x: s.connections, y: s.heapUsed - perChunk * (s.heldChunks ?? 0) })),
       settings.growth,
       { judgeFrom: warmupSnapshotAt },
     );
+    if (perChunk > 0)
+      growth.details = {
+        ...growth.details,
+        heldStreamsTakenOff: { bytesPerChunk: perChunk, chunks: series.at(-1)?.heldChunks ?? 0 },
+      };
     const durationMs = Math.round(performance.now() - started);
     const soak = finalizeScenario(
       {
@@ -349,7 +382,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
         verdict: 'pass',
         connections: done,
         durationMs,
-        checks: [growth, ...(await readings.checks(baseline, settled.snapshot))],
+        checks: [growth, heldCheck, ...(await readings.checks(baseline, settled.snapshot))],
         stats: {
           ...counts,
           // Over the churn itself: not the setup, the warm-up snapshot's pause, the settle or the diff.

@@ -15,4 +15,6 @@ export interface SoakSample {
   timers: number;
   gauges: Record<string, number>;
   sockets: number;
+  /** Chunks (events and keepalive comments) the held streams have read so far, all together. */
+  heldChunks?: number;
 }

@@ -15,7 +15,17 @@ export const coreMeters = {
 export const soakCoreMeters = ['heap-growth', 'timers', 'process-listeners', 'sockets'] as const;
 
 /** What `--skip-check` accepts: a core meter, `gauges` (all of them) or `gauge:<name>`. */
-export const skippableMeters = ['timers', 'process-listeners', 'sockets', 'heap', 'gauges', 'exit', 'streams-ended', 'stall'] as const;
+export const skippableMeters = [
+  'timers',
+  'process-listeners',
+  'sockets',
+  'heap',
+  'gauges',
+  'exit',
+  'streams-ended',
+  'stall',
+  'held-stream-growth',
+] as const;
 
 export function validateSkipChecks(names: readonly string[]): string[] {
   const bad = names.filter((n) => !(skippableMeters as readonly string[]).includes(n) && !/^gauge:.+/.test(n));

@@ -12,5 +12,5 @@ export const unboundedQueue: ReferenceVariant = {
   mechanism: "as fixed, but enqueues past the stream's desiredSize: nothing bounds what waits for a client that stopped reading",
   leaks: 'nothing on any disconnect; memory grows with every event while a client is connected and not reading (stalled-reader)',
   onRequest: readSignalEarly,
-  respond: (c, route) => respondBound(c, route, { maxQueuedChunks: Number.POSITIVE_INFINITY }),
+  respond: (c, route) => respondBound(c, route),
 };

@@ -1,0 +1,128 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HttpStream } from '../clients/http-stream.ts';
+import type { Readings } from '../harness/readings.ts';
+import type { Check } from '../report/report.ts';
+import { type Point, theilSen } from '../stats/theil-sen.ts';
+
+/**
+ * Chunks written to the held streams over the probe, in all (events = this / streams,
+ * clamped). Every event also goes to every other stream the server still feeds: a server
+ * that leaked 600 streams (cancel-only after 3,000 connections) writes 600 more chunks per
+ * event, so the probe stays small. On 1.19.19, 10,000 chunks grow the heap by about 4.5 MB,
+ * against about 100 KB of noise between samples after GC.
+ */
+const PROBE_CHUNKS = 10_000;
+const PROBE_MIN_EVENTS = 100;
+const PROBE_MAX_EVENTS = 1_000;
+/** Heap samples over the probe, after the one at its start. */
+const PROBE_STEPS = 8;
+
+/**
+ * The most a stream that stays open may keep for every chunk written to it, in bytes. A
+ * server keeps nothing per chunk for a client that reads; @hono/node-server 1.19.19 keeps
+ * about 470 B per 60-byte chunk (its writer's promise chain), 2.1.9 nothing measurable.
+ */
+export const HELD_LIMIT_BYTES_PER_CHUNK = 32;
+
+/** Chunks the held streams have read: events and comment lines (keepalives), all streams together. */
+export function heldChunks(held: readonly HttpStream[]): number {
+  let n = 0;
+  for (const s of held) n += s.events.count + s.events.comments;
+  return n;
+}
+
+/** How many events the probe publishes for `streams` held streams, and in steps of how many. */
+export function probePlan(streams: number): { events: number; step: number } {
+  const events = Math.min(PROBE_MAX_EVENTS, Math.max(PROBE_MIN_EVENTS, Math.round(PROBE_CHUNKS / Math.max(1, streams))));
+  const step = Math.ceil(events / PROBE_STEPS);
+  return { events: step * PROBE_STEPS, step };
+}
+
+/**
+ * With the churn over and the held streams still open: events published in steps, each
+ * waited for until every held stream has read it, and the heap after a forced GC after each
+ * step. With `held` empty (the control, the held streams gone), the same steps are
+ * published to no stream. Returns the points (x: events published), or why it could not.
+ */
+export async function heldStreamSeries(
+  readings: Readings,
+  publishMany: (count: number) => Promise<void>,
+  held: readonly HttpStream[],
+  step: number,
+  timeoutMs: number,
+): Promise<Point[] | string> {
+  const heap = async () => (await readings.heap({ thorough: true }))?.usedBytes;
+  const first = await heap();
+  if (first === undefined) return 'a full GC cannot be forced in this runtime';
+  const points: Point[] = [{ x: 0, y: first }];
+  for (let i = 1; i <= PROBE_STEPS; i++) {
+    const before = heldChunks(held);
+    await publishMany(step);
+    const want = before + step * held.length;
+    const until = performance.now() + timeoutMs;
+    while (heldChunks(held) < want && performance.now() < until) await sleep(5);
+    if (heldChunks(held) < want)
+      return `the ${held.length} held streams read ${heldChunks(held) - before} of the ${step * held.length} chunks ${step} published events should have written to them within ${timeoutMs} ms`;
+    points.push({ x: i * step, y: (await heap())! });
+  }
+  return points;
+}
+
+/** The adapter that serves a target in-process, when it is @hono/node-server. */
+export interface ServingAdapter {
+  version: string;
+  origin: 'project' | 'bundled';
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const round = (v: number) => Math.round(v * 10) / 10;
+
+/**
+ * Growth per chunk written to streams that stay open, apart from the churn: the probe's
+ * slope with the held streams open, less the control's (what the server keeps per event
+ * with no stream to write to), per held stream. Fails when Sen's 95 % interval lies wholly
+ * above HELD_LIMIT_BYTES_PER_CHUNK. When the target is served in-process by
+ * @hono/node-server 1.x, the reason says whose growth it is: that adapter's writer chains a
+ * promise per chunk for as long as the stream is open, and 2.x does not (DOMAIN.md; the
+ * suite measures both on the same app).
+ */
+export function heldStreamCheck(
+  probe: { points: readonly Point[]; control: readonly Point[]; streams: number } | { error: string } | { skipped: string },
+  adapter?: ServingAdapter,
+): Check {
+  const meter = 'held-stream-growth';
+  if ('skipped' in probe) return { meter, verdict: 'skipped', skippedBy: 'not-applicable', reason: probe.skipped };
+  if ('error' in probe) return { meter, verdict: 'error', limit: HELD_LIMIT_BYTES_PER_CHUNK, reason: `could not measure: ${probe.error}` };
+  const held = theilSen(probe.points);
+  const control = theilSen(probe.control);
+  if (!held || !control)
+    return { meter, verdict: 'error', limit: HELD_LIMIT_BYTES_PER_CHUNK, reason: 'could not measure: too few heap samples' };
+  const per = (v: number) => v / probe.streams;
+  const slope = per(held.slope - control.slope);
+  const lower = per(held.lower - control.upper);
+  const upper = per(held.upper - control.lower);
+  const failed = lower > HELD_LIMIT_BYTES_PER_CHUNK;
+  const adapterLine = adapter?.version.startsWith('1.')
+    ? `; the target is served by @hono/node-server ${adapter!.version}${adapter!.origin === 'project' ? " (the project's)" : ''}, whose stream writer chains a promise for every chunk written to a stream for as long as it stays open (about 460 B per 60-byte chunk, measured): growth like this is that adapter's, and @hono/node-server 2.x does not grow (measured on 2.1.9 with the same app); a target module served by 2.x (@hono/node-server 2 in its project) shows whether any growth is left that is the target's`
+    : '';
+  return {
+    meter,
+    verdict: failed ? 'fail' : 'pass',
+    limit: HELD_LIMIT_BYTES_PER_CHUNK,
+    ci95: [round(lower), round(upper)],
+    samples: probe.points.length,
+    details: {
+      bytesPerChunk: round(slope),
+      streams: probe.streams,
+      controlBytesPerEvent: round(control.slope),
+      ...(adapter ? { adapter: `@hono/node-server ${adapter.version}` } : {}),
+      points: probe.points.map((p) => [p.x, p.y]),
+      control: probe.control.map((p) => [p.x, p.y]),
+    },
+    ...(failed
+      ? {
+          reason: `streams that stay open grow by ${round(slope)} B for every chunk written to them (95 % interval ${round(lower)} to ${round(upper)}), above ${HELD_LIMIT_BYTES_PER_CHUNK}: with a keepalive every 15 s, ${mb(slope * 5760 * 1000)} a day per 1,000 open streams${adapterLine}`,
+        }
+      : {}),
+  };
+}
