@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpStream } from '../clients/http-stream.ts';
 import type { Readings } from '../harness/readings.ts';
 import type { Check } from '../report/report.ts';
-import { type Point, theilSen } from '../stats/theil-sen.ts';
+import { type Point, slopeOverControl, theilSen } from '../stats/theil-sen.ts';
 
 /**
  * Chunks written to the held streams over the probe, in all (events = this / streams,
@@ -93,14 +93,11 @@ export function heldStreamCheck(
   const meter = 'held-stream-growth';
   if ('skipped' in probe) return { meter, verdict: 'skipped', skippedBy: 'not-applicable', reason: probe.skipped };
   if ('error' in probe) return { meter, verdict: 'error', limit: HELD_LIMIT_BYTES_PER_CHUNK, reason: `could not measure: ${probe.error}` };
-  const held = theilSen(probe.points);
+  const growth = slopeOverControl(probe.points, probe.control, probe.streams);
   const control = theilSen(probe.control);
-  if (!held || !control)
+  if (!growth || !control)
     return { meter, verdict: 'error', limit: HELD_LIMIT_BYTES_PER_CHUNK, reason: 'could not measure: too few heap samples' };
-  const per = (v: number) => v / probe.streams;
-  const slope = per(held.slope - control.slope);
-  const lower = per(held.lower - control.upper);
-  const upper = per(held.upper - control.lower);
+  const { slope, lower, upper } = growth;
   const failed = lower > HELD_LIMIT_BYTES_PER_CHUNK;
   const adapterLine = adapter?.version.startsWith('1.')
     ? `; the target is served by @hono/node-server ${adapter!.version}${adapter!.origin === 'project' ? " (the project's)" : ''}, whose stream writer chains a promise for every chunk written to a stream for as long as it stays open (about 460 B per 60-byte chunk, measured): growth like this is that adapter's, and @hono/node-server 2.x does not grow (measured on 2.1.9 with the same app); a target module served by 2.x (@hono/node-server 2 in its project) shows whether any growth is left that is the target's`

@@ -61,3 +61,16 @@ export function median(sorted: readonly number[]): number {
   const mid = n >> 1;
   return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
+
+/**
+ * The Theil-Sen slope of `measured` less that of `control`, divided by `per` (streams):
+ * what the measured condition adds per unit, with an interval widened by the control's own
+ * (lower: measured's lower less control's upper; upper: the other way round). Undefined with
+ * fewer than 3 points on either side.
+ */
+export function slopeOverControl(measured: readonly Point[], control: readonly Point[], per: number): SlopeEstimate | undefined {
+  const m = theilSen(measured);
+  const c = theilSen(control);
+  if (!m || !c) return undefined;
+  return { slope: (m.slope - c.slope) / per, lower: (m.lower - c.upper) / per, upper: (m.upper - c.lower) / per, n: m.n };
+}

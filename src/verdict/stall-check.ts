@@ -1,5 +1,5 @@
 import type { Check } from '../report/report.ts';
-import { type Point, theilSen } from '../stats/theil-sen.ts';
+import { type Point, slopeOverControl, theilSen } from '../stats/theil-sen.ts';
 
 /** What stalled-reader's probe found, before it is judged. */
 export type StallOutcome =
@@ -79,9 +79,9 @@ export function stallCheck(outcome: StallOutcome): Check {
       reason: `could not measure: the ${outcome.streams} stalled streams never backed up: after ${outcome.events} events (${mb(outcome.events * outcome.bytesPerEvent)} to each) in ${Math.round(outcome.ms / 1000)} s, the kernel still took every write to them; raise stallMaxFillMs`,
     };
   }
-  const stalled = theilSen(outcome.points);
+  const growth = slopeOverControl(outcome.points, outcome.control, outcome.streams);
   const control = theilSen(outcome.control);
-  if (!stalled || !control) {
+  if (!growth || !control) {
     return {
       meter: 'stall',
       verdict: 'error',
@@ -90,10 +90,7 @@ export function stallCheck(outcome: StallOutcome): Check {
     };
   }
   // Per stalled stream, less the control; the interval is widened by the control's own.
-  const per = (v: number) => v / outcome.streams;
-  const slope = per(stalled.slope - control.slope);
-  const lower = per(stalled.lower - control.upper);
-  const upper = per(stalled.upper - control.lower);
+  const { slope, lower, upper } = growth;
   const failed = lower > limit;
   return {
     meter: 'stall',
