@@ -171,6 +171,10 @@ describe('stream and request shapes, every scenario through the binary', () => {
         'test/fixtures/shapes/bearer-once.ts',
         '--connections',
         '800',
+        // The requests are the subject: no held streams, whose growth on the bundled
+        // 1.19.19 is the adapter's and fails the soak (test/held-streams.test.ts).
+        '--open',
+        '0',
         '--sample-every',
         '40',
         '--no-snapshots',

@@ -36,7 +36,7 @@ import { validateSkipChecks } from '../verdict/check-policy.ts';
 import { TargetConsole } from '../harness/target-console.ts';
 import { growthCheck } from '../verdict/growth-check.ts';
 import { publishPaced } from '../harness/publish-paced.ts';
-import { heldChunks, heldStreamCheck, heldStreamSeries, probePlan } from './held-streams.ts';
+import { churnLeftBehind, heldChunks, heldStreamCheck, heldStreamSeries, probePlan } from './held-streams.ts';
 import type { SnapshotFile } from './heap-snapshots.ts';
 import { SoakSnapshotter } from './soak-snapshotter.ts';
 import { defaultSoakSettings, mixSchedule, type SoakSettings } from './soak-options.ts';
@@ -44,6 +44,7 @@ import type { SoakSample } from './soak-sample.ts';
 import type { SoakReport } from './soak-report.ts';
 
 export type { SoakReport, SoakSnapshots } from './soak-report.ts';
+
 export type { CommandTargetOptions } from '../harness/target-home.ts';
 
 /** What the soak's first line says. */
@@ -343,7 +344,17 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
       : undefined;
     const plan = probePlan(held.length);
     let heldProbe: Parameters<typeof heldStreamCheck>[0];
+    // A server that left its churned streams behind feeds them every published event too:
+    // the probe would write thousands of chunks to each (1,500 leaked streams made it a
+    // minute), and the soak fails on them anyway. Live timers and gauges at the last sample
+    // against the first (taken with the held streams open, before the churn), less what the
+    // connections in flight at a sample hold.
+    const leftBehind = churnLeftBehind(series, settings.concurrency);
     if (interrupted || failure) heldProbe = { skipped: 'the soak did not run to its end' };
+    else if (leftBehind)
+      heldProbe = {
+        skipped: `the churn left the target's streams behind (${leftBehind}): every published event would be written to each of them too, so held-stream growth is measured on a server that releases its churned streams`,
+      };
     else if (held.length === 0) heldProbe = { skipped: 'no stream was held open (--open 0)' };
     else if (!publishMany) heldProbe = { skipped: 'the target has no publish: nothing but its keepalives is written to the held streams' };
     else if (skip.has('held-stream-growth')) heldProbe = { skipped: 'turned off' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HELD_LIMIT_BYTES_PER_CHUNK, heldStreamCheck, probePlan } from './held-streams.ts';
+import { churnLeftBehind, HELD_LIMIT_BYTES_PER_CHUNK, heldStreamCheck, probePlan } from './held-streams.ts';
 
 const line = (perEvent: number) =>
   Array.from({ length: 9 }, (_, i) => ({ x: i * 100, y: 9_000_000 + perEvent * i * 100 + (i % 2) * 20_000 }));
@@ -42,5 +42,26 @@ describe('held-stream growth check', () => {
     expect(probePlan(10)).toEqual({ events: 1000, step: 125 });
     expect(probePlan(40)).toEqual({ events: 256, step: 32 });
     expect(probePlan(1000)).toEqual({ events: 104, step: 13 });
+  });
+});
+
+describe('what the churn left behind', () => {
+  const sample = (timers: number, listeners: number) =>
+    ({
+      t: 0,
+      connections: 0,
+      heapUsed: 0,
+      code: 0,
+      rss: 0,
+      external: 0,
+      arrayBuffers: 0,
+      timers,
+      gauges: { listeners },
+      sockets: 0,
+    }) as const;
+  it('is nothing within what the connections in flight hold, and says what grew beyond it', () => {
+    expect(churnLeftBehind([sample(12, 10), sample(50, 40)], 32)).toBeUndefined();
+    expect(churnLeftBehind([sample(12, 10), sample(328, 324)], 32)).toBe('live timers +316, gauge listeners +314');
+    expect(churnLeftBehind([sample(12, 10)], 32)).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@ import type { HttpStream } from '../clients/http-stream.ts';
 import type { Readings } from '../harness/readings.ts';
 import type { Check } from '../report/report.ts';
 import { type Point, slopeOverControl, theilSen } from '../stats/theil-sen.ts';
+import type { SoakSample } from './soak-sample.ts';
 
 /**
  * Chunks written to the held streams over the probe, in all (events = this / streams,
@@ -122,4 +123,21 @@ export function heldStreamCheck(
         }
       : {}),
   };
+}
+
+/**
+ * What the churn left behind by its last sample, against its first (the held streams open,
+ * no churn yet): the target's live timers or a gauge grown by more than the connections in
+ * flight at a sample could hold, said in words; undefined when nothing was.
+ */
+export function churnLeftBehind(series: readonly SoakSample[], concurrency: number): string | undefined {
+  const first = series[0];
+  const last = series.at(-1);
+  if (!first || !last || first === last) return undefined;
+  const allowance = concurrency + 10;
+  const grown = [
+    ['live timers', last.timers - first.timers] as const,
+    ...Object.entries(last.gauges).map(([name, v]) => [`gauge ${name}`, v - (first.gauges[name] ?? 0)] as const),
+  ].filter(([, n]) => n > allowance);
+  return grown.length ? grown.map(([what, n]) => `${what} +${n}`).join(', ') : undefined;
 }
