@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { inNewTargetChain } from '../meters/async-owner.ts';
 
 /** Events published per turn of the event loop: the server's writes to readers keep up between turns. */
 export const PUBLISH_PER_TURN = 20;
@@ -21,4 +22,18 @@ export async function publishPaced(publish: () => void | Promise<void>, count: n
     done += turn;
     await nextTurn();
   }
+}
+
+/**
+ * How to publish many of a target's events: in its own process when it is a command (one
+ * call to its agent), else here, paced, each as the target's own chain. Undefined without
+ * a publish.
+ */
+export function manyPublisher(
+  publish: (() => void | Promise<void>) | undefined,
+  command?: { publishMany(count: number): Promise<void> },
+): ((count: number) => Promise<void>) | undefined {
+  if (!publish) return undefined;
+  if (command) return (count) => command.publishMany(count);
+  return (count) => publishPaced(() => inNewTargetChain('publish', publish), count);
 }

@@ -2,8 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientPool } from '../clients/client-pool.ts';
 import { InterruptedError, NotApplicableError, type Phase, ScenarioError } from '../errors/scenario-error.ts';
 import { SoakError } from '../errors/soak-error.ts';
-import { inHarness, inNewTargetChain } from '../meters/async-owner.ts';
-import { publishPaced } from './publish-paced.ts';
+import { inHarness } from '../meters/async-owner.ts';
 import { type ClientThread, threadContext } from '../clients/client-thread.ts';
 import { runWave } from './run-wave.ts';
 import type { Check, ScenarioDecision, ScenarioResult } from '../report/report.ts';
@@ -43,8 +42,8 @@ export interface ConnectionScenarioEnv {
   requests: RequestSource;
   /** When a stream counts as established (the preflight found out). */
   establish: Establish;
-  /** Publishes many events in the target's own process (a command's agent); else the target's publish, paced, here. */
-  publishMany?: (count: number) => Promise<void>;
+  /** Publishes many of the target's events (src/harness/publish-paced.ts, manyPublisher); undefined without a publish. */
+  publishMany?: ((count: number) => Promise<void>) | undefined;
 }
 
 /**
@@ -226,9 +225,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
 
 /**
  * Runs the scenario's probe, unless the user turned off every check it makes: those are
- * then reported as skipped without the probe's time being spent. A target's events are
- * published in its own process: by its agent for a command, here (as the target's own
- * chain) for a module.
+ * then reported as skipped without the probe's time being spent.
  */
 async function probe(scenario: ConnectionScenario, ctx: Omit<ProbeContext, 'publishMany'>, env: ConnectionScenarioEnv): Promise<Check[]> {
   const meters = scenario.probeMeters ?? [];
@@ -236,9 +233,7 @@ async function probe(scenario: ConnectionScenario, ctx: Omit<ProbeContext, 'publ
     return meters.map(
       (meter) => ({ meter, verdict: 'skipped', skippedBy: 'user', reason: `turned off (--skip-check ${meter})` }) satisfies Check,
     );
-  const publish = ctx.target.publish;
-  const publishMany =
-    env.publishMany ?? (publish ? (count: number) => publishPaced(() => inNewTargetChain('publish', publish), count) : undefined);
+  const publishMany = env.publishMany;
   return inHarness(() => scenario.probe!({ ...ctx, ...(publishMany ? { publishMany } : {}) }));
 }
 

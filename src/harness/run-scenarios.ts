@@ -6,6 +6,7 @@ import type { TargetHome } from './target-home.ts';
 import { coreMeters, finalizeScenario } from '../verdict/check-policy.ts';
 import { addCrossScenarioNotes } from '../verdict/cross-scenario-notes.ts';
 import type { RunProgress } from './progress.ts';
+import { manyPublisher } from './publish-paced.ts';
 
 /**
  * Runs the selected scenarios in order, whatever the target's home (in-process or a
@@ -67,7 +68,7 @@ export function connectionScenarioOn(
       target: home.target,
       served: home.served ?? { url: home.url, port: home.port },
       readings: home.readings,
-      ...(home.command ? { publishMany: (count: number) => home.command!.publishMany(count) } : {}),
+      publishMany: manyPublisher(home.target.publish, home.command),
       processWarm: results.some((r) => r.decision !== undefined),
     });
 }

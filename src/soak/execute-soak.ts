@@ -35,7 +35,7 @@ import { finalizeScenario, soakCoreMeters } from '../verdict/check-policy.ts';
 import { validateSkipChecks } from '../verdict/check-policy.ts';
 import { TargetConsole } from '../harness/target-console.ts';
 import { growthCheck } from '../verdict/growth-check.ts';
-import { publishPaced } from '../harness/publish-paced.ts';
+import { manyPublisher } from '../harness/publish-paced.ts';
 import { churnLeftBehind, heldChunks, heldStreamCheck, heldStreamSeries, probePlan } from './held-streams.ts';
 import type { SnapshotFile } from './heap-snapshots.ts';
 import { SoakSnapshotter } from './soak-snapshotter.ts';
@@ -44,7 +44,6 @@ import type { SoakSample } from './soak-sample.ts';
 import type { SoakReport } from './soak-report.ts';
 
 export type { SoakReport, SoakSnapshots } from './soak-report.ts';
-
 export type { CommandTargetOptions } from '../harness/target-home.ts';
 
 /** What the soak's first line says. */
@@ -337,11 +336,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     clearInterval(publisher);
     // Held-stream growth, apart from the churn: events published in steps to the held
     // streams (still open), then the same to no stream once they are gone (the control).
-    const publishMany = publish
-      ? session
-        ? (count: number) => session!.publishMany(count)
-        : (count: number) => publishPaced(() => inNewTargetChain('publish', publish), count)
-      : undefined;
+    const publishMany = manyPublisher(publish, session);
     const plan = probePlan(held.length);
     let heldProbe: Parameters<typeof heldStreamCheck>[0];
     // A server that left its churned streams behind feeds them every published event too:
