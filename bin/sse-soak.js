@@ -3,6 +3,14 @@
 import process from 'node:process';
 
 process.setSourceMapsEnabled(true);
+// A reader that stops early (`sse-soak soak --help | head`): the rest is not wanted, so
+// writes stop quietly, as Unix tools do, instead of an unhandled EPIPE and its stack trace.
+// The run itself goes on; its report file is written as always.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}
 let cli;
 try {
   cli = await import('../dist/src/cli/main.js');

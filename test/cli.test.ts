@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageInfo } from '../src/package-info.ts';
 import type { Report } from '../src/report/report.ts';
-import { quickLeak, runBinary } from './run-binary.ts';
+import { bin, quickLeak, runBinary } from './run-binary.ts';
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'sse-soak-cli-'));
 
@@ -15,6 +16,16 @@ describe('sse-soak (the real binary)', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/--target <spec>/);
     expect(help.stdout).toMatch(/Exit status: 0 every check passed, 1 a leak was found/);
+  });
+
+  it('a reader that stops early (| head) ends the output quietly: exit 0, no EPIPE stack trace', async () => {
+    const child = spawn(process.execPath, [bin, 'soak', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the read end closes before the help is written, as head's does
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('list prints every scenario and variant, one line each', async () => {
