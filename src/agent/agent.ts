@@ -141,6 +141,10 @@ function start(path: string): void {
     }
   });
 
+  const registeredPublish = () => {
+    if (!registered.publish) throw new Error('the server registered no publish (globalThis.sseSoak?.register({ publish }))');
+    return registered.publish;
+  };
   const methods: Record<string, (...args: never[]) => unknown> = {
     snapshot: () => readings.snapshot(),
     checks: (b: MeterSnapshot, f: MeterSnapshot) => readings.checks(b, f),
@@ -153,14 +157,12 @@ function start(path: string): void {
     memory: () => readings.memory(),
     writeSnapshot: (dir: string, label: 'warmup' | 'end', connections: number) => readings.writeSnapshot(dir, label, connections),
     publish: async () => {
-      if (!registered.publish) throw new Error('the server registered no publish (globalThis.sseSoak?.register({ publish }))');
-      await registered.publish();
+      await registeredPublish()();
     },
     // Many events at once, 20 a turn of the event loop (stalled-reader's fill): one call,
     // where one call per event would cost a round trip each.
     publishMany: async (count: number) => {
-      if (!registered.publish) throw new Error('the server registered no publish (globalThis.sseSoak?.register({ publish }))');
-      const publish = registered.publish;
+      const publish = registeredPublish();
       await publishPaced(async () => {
         await publish();
       }, count);

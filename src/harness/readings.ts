@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type HeapSample, sampleHeap } from '../meters/heap-meter.ts';
 import type { PendingTimer } from '../meters/timer-meter.ts';
 import type { Check } from '../report/report.ts';
@@ -91,4 +92,10 @@ export class LocalReadings implements Readings {
   writeSnapshot(dir: string, label: SnapshotFile['label'], connections: number): Promise<SnapshotFile> {
     return writeSnapshot(dir, label, connections);
   }
+}
+
+/** Waits, for at most `ms`, until the measured server has no more than `count` sockets open. */
+export async function waitForSockets(readings: Pick<Readings, 'openSockets'>, count: number, ms: number): Promise<void> {
+  const until = performance.now() + ms;
+  while ((await readings.openSockets()) > count && performance.now() < until) await sleep(10);
 }

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientPool } from '../clients/client-pool.ts';
 import { InterruptedError, NotApplicableError, type Phase, ScenarioError } from '../errors/scenario-error.ts';
 import { SoakError } from '../errors/soak-error.ts';
@@ -17,7 +16,7 @@ import { heapCheck, MIN_HEAP_SAMPLES } from '../verdict/heap-check.ts';
 import { scenarioVerdict } from '../verdict/verdicts.ts';
 import type { RunSettings } from './defaults.ts';
 import { HeapCadence } from './heap-cadence.ts';
-import type { Readings } from './readings.ts';
+import { type Readings, waitForSockets } from './readings.ts';
 import type { RequestSource } from './request-source.ts';
 import type { Establish } from '../clients/wire-request.ts';
 import type { RunProgress } from './progress.ts';
@@ -251,9 +250,4 @@ const SAMPLE_DRAIN_MS = 20;
 
 function heapUnmeasured(): Check {
   return unmeasured('heap', 'a full GC cannot be forced in this runtime');
-}
-
-async function waitForSockets(readings: Readings, count: number, ms: number): Promise<void> {
-  const until = performance.now() + ms;
-  while ((await readings.openSockets()) > count && performance.now() < until) await sleep(10);
 }

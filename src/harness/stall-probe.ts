@@ -6,7 +6,7 @@ import { openEstablishedWith } from '../scenario/establish.ts';
 import type { ProbeContext } from '../scenario/scenario.ts';
 import type { Point } from '../stats/theil-sen.ts';
 import type { StallOutcome } from '../verdict/stall-check.ts';
-import type { Readings } from './readings.ts';
+import { type Readings, waitForSockets } from './readings.ts';
 
 /** Events the witness reads to learn an event's size on the wire. */
 const WITNESS_EVENTS = 200;
@@ -61,7 +61,7 @@ export async function probeStalledReaders(ctx: ProbeContext): Promise<StallOutco
       );
     const bytesPerEvent = (witness.socket.bytesRead - bytesBefore) / seen;
     witness.disconnect('fin');
-    await socketsAtMost(readings, before, RELEASE_MS);
+    await waitForSockets(readings, before, RELEASE_MS);
 
     // 2. Stalled clients: established, then not reading.
     const stalled: HttpStream[] = [];
@@ -108,7 +108,7 @@ export async function probeStalledReaders(ctx: ProbeContext): Promise<StallOutco
 
     // 4. The control: the same window with no stream to write to.
     for (const s of stalled) s.disconnect('rst');
-    await socketsAtMost(readings, before, RELEASE_MS);
+    await waitForSockets(readings, before, RELEASE_MS);
     const control = await series(publishMany, readings, step);
     return {
       kind: 'backed-up',
@@ -122,7 +122,7 @@ export async function probeStalledReaders(ctx: ProbeContext): Promise<StallOutco
     };
   } finally {
     for (const s of opened) s.disconnect('rst');
-    await socketsAtMost(readings, before, RELEASE_MS).catch(() => {});
+    await waitForSockets(readings, before, RELEASE_MS).catch(() => {});
   }
 }
 
@@ -148,9 +148,4 @@ async function memory(readings: Readings): Promise<number> {
   const heap = await readings.heap({ thorough: true });
   if (!heap) throw new ScenarioError('a full GC cannot be forced in this runtime', 'measure', { code: 'SSE_SOAK_NO_GC' });
   return heap.usedBytes + (await readings.memory()).arrayBuffers;
-}
-
-async function socketsAtMost(readings: Readings, count: number, ms: number): Promise<void> {
-  const until = performance.now() + ms;
-  while ((await readings.openSockets()) > count && performance.now() < until) await sleep(10);
 }
