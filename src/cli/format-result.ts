@@ -15,7 +15,11 @@ export function formatScenarioLine(result: ScenarioResult, paint: Paint = (t) =>
   const stall = problems.length ? undefined : result.checks.find((c) => c.meter === 'stall' && c.verdict === 'pass');
   const stallLine = stall && describeStall(stall);
   if (stallLine) parts.push(stallLine);
-  if (skipped.length) parts.push(paint(`skipped: ${skipped.join(', ')} (--skip-check)`, 'yellow'));
+  // Turned off by --skip-check, or by another flag that says so in its reason (soak's --no-churn).
+  const byFlag = result.checks.filter((c) => skipped.includes(c.meter) && c.reason && !c.reason.startsWith('turned off (--skip-check'));
+  const bySkipCheck = skipped.filter((m) => !byFlag.some((c) => c.meter === m));
+  if (bySkipCheck.length) parts.push(paint(`skipped: ${bySkipCheck.join(', ')} (--skip-check)`, 'yellow'));
+  for (const c of byFlag) parts.push(paint(`skipped: ${c.meter} (${c.reason})`, 'yellow'));
   if (notApplicable.length) parts.push(paint(`n/a: ${notApplicable.join(', ')}`, 'dim'));
   const notes = (result.notes ?? []).map((n) => `\n        note: ${n}`).join('');
   return `${parts.length ? `${head}  ${parts.join('; ')}` : head}${notes}`;

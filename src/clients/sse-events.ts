@@ -29,6 +29,8 @@ export class SseEventQueue {
   /** Comment lines read (`: keepalive`): with `count`, about one per chunk the server wrote. */
   comments = 0;
   last: string | undefined;
+  /** Called after every event is counted (the stream holder notes when each stream read its next one). */
+  onEvent: (() => void) | undefined;
 
   feed(chunk: Uint8Array | string): void {
     this.#parser.feed(typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true }));
@@ -72,6 +74,7 @@ export class SseEventQueue {
   #push(event: SseEvent): void {
     this.count++;
     this.last = event.event;
+    this.onEvent?.();
     const i = this.#waiters.findIndex((w) => w.name === undefined || w.name === event.event);
     if (i >= 0) {
       this.#waiters.splice(i, 1)[0]!.resolve(event);

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { scenarios } from '../../scenarios/index.ts';
 import { ClientPool } from '../clients/client-pool.ts';
 import { ClientThread, threadContext } from '../clients/client-thread.ts';
-import type { HttpStream } from '../clients/http-stream.ts';
+import { StreamHolder } from '../clients/stream-holder.ts';
 import { NotApplicableError } from '../errors/scenario-error.ts';
 import { UsageError } from '../errors/soak-error.ts';
 import { type RunSettings, referenceRunOptions } from '../harness/defaults.ts';
@@ -24,9 +24,8 @@ import { ProcessListenerMeter } from '../meters/process-listener-meter.ts';
 import { TimerMeter } from '../meters/timer-meter.ts';
 import type { ReferenceOptions } from '../reference/app.ts';
 import { reportEnvelope } from '../report/environment.ts';
-import type { Omitted } from '../report/report.ts';
+import type { Check, Omitted } from '../report/report.ts';
 import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
-import { openEstablished } from '../scenario/establish.ts';
 import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
 import type { AdapterChoice } from '../server/resolve-adapter.ts';
 import type { ServedTarget } from '../server/serve-target.ts';
@@ -36,7 +35,9 @@ import { validateSkipChecks } from '../verdict/check-policy.ts';
 import { TargetConsole } from '../harness/target-console.ts';
 import { growthCheck } from '../verdict/growth-check.ts';
 import { manyPublisher } from '../harness/publish-paced.ts';
-import { churnLeftBehind, heldChunks, heldStreamCheck, heldStreamSeries, probePlan } from './held-streams.ts';
+import { churnLeftBehind, heldStreamCheck, heldStreamSeries, probePlan } from './held-streams.ts';
+import { type CapacityProbed, type CapacityStep, capacityReport, fdShortfall, openFileLimit } from './capacity.ts';
+import { probeCapacity } from './capacity-probe.ts';
 import type { SnapshotFile } from './heap-snapshots.ts';
 import { SoakSnapshotter } from './soak-snapshotter.ts';
 import { defaultSoakSettings, mixSchedule, type SoakSettings } from './soak-options.ts';
@@ -78,6 +79,8 @@ export interface SoakRunOptions {
   onStart?: (info: StartInfo) => void;
   /** Soak a user's server started as a command, instead of `target` (its agent answers for the meters and snapshots). */
   command?: CommandTargetOptions;
+  /** After each step of the capacity probe (the --open streams opened in steps). */
+  onCapacityStep?: (step: CapacityStep) => void;
 }
 
 /**
@@ -102,6 +105,14 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
   const runSettings = resolveSettings(options.scenarioSettings);
 
   const skip = new Set(validateSkipChecks(options.skipChecks ?? []));
+  if (!settings.churn) {
+    if (settings.open === 0) throw new UsageError('--no-churn needs streams to hold (--open above 0): there would be nothing to measure');
+    if (options.snapshots)
+      throw new UsageError(
+        "heap snapshots are taken at the end of the churn's warm-up and at its end: there are none to take with --no-churn",
+      );
+    skip.add('heap-growth');
+  }
   const targetConsole = new TargetConsole();
   const restoreConsole = targetConsole.install(options.output);
   const timers = new TimerMeter().enable();
@@ -111,7 +122,6 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
   const counts: Record<string, number> = {};
   const resources = new Map<string, ScenarioResources | undefined>();
   const pool = new ClientPool();
-  const held: HttpStream[] = [];
   let publisher: NodeJS.Timeout | undefined;
   let interrupted = false;
   let failure: { message: string; kind: string } | undefined;
@@ -130,7 +140,25 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
   // The clients out of the measured isolate, as in `run` (src/clients/client-thread.ts); it
   // boots while the target loads.
   const thread = schedule.some((s) => s.clients !== 'in-process') ? new ClientThread() : undefined;
+  // The --open streams' clients, in a process of their own: their file descriptors are not
+  // the server's, and their memory is not what the capacity report reads per stream. Each of
+  // the two processes is checked up front for the descriptors it will need.
+  let holder: StreamHolder | undefined;
   try {
+    if (settings.open > 0) {
+      // The holder (a child with this process's limit) holds the clients' ends; an in-process
+      // target's server holds the other ends here, with the churn's connections.
+      const short = fdShortfall(
+        settings.open,
+        options.command ? 0 : 2 * settings.concurrency,
+        openFileLimit(),
+        options.command
+          ? "the process that holds the streams' clients (it has sse-soak's limit)"
+          : "sse-soak's process (it serves the target's streams)",
+      );
+      if (short) throw new UsageError(short, { code: 'SSE_SOAK_FD_LIMIT' });
+      holder = new StreamHolder();
+    }
     // Inside the try: a target that fails to load must not leave the meters hooked in.
     if (options.command) {
       session = await startCommand({
@@ -147,6 +175,15 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
       served = home.served;
     }
     const { target, name, url, port, readings, noFetch } = home;
+    if (session && settings.open > 0) {
+      const short = fdShortfall(
+        settings.open,
+        2 * settings.concurrency,
+        openFileLimit(session.listening.pid),
+        `the server's process (pid ${session.listening.pid})`,
+      );
+      if (short) throw new UsageError(short, { code: 'SSE_SOAK_FD_LIMIT' });
+    }
     const omitted: Omitted[] =
       noFetch && schedule.some((s) => s.name === 'aborted-request') ? [{ scenario: 'aborted-request', reason: noFetch }] : [];
     if (omitted.length) schedule = schedule.filter((s) => s.name !== 'aborted-request');
@@ -209,12 +246,23 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     };
 
     const baseline = await readings.snapshot();
-    for (let i = 0; i < settings.open; i++) {
-      const heldCtx = { ...ctxFor(schedule[0]!, await source.next()), url: origin.url };
-      held.push(await inHarness(() => openEstablished(heldCtx, i)));
-    }
     const publish = target.publish;
-    if (publish && settings.open > 0) {
+    const publishMany = manyPublisher(publish, session);
+    // The held streams, opened in steps with the capacity probe's readings at each.
+    const probed: CapacityProbed | undefined = holder
+      ? await probeCapacity({
+          holder,
+          readings,
+          target: { url: origin.url, origin, settings: runSettings, establish },
+          asked: settings.open,
+          requests: async (n) => source.fixed ?? (await source.batch(n))!,
+          ...(publishMany ? { publishOne: () => publishMany(1) } : {}),
+          ...(options.onCapacityStep ? { onStep: options.onCapacityStep } : {}),
+        })
+      : undefined;
+    const heldStreams = probed?.steps.at(-1)?.open ?? 0;
+    const heldChunks = async () => (holder ? holder.chunks() : 0);
+    if (publish && heldStreams > 0) {
       publisher = setInterval(
         () => void Promise.resolve(inNewTargetChain('publish', () => publish())).catch(() => {}),
         settings.publishEveryMs,
@@ -234,10 +282,13 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     let pausedMs = 0;
     let warmupMeters: MeterSnapshot | undefined;
     // `let`: the warm-up snapshot's pause does not count against the duration.
-    let deadline = started + settings.durationMs;
+    // The duration is the churn's: opening thousands of held streams in steps, with the
+    // capacity probe's readings, does not eat into it.
+    const churnFrom = performance.now();
+    let deadline = churnFrom + settings.durationMs;
     const warmupEnds = {
       connections: settings.connections * settings.growth.warmupFraction,
-      at: started + settings.durationMs * settings.growth.warmupFraction,
+      at: churnFrom + settings.durationMs * settings.growth.warmupFraction,
     };
     const stop = () => interrupted || failure !== undefined || next >= settings.connections || performance.now() >= deadline;
     const sample = async () => {
@@ -256,7 +307,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
         timers: snap.timers.length,
         gauges: snap.gauges,
         sockets: snap.sockets,
-        heldChunks: heldChunks(held),
+        heldChunks: await heldChunks(),
       };
       series.push(point);
       options.onSample?.(point);
@@ -285,7 +336,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     nextSample = settings.sampleEvery;
     const churnStarted = performance.now();
     await Promise.all(
-      Array.from({ length: settings.concurrency }, async () => {
+      Array.from({ length: settings.churn ? settings.concurrency : 0 }, async () => {
         while (!stop()) {
           if (paused) {
             await paused;
@@ -336,8 +387,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     clearInterval(publisher);
     // Held-stream growth, apart from the churn: events published in steps to the held
     // streams (still open), then the same to no stream once they are gone (the control).
-    const publishMany = manyPublisher(publish, session);
-    const plan = probePlan(held.length);
+    const plan = probePlan(heldStreams);
     let heldProbe: Parameters<typeof heldStreamCheck>[0];
     // A server that left its churned streams behind feeds them every published event too:
     // the probe would write thousands of chunks to each (1,500 leaked streams made it a
@@ -350,19 +400,27 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
       heldProbe = {
         skipped: `the churn left the target's streams behind (${leftBehind}): every published event would be written to each of them too, so held-stream growth is measured on a server that releases its churned streams`,
       };
-    else if (held.length === 0) heldProbe = { skipped: 'no stream was held open (--open 0)' };
+    else if (heldStreams === 0) heldProbe = { skipped: 'no stream was held open (--open 0)' };
     else if (!publishMany) heldProbe = { skipped: 'the target has no publish: nothing but its keepalives is written to the held streams' };
     else if (skip.has('held-stream-growth')) heldProbe = { skipped: 'turned off' };
     else {
-      const points = await inHarness(() => heldStreamSeries(readings, publishMany, held, plan.step, runSettings.connectionTimeoutMs));
-      heldProbe = typeof points === 'string' ? { error: points } : { points, control: [], streams: held.length };
+      const points = await inHarness(() =>
+        heldStreamSeries(
+          readings,
+          publishMany,
+          { counts: () => holder!.counts(), streams: heldStreams },
+          plan.step,
+          runSettings.connectionTimeoutMs,
+        ),
+      );
+      heldProbe = typeof points === 'string' ? { error: points } : { points, control: [], streams: heldStreams, events: plan.events };
     }
-    for (const s of held) s.disconnect('fin');
+    await holder?.closeStreams();
     await pool.close();
     await Promise.all([thread?.resetPool(), source.reset()]);
     const settled = await settle(() => readings.snapshot(), baseline, runSettings);
     if ('points' in heldProbe && publishMany) {
-      const control = await inHarness(() => heldStreamSeries(readings, publishMany, [], plan.step, runSettings.connectionTimeoutMs));
+      const control = await inHarness(() => heldStreamSeries(readings, publishMany, undefined, plan.step, runSettings.connectionTimeoutMs));
       heldProbe = typeof control === 'string' ? { error: control } : { ...heldProbe, control };
     }
     await snapshotter?.diff(done, cwd, session?.mapSites);
@@ -371,16 +429,19 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     // What the held streams grew by is taken off every sample before the churn is judged:
     // it is theirs, in proportion to the chunks written to them, not the churned connections'.
     const perChunk = heldCheck.verdict === 'fail' ? (heldCheck.details!.bytesPerChunk as number) : 0;
-    const growth = growthCheck(
-      series.map((s) => ({ x: s.connections, y: s.heapUsed - perChunk * (s.heldChunks ?? 0) })),
-      settings.growth,
-      { judgeFrom: warmupSnapshotAt },
-    );
-    if (perChunk > 0)
+    const growth: Check = !settings.churn
+      ? { meter: 'heap-growth', verdict: 'skipped', skippedBy: 'user', reason: 'no churn (--no-churn): a capacity run' }
+      : growthCheck(
+          series.map((s) => ({ x: s.connections, y: s.heapUsed - perChunk * (s.heldChunks ?? 0) })),
+          settings.growth,
+          { judgeFrom: warmupSnapshotAt },
+        );
+    if (perChunk > 0 && settings.churn)
       growth.details = {
         ...growth.details,
         heldStreamsTakenOff: { bytesPerChunk: perChunk, chunks: series.at(-1)?.heldChunks ?? 0 },
       };
+    const capacity = probed && capacityReport(probed, settings.open, perChunk);
     const durationMs = Math.round(performance.now() - started);
     const soak = finalizeScenario(
       {
@@ -392,9 +453,9 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
         stats: {
           ...counts,
           // Over the churn itself: not the setup, the warm-up snapshot's pause, the settle or the diff.
-          connectionsPerSecond: Math.round(done / (churnMs / 1000)),
-          heldStreams: held.length,
-          heldStreamEvents: held.reduce((a, s) => a + s.events.count, 0),
+          ...(settings.churn ? { connectionsPerSecond: Math.round(done / (churnMs / 1000)) } : {}),
+          heldStreams,
+          heldStreamEvents: holder ? (await holder.counts()).events : 0,
           samples: series.length,
           settleMs: settled.waitedMs,
         },
@@ -422,11 +483,12 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
       ...(omitted.length ? { omitted } : {}),
       scenarios: [soak],
       series,
+      ...(capacity ? { capacity } : {}),
       ...(snapshots ? { snapshots } : {}),
     });
   } finally {
     clearInterval(publisher);
-    for (const s of held) s.disconnect('fin');
+    await holder?.stop();
     await pool.close();
     await requests?.reset();
     await thread?.stop();

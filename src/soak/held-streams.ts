@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HttpStream } from '../clients/http-stream.ts';
 import type { Readings } from '../harness/readings.ts';
 import type { Check } from '../report/report.ts';
 import { type Point, slopeOverControl, theilSen } from '../stats/theil-sen.ts';
@@ -13,7 +12,7 @@ import type { SoakSample } from './soak-sample.ts';
  * against about 100 KB of noise between samples after GC.
  */
 const PROBE_CHUNKS = 10_000;
-const PROBE_MIN_EVENTS = 100;
+const PROBE_MIN_EVENTS = 16;
 const PROBE_MAX_EVENTS = 1_000;
 /** Heap samples over the probe, after the one at its start. */
 const PROBE_STEPS = 8;
@@ -25,13 +24,6 @@ const PROBE_STEPS = 8;
  */
 export const HELD_LIMIT_BYTES_PER_CHUNK = 32;
 
-/** Chunks the held streams have read: events and comment lines (keepalives), all streams together. */
-export function heldChunks(held: readonly HttpStream[]): number {
-  let n = 0;
-  for (const s of held) n += s.events.count + s.events.comments;
-  return n;
-}
-
 /** How many events the probe publishes for `streams` held streams, and in steps of how many. */
 export function probePlan(streams: number): { events: number; step: number } {
   const events = Math.min(PROBE_MAX_EVENTS, Math.max(PROBE_MIN_EVENTS, Math.round(PROBE_CHUNKS / Math.max(1, streams))));
@@ -42,13 +34,16 @@ export function probePlan(streams: number): { events: number; step: number } {
 /**
  * With the churn over and the held streams still open: events published in steps, each
  * waited for until every held stream has read it, and the heap after a forced GC after each
- * step. With `held` empty (the control, the held streams gone), the same steps are
- * published to no stream. Returns the points (x: events published), or why it could not.
+ * step; x is the chunks the held streams read since the probe began, all together (the
+ * events, and whatever keepalives the server wrote meanwhile: with thousands of streams on
+ * a short keepalive those are as many). Without `held` (the control, the held streams
+ * gone), the same steps are published to no stream, and x is the events published. Returns
+ * the points, or why it could not.
  */
 export async function heldStreamSeries(
   readings: Readings,
   publishMany: (count: number) => Promise<void>,
-  held: readonly HttpStream[],
+  held: { counts: () => Promise<{ events: number; comments: number }>; streams: number } | undefined,
   step: number,
   timeoutMs: number,
 ): Promise<Point[] | string> {
@@ -56,15 +51,25 @@ export async function heldStreamSeries(
   const first = await heap();
   if (first === undefined) return 'a full GC cannot be forced in this runtime';
   const points: Point[] = [{ x: 0, y: first }];
+  const start = held && (await held.counts());
   for (let i = 1; i <= PROBE_STEPS; i++) {
-    const before = heldChunks(held);
+    if (!held || !start) {
+      await publishMany(step);
+      points.push({ x: i * step, y: (await heap())! });
+      continue;
+    }
+    const before = await held.counts();
     await publishMany(step);
-    const want = before + step * held.length;
+    const want = before.events + step * held.streams;
     const until = performance.now() + timeoutMs;
-    while (heldChunks(held) < want && performance.now() < until) await sleep(5);
-    if (heldChunks(held) < want)
-      return `the ${held.length} held streams read ${heldChunks(held) - before} of the ${step * held.length} chunks ${step} published events should have written to them within ${timeoutMs} ms`;
-    points.push({ x: i * step, y: (await heap())! });
+    let now = await held.counts();
+    while (now.events < want && performance.now() < until) {
+      await sleep(5);
+      now = await held.counts();
+    }
+    if (now.events < want)
+      return `the ${held.streams} held streams read ${now.events - before.events} of the ${step * held.streams} events ${step} publishes should have written to them within ${timeoutMs} ms`;
+    points.push({ x: now.events + now.comments - start.events - start.comments, y: (await heap())! });
   }
   return points;
 }
@@ -80,21 +85,28 @@ const round = (v: number) => Math.round(v * 10) / 10;
 
 /**
  * Growth per chunk written to streams that stay open, apart from the churn: the probe's
- * slope with the held streams open, less the control's (what the server keeps per event
- * with no stream to write to), per held stream. Fails when Sen's 95 % interval lies wholly
+ * slope against the chunks the held streams read, less the control's (what the server keeps
+ * per event with no stream to write to, spread over the chunks each event made). Fails when Sen's 95 % interval lies wholly
  * above HELD_LIMIT_BYTES_PER_CHUNK. When the target is served in-process by
  * @hono/node-server 1.x, the reason says whose growth it is: that adapter's writer chains a
  * promise per chunk for as long as the stream is open, and 2.x does not (DOMAIN.md; the
  * suite measures both on the same app).
  */
 export function heldStreamCheck(
-  probe: { points: readonly Point[]; control: readonly Point[]; streams: number } | { error: string } | { skipped: string },
+  probe: { points: readonly Point[]; control: readonly Point[]; streams: number; events: number } | { error: string } | { skipped: string },
   adapter?: ServingAdapter,
 ): Check {
   const meter = 'held-stream-growth';
   if ('skipped' in probe) return { meter, verdict: 'skipped', skippedBy: 'not-applicable', reason: probe.skipped };
   if ('error' in probe) return { meter, verdict: 'error', limit: HELD_LIMIT_BYTES_PER_CHUNK, reason: `could not measure: ${probe.error}` };
-  const growth = slopeOverControl(probe.points, probe.control, probe.streams);
+  // The control's growth per event published, in the held probe's units: per chunk read, at
+  // the chunks its events and the keepalives meanwhile made.
+  const chunksPerEvent = (probe.points.at(-1)?.x ?? 0) / Math.max(1, probe.events);
+  const growth = slopeOverControl(
+    probe.points,
+    probe.control.map((p) => ({ x: p.x * chunksPerEvent, y: p.y })),
+    1,
+  );
   const control = theilSen(probe.control);
   if (!growth || !control)
     return { meter, verdict: 'error', limit: HELD_LIMIT_BYTES_PER_CHUNK, reason: 'could not measure: too few heap samples' };

@@ -5,6 +5,7 @@ import { median } from '../stats/theil-sen.ts';
 import { internalConstructors } from './heap-snapshots.ts';
 import type { SoakReport } from './execute-soak.ts';
 import { type ChartOptions, lineChart } from './svg-chart.ts';
+import { type CapacityReport, describeCapacity } from './capacity.ts';
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const palette = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2'];
@@ -97,9 +98,56 @@ ${soak.connections} connections in ${(report.durationMs / 1000).toFixed(1)} s ($
 ${rows}
 </table>
 ${charts.join('\n')}
+${report.capacity ? capacitySection(report.capacity) : ''}
 ${retainedSection(report, htmlFile)}
 </body></html>
 `;
+}
+
+/** The held streams opened in steps: memory and fan-out latency against the streams open. */
+function capacitySection(c: CapacityReport): string {
+  const perChunk = c.chunkGrowthTakenOff?.bytesPerChunk ?? 0;
+  const heapAtOpen = c.steps.map((p) => [p.open, p.heapUsed - perChunk * p.chunks] as [number, number]);
+  const heap = c.perStream?.heap;
+  const fit: ChartOptions['fit'] = heap && {
+    slope: heap.bytes,
+    intercept: median(heapAtOpen.map(([x, y]) => y - heap.bytes * x).sort((a, b) => a - b)),
+    from: 0,
+    to: c.held,
+    label: `Theil-Sen: ${size(heap.bytes)} heap per stream`,
+  };
+  const timed = c.steps.filter((p) => p.fanout && p.fanout.p50Ms !== null);
+  return `<h2>Capacity: ${c.held.toLocaleString('en-US')} streams held</h2>
+${describeCapacity(c)
+  .map((line) => `<p>${esc(line.trim())}</p>`)
+  .join('\n')}
+${lineChart({
+  title: 'Memory against open streams (after GC)',
+  xLabel: 'open streams',
+  yLabel: 'memory',
+  yUnit: 'bytes',
+  series: [
+    { name: 'rss', colour: palette[2]!, points: c.steps.map((p) => [p.open, p.rss]) },
+    { name: 'heap used', colour: palette[0]!, points: c.steps.map((p) => [p.open, p.heapUsed]) },
+    ...(perChunk > 0 ? [{ name: 'heap less held-stream growth', colour: palette[1]!, points: heapAtOpen }] : []),
+  ],
+  fit,
+})}
+${
+  timed.length
+    ? lineChart({
+        title: 'Fan-out latency against open streams (publish to every stream reading the event)',
+        xLabel: 'open streams',
+        yLabel: 'latency',
+        yUnit: 'ms',
+        series: (['p50Ms', 'p99Ms', 'maxMs'] as const).map((k, i) => ({
+          name: k.replace('Ms', ''),
+          colour: palette[i]!,
+          points: timed.map((p) => [p.open, p.fanout![k]!] as [number, number]),
+        })),
+      })
+    : ''
+}`;
 }
 
 const signedSize = (n: number) => `${n >= 0 ? '+' : ''}${size(n)}`;

@@ -9,6 +9,12 @@ export interface SoakSettings {
   mix: Record<string, number>;
   /** Connections in flight at once. */
   concurrency: number;
+  /**
+   * Churn connections at all. Without it (--no-churn) the soak is a capacity run: the held
+   * streams are opened in steps and measured, their growth per chunk probed, and the count
+   * meters read before and after them; the churn's heap-growth check is skipped.
+   */
+  churn: boolean;
   /** Long-lived streams held open through the soak, receiving published events. */
   open: number;
   /** Publish one event every this many ms (when the target can). */
@@ -24,6 +30,7 @@ export const defaultSoakSettings: SoakSettings = {
   // pre-aborted used to send one request in eight in-process; aborted-request keeps that share.
   mix: { 'clean-close': 25, 'socket-destroy': 25, 'idle-kill': 25, 'pre-aborted': 20, 'aborted-request': 5 },
   concurrency: 32,
+  churn: true,
   open: 10,
   publishEveryMs: 1_000,
   sampleEvery: 100,

@@ -1,3 +1,4 @@
+import type { CapacityReport } from './capacity.ts';
 import type { Report } from '../report/report.ts';
 import type { SnapshotDiff, SnapshotFile } from './heap-snapshots.ts';
 import type { SoakSample } from './soak-sample.ts';
@@ -17,4 +18,6 @@ export interface SoakReport extends Report {
   kind: 'soak';
   series: SoakSample[];
   snapshots?: SoakSnapshots;
+  /** The --open streams, opened in steps: memory per stream, fan-out latency, streams per GiB. */
+  capacity?: CapacityReport;
 }

@@ -9,9 +9,9 @@ export interface ChartOptions {
   /** The x axis: its quantity, and its unit when it has one (`connections`; `time`, `s`). */
   xLabel: string;
   xUnit?: string;
-  /** The y axis: a count, or bytes (ticks in MB). */
+  /** The y axis: a count, bytes (ticks in MB), or milliseconds. */
   yLabel: string;
-  yUnit: 'count' | 'bytes';
+  yUnit: 'count' | 'bytes' | 'ms';
   series: readonly ChartSeries[];
   /** A straight line y = intercept + slope * x, drawn dashed over the fitted range. */
   fit?: { slope: number; intercept: number; from: number; to: number; label: string };
@@ -65,7 +65,7 @@ export function lineChart(o: ChartOptions): string {
   const y1 = yTicks.at(-1)! * scaleY;
   const sx = (x: number) => M.left + (x / x1) * (W - M.left - M.right);
   const sy = (y: number) => H - M.bottom - (Math.max(0, y) / y1) * (H - M.top - M.bottom);
-  const fy = (v: number) => (bytes ? `${counted(v / MiB)} MB` : counted(v));
+  const fy = (v: number) => (bytes ? `${counted(v / MiB)} MB` : o.yUnit === 'ms' ? `${counted(v)} ms` : counted(v));
   const fx = (v: number) => `${counted(v)}${o.xUnit ? ` ${o.xUnit}` : ` ${o.xLabel}`}`;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(o.title)}" font-family="sans-serif" font-size="11">`,
@@ -85,7 +85,9 @@ export function lineChart(o: ChartOptions): string {
     parts.push(`<text class="x-tick" x="${sx(t)}" y="${H - M.bottom + 16}" text-anchor="middle">${esc(counted(t))}</text>`);
   }
   parts.push(`<text x="${W / 2}" y="${H - 8}" text-anchor="middle">${esc(o.xLabel)}${o.xUnit ? ` (${esc(o.xUnit)})` : ''}</text>`);
-  parts.push(`<text transform="translate(14 ${H / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}${bytes ? ' (MB)' : ''}</text>`);
+  parts.push(
+    `<text transform="translate(14 ${H / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}${bytes ? ' (MB)' : o.yUnit === 'ms' ? ' (ms)' : ''}</text>`,
+  );
   // The fit first: the samples' points are drawn over it, so hovering one gives its values.
   if (o.fit) {
     const { slope, intercept, from, to } = o.fit;

@@ -52,6 +52,8 @@ const turnedOff = (meter: string, skip: ReadonlySet<string>) => skip.has(meter) 
  */
 export function applyCheckPolicy(checks: readonly Check[], core: readonly string[], skip: ReadonlySet<string>): Check[] {
   const out: Check[] = checks.map((c) => {
+    // A check turned off by another flag (soak's --no-churn) keeps the reason that says which.
+    if (c.verdict === 'skipped' && c.skippedBy === 'user' && turnedOff(c.meter, skip)) return c;
     if (turnedOff(c.meter, skip))
       return {
         meter: c.meter,

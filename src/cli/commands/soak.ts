@@ -5,6 +5,7 @@ import { megabytes } from '../../report/format-bytes.ts';
 import { writeFileAtomic } from '../../report/write-atomic.ts';
 import { reportBaseName, writeReport } from '../../report/write-report.ts';
 import { describeRetained } from '../../soak/heap-snapshots.ts';
+import { describeCapacity } from '../../soak/capacity.ts';
 import { soakHtml } from '../../soak/html-report.ts';
 import { executeSoak } from '../../soak/execute-soak.ts';
 import { defaultSoakSettings, parseDuration, parseMix, type SoakSettings } from '../../soak/soak-options.ts';
@@ -23,6 +24,7 @@ interface SoakFlags extends SharedFlags {
   mix?: string;
   concurrency?: number;
   open?: number;
+  churn: boolean;
   sampleEvery?: number;
   json?: boolean;
   progress: boolean;
@@ -47,6 +49,7 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
     )
     .option('--concurrency <n>', `connections in flight (default: ${defaultSoakSettings.concurrency})`, integerIn(1, 10_000))
     .option('--open <k>', `long-lived streams held open, receiving events (default: ${defaultSoakSettings.open})`, integerIn(0, 10_000))
+    .option('--no-churn', 'a capacity run: open the --open streams in steps and measure them, with no churn (no heap snapshots)')
     .option('--sample-every <n>', `connections between samples (default: ${defaultSoakSettings.sampleEvery})`, integerIn(1))
     .option(
       '--snapshots [dir]',
@@ -71,10 +74,11 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
         ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
         ...(flags.open !== undefined ? { open: flags.open } : {}),
         ...(flags.sampleEvery !== undefined ? { sampleEvery: flags.sampleEvery } : {}),
+        ...(flags.churn ? {} : { churn: false }),
       };
       const tty = Boolean(io.stderr.isTTY) && flags.progress;
       const snapshotDir =
-        flags.snapshots === false
+        flags.snapshots === false || (!flags.churn && flags.snapshots === undefined)
           ? undefined
           : typeof flags.snapshots === 'string'
             ? path.resolve(flags.snapshots)
@@ -107,6 +111,9 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
                   },
                 }
               : {}),
+            onCapacityStep: (s) => {
+              if (tty) io.stderr.write(`\r  opening held streams: ${s.open}, heap ${megabytes(s.heapUsed)}\u001b[K`);
+            },
             onSample: (s) => {
               if (tty) io.stderr.write(`\r  soak ${s.connections} connections, heap ${megabytes(s.heapUsed)}, ${s.timers} timers\u001b[K`);
             },
@@ -114,6 +121,7 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
         );
         if (tty) io.stderr.write('\r\u001b[K');
         io.stderr.write(`${formatScenarioLine(report.scenarios[0]!, painter(colourEnabled(io)))}\n`);
+        for (const line of report.capacity ? describeCapacity(report.capacity) : []) io.stderr.write(`  ${line}\n`);
         if (report.snapshots?.diff) {
           const label = report.verdict === 'fail' ? 'retained since the warm-up' : 'largest growth since the warm-up, no leak judged';
           io.stderr.write(`  ${label} (heap snapshots): ${describeRetained(report.snapshots.diff)}\n`);
