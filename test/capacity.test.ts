@@ -1,5 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -74,6 +74,55 @@ describe('capacity (soak --open, --no-churn)', () => {
     expect(capped.stderr).toMatch(/capacity: 300 of 400 streams held;/);
     expect(capped.stderr).toContain('kept up to 300 streams, not at 301: stream 301 could not be opened');
   }, 60_000);
+
+  it('leaves no stream holder behind when sse-soak itself is killed (SIGKILL: no handler runs)', async () => {
+    const child = spawn(process.execPath, [bin, 'soak', '--open', '2000', '--no-churn', '--report-dir', os.tmpdir()], {
+      cwd: packageRoot,
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // The holder is sse-soak's child; wait until it runs.
+    let holder: number | undefined;
+    const until = Date.now() + 15_000;
+    while (holder === undefined && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+      try {
+        holder = Number(
+          execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' })
+            .trim()
+            .split('\n')[0],
+        );
+      } catch {
+        // No child yet (pgrep exits 1).
+      }
+    }
+    expect(holder).toBeDefined();
+    // Killed while it holds streams (Linux: its descriptors in /proc). Two things end it: its
+    // IPC channel closes, and the in-process server goes with sse-soak, ending its streams.
+    // Either alone suffices; the test holds the property, not one mechanism.
+    const fds = () => {
+      try {
+        return readdirSync(`/proc/${holder}/fd`).length;
+      } catch {
+        return 0;
+      }
+    };
+    while (fds() < 300 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(fds()).toBeGreaterThanOrEqual(300);
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    const gone = Date.now() + 5_000;
+    while (alive(holder!) && Date.now() < gone) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(holder!)).toBe(false);
+  });
 
   it('checks the file-descriptor limit before it starts: one line, exit 2, and says what to raise', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sse-soak-capacity-fd-'));

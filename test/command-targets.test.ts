@@ -295,6 +295,11 @@ describe('servers started as commands, through the binary', () => {
     expect(passed.snapshots!.files.map((f) => path.basename(f.file))).toEqual(['1-warmup.heapsnapshot', '2-end.heapsnapshot']);
     expect(passed.snapshots!.files[0]!.bytes).toBeLessThan(20_000_000);
     expect(passed.snapshots!.diff).toBeDefined();
+    // The --open streams (10) opened in steps: memory read in the server's process by its
+    // agent, fan-out timed from the agent's publish to every held stream.
+    expect(passed.capacity).toMatchObject({ asked: 10, held: 10, keptUpTo: 10 });
+    expect(passed.capacity!.steps.map((s) => s.fanout?.missed ?? 0)).toEqual(Array(9).fill(0));
+    expect(passed.capacity!.steps[0]!.heapUsed).toBeLessThan(20_000_000);
     expect(leaky.code, leaky.stderr).toBe(1);
     const failed = JSON.parse(leaky.stdout) as SoakReport;
     const growth = failed.scenarios[0]!.checks.find((c) => c.meter === 'heap-growth')!;
