@@ -10,7 +10,7 @@ import { heapOnlyLeakSoak } from './report-checks.ts';
  * The soak's HTML report as a person sees it: a real soak of a heap-only leak, its report
  * opened from disk in headless Chromium (Debian's package, which .ci/run installs; no
  * browser download works here), driven by playwright-core. The page must run without a
- * script error, draw its four charts with their axes, show the retained table and who holds
+ * script error, draw its six charts with their axes (the last two the held streams' capacity), show the retained table and who holds
  * it, and give a sample's values on hover. A screenshot of the page is kept in
  * reports/browser/ after every run, and named in the failure when an assertion fails.
  */
@@ -56,10 +56,13 @@ describe.skipIf(!available && !required)(`the soak's HTML report in headless Chr
         expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
         expect(errors).toEqual([]);
 
-        // Four charts, each drawn: a line with a real extent, round ticks from zero, units.
+        // Six charts, each drawn: a line with a real extent, round ticks from zero, units. The
+        // last two are the capacity section's, over the soak's 10 held streams.
         const charts = page.locator('svg[role="img"]');
-        expect(await charts.count()).toBe(4);
-        for (let i = 0; i < 4; i++) {
+        expect(await charts.count()).toBe(6);
+        expect(await charts.nth(4).getAttribute('aria-label')).toBe('Memory against open streams (after GC)');
+        await expect(charts.nth(5).textContent()).resolves.toContain('latency (ms)');
+        for (let i = 0; i < 6; i++) {
           const chart = charts.nth(i);
           const box = await chart.locator('path').first().boundingBox();
           expect(box!.width, `chart ${i}`).toBeGreaterThan(100);

@@ -114,7 +114,7 @@ function capacitySection(c: CapacityReport): string {
     intercept: median(heapAtOpen.map(([x, y]) => y - heap.bytes * x).sort((a, b) => a - b)),
     from: 0,
     to: c.held,
-    label: `Theil-Sen: ${size(heap.bytes)} heap per stream`,
+    label: `Theil-Sen: ${size(heap.bytes)} / stream`,
   };
   const timed = c.steps.filter((p) => p.fanout && p.fanout.p50Ms !== null);
   return `<h2>Capacity: ${c.held.toLocaleString('en-US')} streams held</h2>
@@ -129,7 +129,7 @@ ${lineChart({
   series: [
     { name: 'rss', colour: palette[2]!, points: c.steps.map((p) => [p.open, p.rss]) },
     { name: 'heap used', colour: palette[0]!, points: c.steps.map((p) => [p.open, p.heapUsed]) },
-    ...(perChunk > 0 ? [{ name: 'heap less held-stream growth', colour: palette[1]!, points: heapAtOpen }] : []),
+    ...(perChunk > 0 ? [{ name: 'heap at open', colour: palette[1]!, points: heapAtOpen }] : []),
   ],
   fit,
 })}
