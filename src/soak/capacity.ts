@@ -223,7 +223,7 @@ export function describeCapacity(c: CapacityReport): string[] {
     lines.push(
       `capacity: ${heldLine}; per stream ${bytes(heap.bytes)} heap (${bytes(heap.ci95[0])} to ${bytes(heap.ci95[1])}), ${bytes(rss.bytes)} RSS (${bytes(rss.ci95[0])} to ${bytes(rss.ci95[1])}): ${
         perGiB === null || perGiB === undefined
-          ? 'too little per stream at this many to project streams per GiB'
+          ? 'too uncertain at this many streams to project streams per GiB (a capacity run opens thousands: --open 5000 --no-churn)'
           : `about ${count(perGiB)} streams per GiB of RSS`
       }`,
     );
