@@ -15,6 +15,8 @@ export interface CapacityProbe {
   /** Publishes one event to every stream; absent when the target cannot. */
   publishOne?: () => Promise<void>;
   onStep?: (step: CapacityStep) => void;
+  /** Ctrl-C: no step starts once it is aborted (the soak then writes its report). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function probeCapacity(probe: CapacityProbe): Promise<CapacityProbe
   await measure(0, 0);
   let held = 0;
   for (const at of capacitySteps(probe.asked)) {
+    if (probe.signal?.aborted) break;
     const t = performance.now();
     const opened = await holder.open(probe.target, at, await probe.requests(at - held));
     const more = opened.open > held;

@@ -258,6 +258,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
           requests: async (n) => source.fixed ?? (await source.batch(n))!,
           ...(publishMany ? { publishOne: () => publishMany(1) } : {}),
           ...(options.onCapacityStep ? { onStep: options.onCapacityStep } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
         })
       : undefined;
     const heldStreams = probed?.steps.at(-1)?.open ?? 0;
