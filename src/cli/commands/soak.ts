@@ -48,7 +48,11 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
         .join(',')})`,
     )
     .option('--concurrency <n>', `connections in flight (default: ${defaultSoakSettings.concurrency})`, integerIn(1, 10_000))
-    .option('--open <k>', `long-lived streams held open, receiving events (default: ${defaultSoakSettings.open})`, integerIn(0, 10_000))
+    .option(
+      '--open <k>',
+      `long-lived streams held open, receiving events; opened in steps, each read for memory per stream and fan-out latency (default: ${defaultSoakSettings.open}, at most 10000)`,
+      integerIn(0, 10_000),
+    )
     .option('--no-churn', 'a capacity run: open the --open streams in steps and measure them, with no churn (no heap snapshots)')
     .option('--sample-every <n>', `connections between samples (default: ${defaultSoakSettings.sampleEvery})`, integerIn(1))
     .option(
