@@ -155,6 +155,7 @@ function start(path: string): void {
     openSockets: () => readings.openSockets(),
     blockedSockets: () => readings.blockedSockets(),
     memory: () => readings.memory(),
+    hooks: (on: boolean) => readings.hooks(on),
     writeSnapshot: (dir: string, label: 'warmup' | 'end', connections: number) => readings.writeSnapshot(dir, label, connections),
     publish: async () => {
       await registeredPublish()();

@@ -19,6 +19,7 @@ export type AgentMethod =
   | 'openSockets'
   | 'blockedSockets'
   | 'memory'
+  | 'hooks'
   | 'writeSnapshot'
   | 'publish'
   | 'publishMany'

@@ -263,6 +263,7 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
     openSockets: () => call<number>('openSockets'),
     blockedSockets: () => call<number>('blockedSockets'),
     memory: () => call<ProcessMemory>('memory'),
+    hooks: (on) => call<void>('hooks', on),
     writeSnapshot: (dir, label, connections) => call<SnapshotFile>('writeSnapshot', dir, label, connections),
   };
   return {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type HeapSample, sampleHeap } from '../meters/heap-meter.ts';
+import { suspendOwnership } from '../meters/async-owner.ts';
 import type { PendingTimer } from '../meters/timer-meter.ts';
 import type { Check } from '../report/report.ts';
 import type { MeterSet, MeterSnapshot } from './meter-set.ts';
@@ -32,6 +33,13 @@ export interface Readings {
   blockedSockets(): Promise<number>;
   /** The measured process's memory (`process.memoryUsage()`'s figures `soak` keeps). */
   memory(): Promise<ProcessMemory>;
+  /**
+   * Turns sse-soak's async hooks in the measured process off (`false`: the timer meter's and
+   * the owner storage's) or back on. With any async hook on, Node gives every promise an async
+   * id, and each promise kept alive costs more than in production (src/meters/async-owner.ts):
+   * capacity figures are read with them off. Timers armed meanwhile are not tracked.
+   */
+  hooks(on: boolean): Promise<void>;
   /** A heap snapshot of the measured process into `dir` (soak). */
   writeSnapshot(dir: string, label: SnapshotFile['label'], connections: number): Promise<SnapshotFile>;
 }
@@ -87,6 +95,13 @@ export class LocalReadings implements Readings {
   async memory(): Promise<ProcessMemory> {
     const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
     return { rss, heapUsed, external, arrayBuffers };
+  }
+
+  #resume: (() => void)[] = [];
+
+  async hooks(on: boolean): Promise<void> {
+    if (on) for (const resume of this.#resume.splice(0)) resume();
+    else if (this.#resume.length === 0) this.#resume = [suspendOwnership(), this.meters.timers.pause()];
   }
 
   writeSnapshot(dir: string, label: SnapshotFile['label'], connections: number): Promise<SnapshotFile> {

@@ -97,6 +97,13 @@ export class TimerMeter {
     return this;
   }
 
+  /** Stops the hook until the returned function is called, keeping what it tracked (timers armed meanwhile are not seen). */
+  pause(): () => void {
+    if (!this.#enabled) return () => {};
+    this.#hook.disable();
+    return () => this.#hook.enable();
+  }
+
   disable(): void {
     if (this.#enabled) {
       this.#hook.disable();

@@ -249,8 +249,13 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     const publish = target.publish;
     const publishMany = manyPublisher(publish, session);
     // The held streams, opened in steps with the capacity probe's readings at each.
-    const probed: CapacityProbed | undefined = holder
-      ? await probeCapacity({
+    // With sse-soak's async hooks off in the measured process: what a stream costs there in
+    // production (every promise kept alive costs more while a hook is on).
+    let probed: CapacityProbed | undefined;
+    if (holder) {
+      await readings.hooks(false);
+      try {
+        probed = await probeCapacity({
           holder,
           readings,
           target: { url: origin.url, origin, settings: runSettings, establish },
@@ -259,8 +264,12 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
           ...(publishMany ? { publishOne: () => publishMany(1) } : {}),
           ...(options.onCapacityStep ? { onStep: options.onCapacityStep } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
-        })
-      : undefined;
+        });
+      } finally {
+        // A command's agent gone with its process cannot answer; the error that stopped the probe stands.
+        await readings.hooks(true).catch(() => {});
+      }
+    }
     const heldStreams = probed?.steps.at(-1)?.open ?? 0;
     const heldChunks = async () => (holder ? holder.chunks() : 0);
     if (publish && heldStreams > 0) {
@@ -405,23 +414,34 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     else if (!publishMany) heldProbe = { skipped: 'the target has no publish: nothing but its keepalives is written to the held streams' };
     else if (skip.has('held-stream-growth')) heldProbe = { skipped: 'turned off' };
     else {
-      const points = await inHarness(() =>
-        heldStreamSeries(
-          readings,
-          publishMany,
-          { counts: () => holder!.counts(), streams: heldStreams },
-          plan.step,
-          runSettings.connectionTimeoutMs,
-        ),
-      );
-      heldProbe = typeof points === 'string' ? { error: points } : { points, control: [], streams: heldStreams, events: plan.events };
+      const held = { counts: () => holder!.counts(), streams: heldStreams };
+      const series = () => inHarness(() => heldStreamSeries(readings, publishMany, held, plan.step, runSettings.connectionTimeoutMs));
+      // What the target keeps per chunk, read with sse-soak's hooks off (as in production);
+      // then, after a churn, with them on, as the churn's chunks were written: that is what
+      // its samples hold per chunk, and what is taken off them.
+      await readings.hooks(false);
+      const points = await series().finally(() => readings.hooks(true));
+      const underHooks = typeof points !== 'string' && settings.churn && done > 0 ? await series() : undefined;
+      heldProbe =
+        typeof points === 'string'
+          ? { error: points }
+          : {
+              points,
+              control: [],
+              streams: heldStreams,
+              events: plan.events,
+              ...(typeof underHooks === 'object' ? { underHooks } : {}),
+            };
     }
     await holder?.closeStreams();
     await pool.close();
     await Promise.all([thread?.resetPool(), source.reset()]);
     const settled = await settle(() => readings.snapshot(), baseline, runSettings);
     if ('points' in heldProbe && publishMany) {
-      const control = await inHarness(() => heldStreamSeries(readings, publishMany, undefined, plan.step, runSettings.connectionTimeoutMs));
+      await readings.hooks(false);
+      const control = await inHarness(() =>
+        heldStreamSeries(readings, publishMany, undefined, plan.step, runSettings.connectionTimeoutMs),
+      ).finally(() => readings.hooks(true));
       heldProbe = typeof control === 'string' ? { error: control } : { ...heldProbe, control };
     }
     await snapshotter?.diff(done, cwd, session?.mapSites);
@@ -429,7 +449,8 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     const heldCheck = heldStreamCheck(heldProbe, home.adapter && { version: home.adapter.version, origin: home.adapter.origin });
     // What the held streams grew by is taken off every sample before the churn is judged:
     // it is theirs, in proportion to the chunks written to them, not the churned connections'.
-    const perChunk = heldCheck.verdict === 'fail' ? (heldCheck.details!.bytesPerChunk as number) : 0;
+    const failed = heldCheck.verdict === 'fail';
+    const perChunk = failed ? ((heldCheck.details!.bytesPerChunkUnderHooks ?? heldCheck.details!.bytesPerChunk) as number) : 0;
     const growth: Check = !settings.churn
       ? { meter: 'heap-growth', verdict: 'skipped', skippedBy: 'user', reason: 'no churn (--no-churn): a capacity run' }
       : growthCheck(
@@ -442,7 +463,8 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
         ...growth.details,
         heldStreamsTakenOff: { bytesPerChunk: perChunk, chunks: series.at(-1)?.heldChunks ?? 0 },
       };
-    const capacity = probed && capacityReport(probed, settings.open, perChunk);
+    // The steps were read with the hooks off: what a chunk costs there is the check's own figure.
+    const capacity = probed && capacityReport(probed, settings.open, failed ? (heldCheck.details!.bytesPerChunk as number) : 0);
     const durationMs = Math.round(performance.now() - started);
     const soak = finalizeScenario(
       {
