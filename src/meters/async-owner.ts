@@ -26,7 +26,7 @@ let suspended = false;
  * off (no store is entered meanwhile), so promises created now carry no async context.
  * With any async hook enabled, Node gives every promise an async id, which makes each one
  * larger: a chain of promises that stays alive (@hono/node-server 1.19.19's writer) measured
- * 105 B per link without hooks and 463 B with this storage entered (bench/held-stream-growth.ts).
+ * 105 B per link without hooks and 457 to 463 B with this storage entered (bench/held-stream-growth.ts 1 owner).
  * What is measured while suspended is what the target keeps in production.
  */
 export function suspendOwnership(): () => void {
