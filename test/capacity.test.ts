@@ -124,7 +124,7 @@ describe('capacity (soak --open, --no-churn)', () => {
     expect(alive(holder!)).toBe(false);
   });
 
-  it('checks the file-descriptor limit before it starts: one line, exit 2, and says what to raise', async () => {
+  it("checks the file-descriptor limit before it starts, sse-soak's and a command server's: one line, exit 2, and says what to raise", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sse-soak-capacity-fd-'));
     const child = spawn(
       'sh',
@@ -143,5 +143,27 @@ describe('capacity (soak --open, --no-churn)', () => {
     );
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(readdirSync(dir)).toEqual([]);
+
+    // A command's server, read from its own process (/proc/<pid>/limits), and ended.
+    const command = await runBinary([
+      'soak',
+      '--open',
+      '1000',
+      '--no-churn',
+      '--report-dir',
+      dir,
+      '--path',
+      '/events',
+      '--',
+      'sh',
+      '-c',
+      'ulimit -n 600 && exec node test/fixtures/servers/node-http-server.mjs before-auth capacity-fd-check',
+    ]);
+    expect(command.code, command.stderr).toBe(2);
+    expect(command.stderr).toMatch(
+      /^sse-soak: error: --open 1000 needs about 1320 file descriptors in the server's process \(pid \d+\), and its limit is 600: raise the hard limit too \(it is 600: /,
+    );
+    expect(readdirSync(dir)).toEqual([]);
+    expect(() => execFileSync('pgrep', ['-f', 'capacity-fd-check'])).toThrow();
   });
 });
