@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createRequire } from 'node:module';
 import type { ErrorObject } from 'ajv';
 import { TargetError, UsageError } from '../errors/soak-error.ts';
 import { messageOf } from '../target/load-target.ts';
 import { configSchema } from './config-schema.ts';
+import { type SchemaSpec, schemaValidator } from '../schema-validator.ts';
 import type { SseSoakConfig } from './sse-soak-config.ts';
 
 export const configNames = [
@@ -49,9 +49,8 @@ export async function loadConfig(explicit: string | undefined, cwd: string): Pro
   if (exported === undefined) {
     throw new UsageError(`config ${file} has no default export (export default defineConfig({...}))`, { code: 'SSE_SOAK_BAD_CONFIG' });
   }
-  // Loaded here, not at the top: a run with no config file does not pay ajv's load time.
-  const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
-  const validate = new Ajv({ allErrors: true }).compile<SseSoakConfig>(configSchema);
+  // Loaded here, not at the top: a run with no config file does not pay for it.
+  const validate = schemaValidator(configSpec);
   if (!validate(exported)) {
     throw new UsageError(`config ${file}: ${describeErrors(validate.errors ?? [])}`, { code: 'SSE_SOAK_BAD_CONFIG' });
   }
@@ -61,6 +60,9 @@ export async function loadConfig(explicit: string | undefined, cwd: string): Pro
   if (config.reportDir) config.reportDir = path.resolve(dir, config.reportDir);
   return { config, file };
 }
+
+/** The config file's schema as ajv compiles it (here, or ahead of time by the build). */
+export const configSpec: SchemaSpec = { name: 'config', schema: configSchema, options: { allErrors: true } };
 
 /** ajv's errors as one line, each naming its key. */
 export function describeErrors(errors: readonly ErrorObject[]): string {

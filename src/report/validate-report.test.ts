@@ -3,7 +3,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../package-info.ts';
 import { REPORT_SCHEMA_VERSION } from './report.ts';
-import { reportProblems } from './validate-report.ts';
+import { createRequire } from 'node:module';
+import { configSpec } from '../config/load-config.ts';
+import { precompiledPath, schemaDigest, schemaValidator } from '../schema-validator.ts';
+import { reportProblems, reportSpec } from './validate-report.ts';
 
 const load = (name: string) => JSON.parse(readFileSync(path.join(packageRoot, 'test', 'fixtures', 'reports', `${name}.json`), 'utf8'));
 
@@ -35,5 +38,31 @@ describe('schema/report.schema.json', () => {
     const report = load('fixed');
     mutate(report as unknown as Loose);
     expect(reportProblems(report).join('; ')).toMatch(message);
+  });
+});
+
+describe('validators compiled by the build (dist/validators/)', () => {
+  it("are the shipped schemas' own, and judge as a validator compiled now does", () => {
+    for (const spec of [reportSpec(), configSpec]) {
+      const compiled = createRequire(import.meta.url)(precompiledPath(spec.name)) as { digest: string };
+      expect(compiled.digest, `${spec.name}: npm run build writes it`).toBe(schemaDigest(spec));
+    }
+    const report = load('cancel-only');
+    const broken = { ...report, verdict: 'ok', scenarios: 'none' };
+    const fresh = schemaValidator({ ...reportSpec(), name: 'report', options: { ...reportSpec().options, $comment: true } });
+    const built = schemaValidator(reportSpec());
+    expect(built).not.toBe(fresh);
+    for (const value of [report, broken]) {
+      expect(built(value)).toBe(fresh(value));
+      expect(built.errors ?? null).toEqual(fresh.errors ?? null);
+    }
+    expect(built(broken)).toBe(false);
+  });
+
+  it('are not used for another schema: an edited one is compiled when it is read', () => {
+    const edited = { ...reportSpec(), schema: { type: 'object', required: ['edited'] } };
+    const validate = schemaValidator(edited);
+    expect(validate({ edited: 1 })).toBe(true);
+    expect(validate(load('fixed'))).toBe(false);
   });
 });

@@ -1,27 +1,28 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { describeErrors } from '../config/load-config.ts';
 import { packageRoot } from '../package-info.ts';
+import { type SchemaSpec, schemaValidator, type Validator } from '../schema-validator.ts';
 import type { Report } from './report.ts';
 
 /** The shipped JSON Schema of the report (schema/report.schema.json). */
 export const reportSchemaPath = path.join(packageRoot, 'schema', 'report.schema.json');
 
-let validator: (((value: unknown) => boolean) & { errors?: unknown }) | undefined;
+let validator: Validator | undefined;
+
+/** The report's schema as ajv compiles it (here, or ahead of time by the build). */
+export const reportSpec = (): SchemaSpec => ({
+  name: 'report',
+  schema: JSON.parse(readFileSync(reportSchemaPath, 'utf8')) as object,
+  options: { allErrors: true, strict: false },
+  formats: true,
+});
 
 /** Validates a report against the shipped schema; returns the problems, empty when valid. */
 export function reportProblems(report: unknown): string[] {
-  if (!validator) {
-    // Loaded on first use: a plain run validates nothing (the suite and read-report do).
-    const require = createRequire(import.meta.url);
-    const { Ajv } = require('ajv') as typeof import('ajv');
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    const addFormats = require('ajv-formats') as (a: InstanceType<typeof Ajv>) => unknown;
-    addFormats(ajv);
-    validator = ajv.compile(JSON.parse(readFileSync(reportSchemaPath, 'utf8')));
-  }
-  return validator(report) ? [] : describeErrors((validator.errors ?? []) as never).split('; ');
+  // On first use: a plain run validates nothing (the suite, compare and --baseline do).
+  validator ??= schemaValidator(reportSpec());
+  return validator(report) ? [] : describeErrors(validator.errors ?? []).split('; ');
 }
 
 export function isReport(value: unknown): value is Report {
