@@ -110,7 +110,7 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
   const exitFile = path.join(dir, 'exit.json');
   const agents = createServer();
   await new Promise<void>((resolve, reject) => agents.once('error', reject).listen(socketPath, resolve));
-  const port = await freePort();
+  const port = await portForCommand();
   const nodeOptions = [process.env.NODE_OPTIONS, ...agentPreload().map((p) => `--import=${p}`)].filter(Boolean).join(' ');
   const child = spawn(command, args, {
     cwd: options.cwd,
@@ -296,10 +296,49 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
   };
 }
 
-async function freePort(): Promise<number> {
+/**
+ * The port a command's server is given in `PORT`: free now, and below the ports the kernel
+ * hands out for outgoing connections. A port the kernel picks (listen on 0) comes from that
+ * ephemeral range, and between this process closing it and the server listening on it, any
+ * connection anyone on the machine opens may take it as its source port: in a fresh clone's
+ * suite, with hundreds of connections a second from the other tests, a server failed to
+ * listen with EADDRINUSE on the port sse-soak had just found free. Below the range only
+ * another listener can take it.
+ */
+export async function portForCommand(random: () => number = Math.random): Promise<number> {
+  const [low] = ephemeralPorts();
+  const floor = 10_000;
+  if (low - floor >= 1_000) {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const port = floor + Math.floor(random() * (low - floor));
+      if (await canListen(port)) return port;
+    }
+  }
+  return listenOn(0);
+}
+
+/** The kernel's range of ports for outgoing connections (Linux's setting; elsewhere IANA's, which macOS and Windows use). */
+export function ephemeralPorts(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return [low!, high!];
+  } catch {
+    // Not Linux.
+  }
+  return [49_152, 65_535];
+}
+
+async function canListen(port: number): Promise<boolean> {
+  return listenOn(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function listenOn(port: number): Promise<number> {
   const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as { port: number }).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  return bound;
 }
