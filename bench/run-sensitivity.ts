@@ -30,6 +30,8 @@ const bytes = Number(values.bytes);
 if (values.one) {
   const report = await executeRun(selected, {
     target: 'reference:retains-per-connection',
+    // By name: an opt-in scenario (server-close) runs only when it is asked for.
+    scenarios: names,
     cwd: packageRoot,
     reference: { retainBytes: bytes },
     settings: { connections: Number(values.connections) },
