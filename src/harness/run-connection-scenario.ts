@@ -16,6 +16,7 @@ import { heapCheck, MIN_HEAP_SAMPLES } from '../verdict/heap-check.ts';
 import { scenarioVerdict } from '../verdict/verdicts.ts';
 import type { RunSettings } from './defaults.ts';
 import { HeapCadence } from './heap-cadence.ts';
+import { type HeapSample, heapSeries } from '../meters/heap-meter.ts';
 import { type Readings, waitForSockets } from './readings.ts';
 import type { RequestSource } from './request-source.ts';
 import type { Establish } from '../clients/wire-request.ts';
@@ -120,7 +121,15 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     const baseline = await readings.snapshot();
     await readings.prune();
     const firstHeap = await readings.heap({ thorough: true });
-    const points: Point[] = firstHeap ? [{ x: 0, y: firstHeap.usedBytes }] : [];
+    // The series as sampled; its points are read from all of it (heapSeries: a sample is read
+    // again once the next one is in).
+    const samples: { x: number; heap: HeapSample }[] = firstHeap ? [{ x: 0, heap: firstHeap }] : [];
+    let points: Point[] = [];
+    const readPoints = (tail: HeapSample[] = []) => {
+      const ys = heapSeries([...samples.map((s) => s.heap), ...tail]);
+      points = samples.map((s, i) => ({ x: s.x, y: ys[i]! }));
+    };
+    readPoints();
     const tallyBefore = { ...served.tally };
     const statsBefore = { ...resources?.stats?.() };
     for (const key of Object.keys(counters)) delete counters[key];
@@ -156,7 +165,10 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
         await quiet(QUIET_MS, SAMPLE_DRAIN_MS, 2 * SAMPLE_DRAIN_MS);
         await readings.prune();
         const heap = await readings.heap({ thorough: true });
-        if (heap) points.push({ x: measured, y: heap.usedBytes });
+        if (heap) {
+          samples.push({ x: measured, heap });
+          readPoints();
+        }
         cadence.took(measured, start, performance.now());
         // A crossed boundary is the test's decision: later samples do not revisit it.
         if (points.length >= MIN_HEAP_SAMPLES && (!look || look.decision === 'undecided')) {
@@ -187,6 +199,8 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     const settled = await settle(() => readings.snapshot(), baseline, settings);
     await readings.prune();
     const settledHeap = await readings.heap({ thorough: true });
+    // The settled sample is the last one's next: no wave between, so the same page if any.
+    if (settledHeap) readPoints([settledHeap]);
 
     const stats: Record<string, number> = { ...counters };
     for (const [key, value] of Object.entries(served.tally ?? {}))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HeapReader, sampleHeap } from './heap-meter.ts';
+import { HeapReader, heapSeries, sampleHeap } from './heap-meter.ts';
 
 const KB = 1000;
 const reading = (objectKb: number, codeSpaceKb: number, codeAndMetadataKb: number) => ({
@@ -16,21 +16,33 @@ describe('HeapReader', () => {
     const used = [reading(9_472, 959, 2_828), reading(9_525, 1_210, 2_843), reading(9_495, 976, 2_849), reading(9_493, 973, 2_845)].map(
       (r) => reader.read(r).usedBytes / KB,
     );
-    expect(used).toEqual([9_472 - 1_869, 9_525 - 1_869, 9_495 - 1_873, 9_493 - 1_873]);
+    expect(used).toEqual([9_472 - 1_869, 9_525 - 1_869, 9_495 - 1_873, 9_493 - 1_872]);
     // Without the window (the estimate from each sample alone) the page reads as +250 KB.
     const alone = new HeapReader(1);
     expect(alone.read(reading(9_525, 1_210, 2_843)).usedBytes / KB).toBe(9_525 - 1_633);
   });
 
-  it('follows metadata that grows, and one that falls once the window has passed', () => {
+  it('reads a metadata that moves by less than half a page as it is, and holds one that falls by a page for the window', () => {
     const reader = new HeapReader();
     expect(reader.read(reading(10_000, 1_000, 3_000)).usedBytes / KB).toBe(8_000);
     expect(reader.read(reading(10_050, 1_000, 3_050)).usedBytes / KB).toBe(8_000);
-    // Code dropped (a deoptimised function's code collected): the last three samples' largest
-    // is kept until the window has moved past it.
-    expect(reader.read(reading(10_000, 1_000, 3_000)).usedBytes / KB).toBe(7_950);
-    expect(reader.read(reading(10_000, 1_000, 3_000)).usedBytes / KB).toBe(7_950);
+    // 50 KB less code (a deoptimised function's code collected): read at once.
     expect(reader.read(reading(10_000, 1_000, 3_000)).usedBytes / KB).toBe(8_000);
+    // 250 KB less metadata with the code space a page larger: the page. The largest of the
+    // last three samples' stands in (2,050 KB, then 2,000) until all three had it; a page held
+    // that long is read as objects (measured, it went at the next collection after a wave).
+    const paged = () => reader.read(reading(10_000, 1_250, 3_000)).usedBytes / KB;
+    expect([paged(), paged(), paged()]).toEqual([7_950, 8_000, 8_250]);
+  });
+
+  it("reads a process's first sample again once the next is in: it has no samples before it", () => {
+    // The page at the very first sample (a fresh run's baseline), gone at the second.
+    const reader = new HeapReader();
+    const samples = [reading(9_700, 1_210, 2_843), reading(9_520, 976, 2_849), reading(9_560, 980, 2_857)].map((r) => reader.read(r));
+    expect(samples[0]!.usedBytes / KB).toBe(9_700 - 1_633);
+    expect(heapSeries(samples).map((y) => y / KB)).toEqual([9_700 - 1_873, 9_520 - 1_873, 9_560 - 1_877]);
+    // A sample with nothing after it keeps what it read.
+    expect(heapSeries(samples.slice(0, 1))).toEqual([samples[0]!.usedBytes]);
   });
 
   it('reads this process: a retained array raises the heap in use by its size', async () => {

@@ -10,6 +10,10 @@ export interface HeapSample {
    * warms up, and is no leak of the target's. Not part of `usedBytes`.
    */
   codeBytes: number;
+  /** The object spaces as read (new, old, large-object), the code's metadata in them included. */
+  objectBytes?: number;
+  /** This sample's own reading of that metadata: V8's code-and-metadata figure less the code space. */
+  metadataBytes?: number;
 }
 
 const codeSpaces = new Set(['code_space', 'code_large_object_space', 'read_only_space']);
@@ -128,10 +132,12 @@ function readSpaces(): SpaceReading {
  * unexplained step of -140 to +240 KB in the first interval of fresh runs was this page. It is
  * gone with `--single-threaded-gc`, which V8 refuses once it runs, and not with concurrent
  * sweeping, code-space compaction, concurrent marking or recompilation off. The metadata moves
- * a few KB per sample and falls by hundreds only with that page, so the estimate is the
- * largest of this process's last three samples'. Eight fresh default runs each, alternating:
- * steps of more than 100 KB between samples went from 21 of 343 to 2 of 324 (one idle-kill
- * sample, not this page), and the scenarios decided on 9,045 connections instead of 9,580.
+ * up to about 30 KB per sample and falls by more only with that page (110 to 250 KB
+ * measured), so a sample whose metadata is more than 64 KiB below the largest of this
+ * process's last three samples' takes that largest instead (and heapSeries reads it against
+ * the next sample too). Fresh default runs on the reference: steps of more than 100 KB
+ * between samples, 21 of 343 before (eight runs), 1 of 404 after (ten); a 2 KiB retention
+ * was left undecided in clean-close in 1 run of 30 instead of about 1 in 7.
  */
 export class HeapReader {
   readonly #recent: number[] = [];
@@ -140,14 +146,46 @@ export class HeapReader {
 
   /** One sample's heap in use and code, from the spaces read after its collection. */
   read(reading: SpaceReading): HeapSample {
-    this.#recent.push(Math.max(0, reading.codeAndMetadataBytes - reading.codeSpaceBytes));
+    const own = Math.max(0, reading.codeAndMetadataBytes - reading.codeSpaceBytes);
+    this.#recent.push(own);
     if (this.#recent.length > this.window) this.#recent.shift();
-    const metadata = Math.max(...this.#recent);
+    const metadata = withoutPage(own, Math.max(...this.#recent));
     return {
       usedBytes: reading.objectBytes - metadata,
       codeBytes: Math.max(reading.codeSpaceBytes, reading.codeAndMetadataBytes),
+      objectBytes: reading.objectBytes,
+      metadataBytes: own,
     };
   }
+}
+
+/**
+ * A series' heap in use, each sample's metadata also checked against the next sample's: the
+ * page is read at the first sample of a process too, which has no samples before it (a fresh
+ * run's baseline read 140 to 250 KB high in 4 runs of 12 at 2 KiB per connection, and left
+ * clean-close undecided at the cap in all four). A sample is read anew when the next arrives.
+ */
+export function heapSeries(samples: readonly HeapSample[]): number[] {
+  return samples.map((sample, i) => {
+    const next = samples[i + 1];
+    if (sample.objectBytes === undefined || sample.metadataBytes === undefined || next?.metadataBytes === undefined)
+      return sample.usedBytes;
+    return Math.min(sample.usedBytes, sample.objectBytes - withoutPage(sample.metadataBytes, next.metadataBytes));
+  });
+}
+
+/**
+ * Half a page: the metadata moves up to about 30 KB between samples while the JIT works, and
+ * the page takes 230 to 250 KB off it. Only a gap this large is read as the page; a smaller
+ * one is the metadata moving (taking the larger then would raise the newest sample above the
+ * ones before it, which are read again with their next one: a tilt of the very kind the
+ * series must not have).
+ */
+const PAGE_GAP = 64 * 1024;
+
+/** This sample's metadata, or another sample's when this one's is lower by the page. */
+function withoutPage(own: number, other: number): number {
+  return other - own > PAGE_GAP ? other : own;
 }
 
 /** This process's samples, one series across its scenarios. */
