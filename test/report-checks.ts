@@ -41,8 +41,14 @@ export function countsOnlyConfig(prefix: string): { dir: string; file: string } 
 export const leaksAt = (file: string, every: boolean) => (s: ScenarioResult) => {
   expect(s.verdict, s.name).toBe('fail');
   const listeners = checkOf(s, 'gauge:listeners').leaked!;
-  if (every) expect(listeners, s.name).toBe(s.connections);
-  else expect(listeners, s.name).toBeGreaterThan(0);
+  // Every connection, except one whose socket closed before the server wrote its headers
+  // when that was before the handler set its stream up: idle-kill on a loaded machine
+  // (a fresh clone's suite: 9 kills before the response, 1 before the headers, 99 of 100).
+  const early = s.name === 'idle-kill' ? (s.stats?.['server.closedBeforeHeaders'] ?? 0) : 0;
+  if (every) {
+    expect(listeners, s.name).toBeGreaterThanOrEqual(s.connections - early);
+    expect(listeners, s.name).toBeLessThanOrEqual(s.connections);
+  } else expect(listeners, s.name).toBeGreaterThan(0);
   expect(checkOf(s, 'timers').leaked, s.name).toBe(listeners);
   expect(checkOf(s, 'timers').sites![0]!.site).toMatch(new RegExp(`^test/fixtures/${file}:\\d+$`));
 };
