@@ -199,7 +199,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     const settled = await settle(() => readings.snapshot(), baseline, settings);
     await readings.prune();
     const settledHeap = await readings.heap({ thorough: true });
-    // The settled sample is the last one's next: no wave between, so the same page if any.
+    // The settled sample comes after the last one of the series: it is that one's next.
     if (settledHeap) readPoints([settledHeap]);
 
     const stats: Record<string, number> = { ...counters };
