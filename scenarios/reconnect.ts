@@ -55,8 +55,9 @@ export default defineScenario({
   optIn: true,
   description:
     'EventSource clients through a proxy that drops their connections (one at a time, then all at once) while events are published; each comes back with Last-Event-ID; delivery checked when the target replays; opt-in',
-  // EventSource, undici and the delivery bookkeeping live with the proxy and the witness.
-  clients: 'in-process',
+  // The proxy, the EventSource clients, their witnesses and the delivery bookkeeping all live
+  // beside the clients (in the client thread when they run there): only publish crosses over.
+  setupWith: 'clients',
   concurrency: 20,
   async setup(ctx) {
     const proxy = await startFaultProxy({ upstreamPort: ctx.origin.port });

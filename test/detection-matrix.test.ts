@@ -204,6 +204,9 @@ describe('detection matrix (default settings, @hono/node-server 1.19.19)', () =>
         (failing[s.name] ?? passes)(s);
       }
       expect(report.verdict).toBe(Object.keys(failing).length ? 'fail' : 'pass');
+      // The summary line names what a client lost, as a person reads it.
+      if (variant === 'replay-gap')
+        expect(stderr).toMatch(/FAIL\s+reconnect .*delivery: \d+ events lost, 0 delivered twice.*; client \d+ lacked \d+/);
     }, 120_000);
   }
 

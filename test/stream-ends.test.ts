@@ -111,26 +111,6 @@ describe('reconnect beyond the reference', () => {
 });
 
 describe('reconnect through the binary', () => {
-  it('names the ids a reconnecting client lost (reference:replay-gap), exit 1', async () => {
-    const { code, stdout, stderr } = await runBinary([
-      'run',
-      '--target',
-      'reference:replay-gap',
-      '--scenario',
-      'reconnect',
-      '--skip-check',
-      'heap',
-      '--report-dir',
-      dir,
-    ]);
-    expect(code, stderr).toBe(1);
-    expect(stderr).toMatch(/FAIL\s+reconnect .*delivery: \d+ events lost, 0 delivered twice.*; client \d+ lacked \d+/);
-    const report = JSON.parse(readFileSync(stdout.trim(), 'utf8')) as Report;
-    const [s] = report.scenarios;
-    expect(checkOf(s!, 'timers').verdict).toBe('pass');
-    expect(stat(s!, 'reconnects')).toBe(s!.connections * 3);
-  }, 60_000);
-
   it('cannot apply to a stream opened by POST: one line, exit 2, no report', async () => {
     const { code, stdout, stderr } = await runBinary([
       'run',

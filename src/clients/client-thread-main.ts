@@ -8,9 +8,9 @@ import { scenarios } from '../../scenarios/index.ts';
 import { ScenarioError } from '../errors/scenario-error.ts';
 import { SoakError } from '../errors/soak-error.ts';
 import { runWave } from '../harness/run-wave.ts';
-import type { ScenarioContext } from '../scenario/scenario.ts';
+import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
 import { ClientPool } from './client-pool.ts';
-import type { FromThread, TargetCall, ThreadContext, ToThread } from './client-thread-protocol.ts';
+import type { FromThread, ResourceCall, TargetCall, ThreadContext, ToThread } from './client-thread-protocol.ts';
 import type { WireRequest } from './wire-request.ts';
 
 const port = parentPort!;
@@ -52,6 +52,15 @@ function contextOf(
       ...(data.target.firstEvent !== undefined ? { firstEvent: data.target.firstEvent } : {}),
       ...(data.target.publish ? { publish: () => call('publish') } : {}),
       ...(data.target.end ? { end: () => call('end') } : {}),
+      ...(data.target.replay ? { replay: true } : {}),
+      // Each connection's request is made in the measured thread and comes with its wave.
+      ...(data.target.requestPerConnection
+        ? {
+            request: () => {
+              throw new Error("the client thread cannot call the target's request function");
+            },
+          }
+        : {}),
       fetch: () => {
         throw new Error('the client thread cannot call the target in-process');
       },
@@ -70,6 +79,10 @@ port.on('message', async (message: ToThread) => {
     else waiting?.reject(new Error(message.error));
     return;
   }
+  if (message.type === 'resources') {
+    await answer(message.id, {}, () => resourceCall(message.scenario, message.context, message.call));
+    return;
+  }
   if (message.type === 'reset-pool') {
     await pool.close();
     pool = new ClientPool();
@@ -77,17 +90,25 @@ port.on('message', async (message: ToThread) => {
     return;
   }
   const counts: Record<string, number> = {};
+  const { first, size, context } = message;
+  await answer(message.id, counts, async () => {
+    const scenario = connectionScenario(message.scenario);
+    const ctx = contextOf(context, counts, first, message.requests);
+    await runWave((i) => scenario.connect(ctx, i), first, size, context.settings.connectionTimeoutMs);
+  });
+});
+send({ type: 'ready' });
+
+/** Runs `work` and answers request `id` with the counts and its result, or its error. */
+async function answer(id: number, counts: Record<string, number>, work: () => Promise<unknown>): Promise<void> {
   try {
-    const scenario = scenarios.find((s) => s.name === message.scenario);
-    if (scenario?.kind !== 'connections') throw new Error(`no connection scenario '${message.scenario}' in the client thread`);
-    const ctx = contextOf(message.context, counts, message.first, message.requests);
-    await runWave((i) => scenario.connect(ctx, i), message.first, message.size, message.context.settings.connectionTimeoutMs);
-    send({ type: 'done', id: message.id, counts });
+    const result = await work();
+    send({ type: 'done', id, counts, ...(result !== undefined ? { result } : {}) });
   } catch (error) {
     const soak = error instanceof SoakError ? error : undefined;
     send({
       type: 'done',
-      id: message.id,
+      id,
       counts,
       error: {
         message: error instanceof Error ? error.message : String(error),
@@ -96,5 +117,39 @@ port.on('message', async (message: ToThread) => {
       },
     });
   }
-});
-send({ type: 'ready' });
+}
+
+function connectionScenario(name: string): ConnectionScenario {
+  const scenario = scenarios.find((s) => s.name === name);
+  if (scenario?.kind !== 'connections') throw new Error(`no connection scenario '${name}' in the client thread`);
+  return scenario;
+}
+
+/** What the scenarios' setups opened in this thread (`setupWith: 'clients'`), by scenario. */
+const opened = new Map<string, ScenarioResources | undefined>();
+
+async function resourceCall(name: string, context: ThreadContext, call: ResourceCall): Promise<unknown> {
+  if (call.op === 'setup') {
+    const { setup } = connectionScenario(name);
+    const { url: _url, pool: _pool, request: _request, ...ctx } = contextOf(context, {}, 0, undefined);
+    const resources = await setup?.({
+      ...ctx,
+      openRequest: async () => {
+        if (!context.request) throw new ScenarioError("a setup beside the clients cannot make the target's request", 'setup');
+        return context.request;
+      },
+    });
+    opened.set(name, resources);
+    return { ...(resources?.url !== undefined ? { url: resources.url } : {}) };
+  }
+  const resources = opened.get(name);
+  if (call.op === 'close') {
+    opened.delete(name);
+    await resources?.close();
+    return undefined;
+  }
+  if (call.op === 'stats') return (await resources?.stats?.()) ?? {};
+  if (call.op === 'measuring') return void (await resources?.measuring?.());
+  if (call.op === 'checks') return (await resources?.checks?.(call.measured)) ?? [];
+  return (await resources?.notes?.(call.measured)) ?? [];
+}

@@ -11,7 +11,19 @@ export interface ThreadTarget {
   publish: boolean;
   /** The target has `end` (it ends every open stream from the server side): asked for the same way. */
   end: boolean;
+  /** The target declares `replay: true` (reconnect checks delivery). */
+  replay: boolean;
+  /** The target's `request` is a function, made once per connection in the measured thread. */
+  requestPerConnection: boolean;
 }
+
+/** What a scenario's setup, run in the thread (`setupWith: 'clients'`), is asked to do next. */
+export type ResourceCall =
+  | { op: 'setup' }
+  | { op: 'stats' }
+  | { op: 'measuring' }
+  | { op: 'checks' | 'notes'; measured: { connections: number; stats: Record<string, number> } }
+  | { op: 'close' };
 
 /** What the thread may ask the measured thread to run of the target. */
 export type TargetCall = 'publish' | 'end';
@@ -39,6 +51,7 @@ export type ToThread =
       requests?: WireRequest[];
     }
   | { type: 'reset-pool'; id: number }
+  | { type: 'resources'; id: number; scenario: string; context: ThreadContext; call: ResourceCall }
   | { type: 'called'; id: number; error?: string };
 
 export interface ThreadError {
@@ -49,5 +62,5 @@ export interface ThreadError {
 
 export type FromThread =
   | { type: 'ready' }
-  | { type: 'done'; id: number; counts: Record<string, number>; error?: ThreadError }
+  | { type: 'done'; id: number; counts: Record<string, number>; error?: ThreadError; result?: unknown }
   | { type: 'call'; id: number; method: TargetCall };

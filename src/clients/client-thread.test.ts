@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSettings, referenceRunOptions } from '../harness/defaults.ts';
 import { createReferenceTarget } from '../reference/reference-target.ts';
@@ -15,7 +16,7 @@ describe('the client thread, against a real served target', () => {
     return {
       url: origin.url,
       origin,
-      target: { path, firstEvent: target.firstEvent, publish: true, end: false },
+      target: { path, firstEvent: target.firstEvent, publish: true, end: false, replay: false, requestPerConnection: false },
       settings: defaultSettings,
       establish: { firstEvent: target.firstEvent },
       request: GET_REQUEST,
@@ -59,6 +60,31 @@ describe('the client thread, against a real served target', () => {
     const failure = thread.wave('clean-close', context('/api/acme/nothing-here'), 0, 2);
     await expect(failure).rejects.toMatchObject({ name: 'ScenarioError', phase: 'measure' });
     await expect(failure).rejects.toThrow(/404/);
+  });
+
+  it("runs a setup beside the clients there: idle-kill's proxy relays in the thread, its counters and checks come back by message", async () => {
+    const settings = { ...defaultSettings, idleTimeoutMs: 100 };
+    const resources = await thread.setup('idle-kill', { ...context(), settings });
+    const proxyPort = Number(new URL(resources.url!).port);
+    expect(proxyPort).not.toBe(served.port);
+    try {
+      const before = await resources.stats!();
+      const counts = await thread.wave('idle-kill', { ...context(), url: resources.url + target.path, settings }, 0, 4);
+      expect(counts).toEqual({ killedMidStream: 4 });
+      const stats = await resources.stats!();
+      expect(stats['proxy.idleKills']! - before['proxy.idleKills']!).toBe(4);
+      const [check] = await resources.checks!({ connections: 4, stats: { ...counts, ...stats } });
+      expect(check).toMatchObject({ meter: 'idle-kills', verdict: 'pass' });
+    } finally {
+      await resources.close();
+    }
+    // Closed in the thread: nothing listens on the proxy's port any more.
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(proxyPort, '127.0.0.1');
+      socket.once('connect', () => resolve(socket.destroy() && false));
+      socket.once('error', () => resolve(true));
+    });
+    expect(refused).toBe(true);
   });
 
   it('an unknown scenario is an error, and a stopped thread says so instead of hanging', async () => {

@@ -4,18 +4,28 @@ import { ScenarioError } from '../errors/scenario-error.ts';
 import { inNewTargetChain } from '../meters/async-owner.ts';
 import type { ScenarioContext } from '../scenario/scenario.ts';
 import type { Target } from '../target/target.ts';
-import type { FromThread, TargetCall, ThreadContext, ToThread } from './client-thread-protocol.ts';
+import type { Check } from '../report/report.ts';
+import type { ScenarioResources } from '../scenario/scenario.ts';
+import type { FromThread, ResourceCall, TargetCall, ThreadContext, ToThread } from './client-thread-protocol.ts';
 import type { Establish, WireRequest } from './wire-request.ts';
 
 /** What the thread needs of a scenario context: plain data, and whether the target can publish. */
 export function threadContext(
   ctx: Pick<ScenarioContext, 'url' | 'origin' | 'target' | 'settings'> & { establish: Establish; request: WireRequest | undefined },
 ): ThreadContext {
-  const { name, path, firstEvent, publish, end } = ctx.target;
+  const { name, path, firstEvent, publish, end, replay, request } = ctx.target;
   return {
     url: ctx.url,
     origin: ctx.origin,
-    target: { name, path, firstEvent, publish: !!publish, end: !!end },
+    target: {
+      name,
+      path,
+      firstEvent,
+      publish: !!publish,
+      end: !!end,
+      replay: replay === true,
+      requestPerConnection: typeof request === 'function',
+    },
     settings: ctx.settings,
     establish: ctx.establish,
     ...(ctx.request ? { request: ctx.request } : {}),
@@ -36,7 +46,10 @@ export function threadContext(
  */
 export class ClientThread {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: (counts: Record<string, number>) => void; reject: (error: Error) => void }>();
+  readonly #pending = new Map<
+    number,
+    { resolve: (counts: Record<string, number>) => void; reject: (error: Error) => void; onResult?: (result: unknown) => void }
+  >();
   readonly #ready: Promise<void>;
   #nextId = 0;
   #failure: Error | undefined;
@@ -72,7 +85,10 @@ export class ClientThread {
         if (!waiting) return;
         if (message.error) {
           waiting.reject(new ScenarioError(message.error.message, message.error.phase, { code: message.error.code }));
-        } else waiting.resolve(message.counts);
+        } else {
+          waiting.onResult?.(message.result);
+          waiting.resolve(message.counts);
+        }
       }
     });
     const fail = (error: Error) => {
@@ -115,6 +131,33 @@ export class ClientThread {
     return this.#request((id) => ({ type: 'wave', id, scenario, context, first, size, ...(requests ? { requests } : {}) }));
   }
 
+  /**
+   * Runs `scenario`'s setup in the thread (`setupWith: 'clients'`) and returns its resources,
+   * each call made there by message: what it opened lives beside the clients.
+   */
+  async setup(scenario: string, context: ThreadContext): Promise<ScenarioResources> {
+    const call = async <T>(c: ResourceCall) => (await this.#call(scenario, context, c)) as T;
+    const opened = await call<{ url?: string }>({ op: 'setup' });
+    return {
+      ...(opened.url !== undefined ? { url: opened.url } : {}),
+      stats: () => call<Record<string, number>>({ op: 'stats' }),
+      measuring: () => call<void>({ op: 'measuring' }),
+      checks: (measured) => call<Check[]>({ op: 'checks', measured }),
+      notes: (measured) => call<string[]>({ op: 'notes', measured }),
+      // A thread that failed has nothing left open to close.
+      close: () => call<void>({ op: 'close' }).catch(() => undefined),
+    };
+  }
+
+  async #call(scenario: string, context: ThreadContext, call: ResourceCall): Promise<unknown> {
+    let result: unknown;
+    await this.#request(
+      (id) => ({ type: 'resources', id, scenario, context, call }),
+      (value) => (result = value),
+    );
+    return result;
+  }
+
   /** Closes the thread's undici pool and starts a new one (between warm-up and measurement). */
   async resetPool(): Promise<void> {
     await this.#request((id) => ({ type: 'reset-pool', id }));
@@ -125,12 +168,12 @@ export class ClientThread {
     await this.#worker.terminate();
   }
 
-  async #request(message: (id: number) => ToThread): Promise<Record<string, number>> {
+  async #request(message: (id: number) => ToThread, onResult?: (result: unknown) => void): Promise<Record<string, number>> {
     await this.#ready;
     if (this.#failure) throw this.#failure;
     const id = ++this.#nextId;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve, reject, ...(onResult ? { onResult } : {}) });
       this.#worker.postMessage(message(id));
     });
   }

@@ -71,13 +71,16 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
   });
   try {
     const { requests: source, establish } = env;
-    resources = await inHarness(() => scenario.setup?.({ ...base, establish, openRequest: () => source.next() }));
+    const thread = scenario.clients === 'in-process' ? undefined : env.clients;
+    resources =
+      thread && scenario.setup && scenario.setupWith === 'clients'
+        ? await thread.setup(scenario.name, threadContext({ url: origin.url, origin, target, settings, establish, request: source.fixed }))
+        : await inHarness(() => scenario.setup?.({ ...base, establish, openRequest: () => source.next() }));
     const probeChecks = scenario.probe
       ? await probe(scenario, { ...base, establish, openRequest: () => source.next(), readings }, env)
       : [];
     const url = resources?.url ? resources.url + target.path : origin.url;
     const concurrency = scenario.concurrency ?? settings.concurrency;
-    const thread = scenario.clients === 'in-process' ? undefined : env.clients;
     const inThread = threadContext({ url, origin, target, settings, establish, request: source.fixed });
     const wave = async (first: number, size: number) => {
       if (env.signal?.aborted) throw new InterruptedError();
@@ -131,9 +134,9 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     };
     readPoints();
     const tallyBefore = { ...served.tally };
-    const statsBefore = { ...resources?.stats?.() };
+    const statsBefore = { ...(await resources?.stats?.()) };
     for (const key of Object.keys(counters)) delete counters[key];
-    resources?.measuring?.();
+    await resources?.measuring?.();
 
     phase = 'measure';
     const cap = settings.connections;
@@ -205,7 +208,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     const stats: Record<string, number> = { ...counters };
     for (const [key, value] of Object.entries(served.tally ?? {}))
       stats[`server.${key}`] = value - (tallyBefore[key as keyof typeof tallyBefore] ?? 0);
-    for (const [key, value] of Object.entries(resources?.stats?.() ?? {})) stats[key] = value - (statsBefore[key] ?? 0);
+    for (const [key, value] of Object.entries((await resources?.stats?.()) ?? {})) stats[key] = value - (statsBefore[key] ?? 0);
     stats.measureMs = Math.round(measureMs);
     stats.settleMs = settled.waitedMs;
 
@@ -214,11 +217,11 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
       points.length > 0
         ? heapCheck(points, settings.heapLimitBytesPerConnection, settledHeap && { x: measured, y: settledHeap.usedBytes }, look)
         : heapUnmeasured(),
-      ...(resources?.checks?.({ connections: measured, stats }) ?? []),
+      ...((await resources?.checks?.({ connections: measured, stats })) ?? []),
       ...probeChecks,
     ];
     await readings.clearLeakedTimers(baseline);
-    const notes = resources?.notes?.({ connections: measured, stats }) ?? [];
+    const notes = (await resources?.notes?.({ connections: measured, stats })) ?? [];
     return result(scenarioVerdict(checks, false), checks, { stats, decision, ...(notes.length ? { notes } : {}) });
   } catch (error) {
     if (error instanceof InterruptedError || error instanceof NotApplicableError) throw error;

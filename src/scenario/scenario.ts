@@ -28,13 +28,13 @@ export interface ScenarioContext {
 /** Something a scenario opened for itself (a fault proxy): where clients go, and its counters. */
 export interface ScenarioResources {
   url?: string;
-  stats?: () => Record<string, number>;
+  stats?: () => Record<string, number> | Promise<Record<string, number>>;
   /** Extra checks, given the counters of the measured phase (for example: every connection went idle). */
-  checks?: (measured: { connections: number; stats: Record<string, number> }) => Check[];
+  checks?: (measured: { connections: number; stats: Record<string, number> }) => Check[] | Promise<Check[]>;
   /** What a reader needs to read the verdict right (a part of the scenario the target could not take part in). */
-  notes?: (measured: { connections: number; stats: Record<string, number> }) => string[];
+  notes?: (measured: { connections: number; stats: Record<string, number> }) => string[] | Promise<string[]>;
   /** The measured phase starts: what the warm-up recorded is dropped (its counters are). */
-  measuring?(): void;
+  measuring?(): void | Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,6 +66,14 @@ export interface ConnectionScenario {
    * measured thread to run it.
    */
   clients?: 'thread' | 'in-process';
+  /**
+   * Where `setup` runs, and so what it opens lives: beside the target, in the harness's
+   * async context (the default), or beside the clients (`clients`: in the client thread when
+   * `connect` runs there, for a fault proxy that only the clients talk to; its sockets,
+   * buffers and compiled code then stay out of the measured heap, and its relaying off the
+   * measured thread). A setup beside the clients sees the target as the thread does.
+   */
+  setupWith?: 'target' | 'clients';
   /**
    * Opens what the scenario needs before its warm-up, in the harness's process and async
    * context: a fault proxy, a witness stream (`openRequest` makes one more request).
