@@ -53,7 +53,8 @@ export default defineConfig({
     sequence: { sequencer: LongestFirstSequencer },
     testTimeout: 60_000,
     // Every report a test produces is validated against schema/report.schema.json (execute-run.ts).
-    env: { SSE_SOAK_VALIDATE_REPORTS: '1' },
+    // SSE_SOAK_TEST_RUN names this run for what workers make once and share (test/report-checks.ts, sharedOnce).
+    env: { SSE_SOAK_VALIDATE_REPORTS: '1', SSE_SOAK_TEST_RUN: `${process.pid}-${Date.now()}` },
     hookTimeout: 60_000,
   },
 });

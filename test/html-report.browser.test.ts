@@ -23,7 +23,7 @@ const artefacts = path.join(packageRoot, 'reports', 'browser');
 describe.skipIf(!available && !required)(`the soak's HTML report in headless Chromium (${executablePath})`, () => {
   it('draws its charts, shows what is retained and who holds it, with no script error', async () => {
     expect(existsSync(executablePath), `${executablePath} is missing: apt-get install chromium`).toBe(true);
-    const { report, html } = await heapOnlyLeakSoak('browser');
+    const { report, html } = await heapOnlyLeakSoak();
 
     mkdirSync(artefacts, { recursive: true });
     const screenshot = path.join(artefacts, 'soak-retains-per-connection.png');

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
@@ -73,19 +73,59 @@ export const setupKillsOnly = (s: ScenarioResult) => {
  * the subject of the tests that use it (who holds it, the HTML report): at 1,500
  * connections a 2 KiB leak is below the soak's documented reach (2,000), and under a
  * loaded suite the slope can stay undecided, so a pass or a fail are both accepted.
+ *
+ * Run once per suite (`sharedOnce`): two files read the same soak, in two workers.
  */
-export async function heapOnlyLeakSoak(prefix: string): Promise<{ report: SoakReport; html: string; stderr: string }> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `sse-soak-${prefix}-`));
-  const { code, stdout, stderr } = await runBinary([
-    'soak',
-    '--target',
-    'reference:retains-per-connection',
-    '--connections',
-    '1500',
-    '--report-dir',
-    dir,
-  ]);
-  expect([0, 1], stderr).toContain(code);
-  const file = stdout.trim();
-  return { report: JSON.parse(readFileSync(file, 'utf8')) as SoakReport, html: file.replace(/\.json$/, '.html'), stderr };
+export function heapOnlyLeakSoak(): Promise<{ report: SoakReport; html: string; stderr: string }> {
+  return sharedOnce('heap-only-soak', async (dir) => {
+    const { code, stdout, stderr } = await runBinary([
+      'soak',
+      '--target',
+      'reference:retains-per-connection',
+      '--connections',
+      '1500',
+      '--report-dir',
+      dir,
+    ]);
+    expect([0, 1], stderr).toContain(code);
+    const file = stdout.trim();
+    return { report: JSON.parse(readFileSync(file, 'utf8')) as SoakReport, html: file.replace(/\.json$/, '.html'), stderr };
+  });
+}
+
+/**
+ * `make`'s result, made once per test run however many workers ask: the first to ask makes
+ * it, in a folder of its own, and the others wait for the file it writes (or for its
+ * failure, which they share). The run is told apart by SSE_SOAK_TEST_RUN (vitest.config.ts);
+ * outside a test run each call makes its own.
+ */
+export async function sharedOnce<T>(key: string, make: (dir: string) => Promise<T>, waitMs = 180_000): Promise<T> {
+  const run = process.env.SSE_SOAK_TEST_RUN;
+  if (!run) return make(mkdtempSync(path.join(os.tmpdir(), `sse-soak-${key}-`)));
+  const dir = path.join(os.tmpdir(), `sse-soak-shared-${run}-${key}`);
+  const done = path.join(dir, 'result.json');
+  let mine = true;
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    mine = false;
+  }
+  if (mine) {
+    let outcome: { value?: T; error?: string };
+    try {
+      outcome = { value: await make(dir) };
+    } catch (error) {
+      outcome = { error: error instanceof Error ? error.message : String(error) };
+    }
+    writeFileSync(`${done}.tmp`, JSON.stringify(outcome));
+    renameSync(`${done}.tmp`, done);
+  }
+  for (const until = Date.now() + waitMs; !existsSync(done); ) {
+    if (Date.now() > until) throw new Error(`${key}: another worker started it and has not finished in ${waitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const outcome = JSON.parse(readFileSync(done, 'utf8')) as { value?: T; error?: string };
+  if (outcome.error !== undefined) throw new Error(`${key} failed: ${outcome.error}`);
+  return outcome.value as T;
 }

@@ -58,7 +58,7 @@ describe('sse-soak soak (the real binary)', () => {
   });
 
   it('a heap-only leak: who holds it, named by variable, file and the line that writes into it', async () => {
-    const { report, html: htmlFile, stderr } = await heapOnlyLeakSoak('soak');
+    const { report, html: htmlFile, stderr } = await heapOnlyLeakSoak();
     const file = 'src/reference/variants/retains-per-connection.ts';
     const pushes =
       readFileSync(path.join(packageRoot, file), 'utf8')
