@@ -54,12 +54,11 @@ const heapOnly: Expectation = (s) => {
 };
 
 /**
- * The heap-only row's cap. clean-close is the first scenario of a fresh process, whose first
- * measured interval after the baseline is off by -140 to +240 KB in about four runs of ten
- * (a step in V8's heap, not the target's; measured, its cause not found). The serial-
- * correlation factor then widens the interval, and at the default cap of 400 a 2 KiB
- * retention was left undecided (a pass) in 3 fresh runs of 20; at 800 it failed in 16 of 16,
- * deciding by 520 to 800. The README's sensitivity table gives both.
+ * The heap-only row's cap. clean-close is the first scenario of a fresh process, the heap
+ * check's hardest case: at the default cap of 400 a 2 KiB retention is left undecided (a
+ * pass) about one fresh run in twenty since the code-space page is read around
+ * (src/meters/heap-meter.ts; 3 in 20 before); at 800 it failed in 16 of 16, deciding by 520
+ * to 800. The README's sensitivity table gives both.
  */
 const HEAP_ONLY_CAP = 800;
 
