@@ -111,6 +111,29 @@ describe('reconnect beyond the reference', () => {
 });
 
 describe('reconnect through the binary', () => {
+  // Its proxy and clients live in the client thread, beside each other, in a soak too.
+  it("in a soak's mix: its clients are dropped and come back, and the soak passes", async () => {
+    const { code, stdout, stderr } = await runBinary([
+      'soak',
+      '--mix',
+      'clean-close=3,reconnect=1',
+      '--connections',
+      '300',
+      '--sample-every',
+      '20',
+      '--no-snapshots',
+      '--open',
+      '0',
+      '--json',
+      '--report-dir',
+      dir,
+    ]);
+    expect(code, stderr).toBe(0);
+    const [s] = (JSON.parse(stdout) as Report).scenarios;
+    expect(stat(s!, 'droppedOne')).toBeGreaterThan(0);
+    expect(stat(s!, 'reconnects')).toBeGreaterThanOrEqual(stat(s!, 'droppedOne'));
+  }, 30_000);
+
   it('cannot apply to a stream opened by POST: one line, exit 2, no report', async () => {
     const { code, stdout, stderr } = await runBinary([
       'run',

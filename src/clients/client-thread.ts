@@ -5,7 +5,7 @@ import { inNewTargetChain } from '../meters/async-owner.ts';
 import type { ScenarioContext } from '../scenario/scenario.ts';
 import type { Target } from '../target/target.ts';
 import type { Check } from '../report/report.ts';
-import type { ScenarioResources } from '../scenario/scenario.ts';
+import type { ConnectionScenario, ScenarioResources } from '../scenario/scenario.ts';
 import type { FromThread, ResourceCall, TargetCall, ThreadContext, ToThread } from './client-thread-protocol.ts';
 import type { Establish, WireRequest } from './wire-request.ts';
 
@@ -30,6 +30,20 @@ export function threadContext(
     establish: ctx.establish,
     ...(ctx.request ? { request: ctx.request } : {}),
   };
+}
+
+/**
+ * Runs `scenario`'s setup where its `setupWith` asks: beside the clients when they run in
+ * `thread` (the scenario's `connect` runs there), else here, by `local`.
+ */
+export function setUpScenario(
+  scenario: Pick<ConnectionScenario, 'name' | 'setup' | 'setupWith' | 'clients'>,
+  thread: ClientThread | undefined,
+  context: () => ThreadContext,
+  local: () => Promise<ScenarioResources | undefined>,
+): Promise<ScenarioResources | undefined> {
+  const beside = thread && scenario.clients !== 'in-process' && scenario.setup && scenario.setupWith === 'clients';
+  return beside ? thread.setup(scenario.name, context()) : local();
 }
 
 /**

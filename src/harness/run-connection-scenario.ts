@@ -2,7 +2,7 @@ import { ClientPool } from '../clients/client-pool.ts';
 import { InterruptedError, NotApplicableError, type Phase, ScenarioError } from '../errors/scenario-error.ts';
 import { SoakError } from '../errors/soak-error.ts';
 import { inHarness } from '../meters/async-owner.ts';
-import { type ClientThread, threadContext } from '../clients/client-thread.ts';
+import { type ClientThread, setUpScenario, threadContext } from '../clients/client-thread.ts';
 import { runWave } from './run-wave.ts';
 import type { Check, ScenarioDecision, ScenarioResult } from '../report/report.ts';
 import type { ConnectionScenario, ProbeContext, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
@@ -72,10 +72,12 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
   try {
     const { requests: source, establish } = env;
     const thread = scenario.clients === 'in-process' ? undefined : env.clients;
-    resources =
-      thread && scenario.setup && scenario.setupWith === 'clients'
-        ? await thread.setup(scenario.name, threadContext({ url: origin.url, origin, target, settings, establish, request: source.fixed }))
-        : await inHarness(() => scenario.setup?.({ ...base, establish, openRequest: () => source.next() }));
+    resources = await setUpScenario(
+      scenario,
+      thread,
+      () => threadContext({ url: origin.url, origin, target, settings, establish, request: source.fixed }),
+      async () => inHarness(() => scenario.setup?.({ ...base, establish, openRequest: () => source.next() })),
+    );
     const probeChecks = scenario.probe
       ? await probe(scenario, { ...base, establish, openRequest: () => source.next(), readings }, env)
       : [];

@@ -7,7 +7,7 @@ import type { MeterSnapshot } from '../harness/meter-snapshot.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scenarios } from '../../scenarios/index.ts';
 import { ClientPool } from '../clients/client-pool.ts';
-import { ClientThread, threadContext } from '../clients/client-thread.ts';
+import { ClientThread, setUpScenario, threadContext } from '../clients/client-thread.ts';
 import { StreamHolder } from '../clients/stream-holder.ts';
 import { NotApplicableError } from '../errors/scenario-error.ts';
 import { UsageError } from '../errors/soak-error.ts';
@@ -219,7 +219,15 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     const base = { origin, target, settings: runSettings, count: (k: string, n = 1) => (counts[k] = (counts[k] ?? 0) + n) };
     for (const s of new Set(schedule)) {
       try {
-        resources.set(s.name, await inHarness(() => s.setup?.({ ...base, establish, openRequest: () => source.next() })));
+        resources.set(
+          s.name,
+          await setUpScenario(
+            s,
+            thread,
+            () => threadContext({ ...base, url: origin.url, establish, request: source.fixed }),
+            async () => inHarness(() => s.setup?.({ ...base, establish, openRequest: () => source.next() })),
+          ),
+        );
       } catch (error) {
         // A kind of the mix that found, by trying, that it cannot apply: the mix is wrong.
         if (error instanceof NotApplicableError)
@@ -514,9 +522,10 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     await holder?.stop();
     await pool.close();
     await requests?.reset();
+    // What a kind of the mix opened beside the clients is closed before their thread stops.
+    for (const r of resources.values()) await r?.close();
     await thread?.stop();
     await session?.stop();
-    for (const r of resources.values()) await r?.close();
     await releaseTarget({ loaded, served, timers, listeners, listenersBefore });
     restoreConsole();
     await sleep(0);
