@@ -16,7 +16,7 @@ export interface RunSettings {
    * stream machinery warm up once per run, in the first connection scenario.
    */
   warmup: number;
-  /** Unmeasured connections before each later scenario's baseline: its own client kind's paths. */
+  /** Unmeasured connections before each later scenario's baseline, in one wave: its own client kind's paths. */
   scenarioWarmup: number;
   /** Connections per wave; the heap is sampled between waves, when nothing is in flight. */
   concurrency: number;

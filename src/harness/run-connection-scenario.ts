@@ -95,8 +95,8 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
       const counts = await thread.wave(scenario.name, inThread, first, size, requests);
       for (const [stat, n] of Object.entries(counts)) base.count(stat, n);
     };
-    const waves = async (total: number) => {
-      for (let done = 0; done < total; done += concurrency) await wave(done, Math.min(concurrency, total - done));
+    const waves = async (total: number, size = concurrency) => {
+      for (let done = 0; done < total; done += size) await wave(done, Math.min(size, total - done));
     };
     const newPool = async () => {
       await pool.close();
@@ -113,7 +113,11 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
 
     phase = 'warmup';
     const warmup = env.processWarm ? Math.min(settings.warmup, settings.scenarioWarmup) : settings.warmup;
-    await waves(warmup);
+    // A warm process warms up this scenario's own paths in one wave: its waves are sized for
+    // the heap samples, and a warm-up takes none (idle-kill's 50 in two waves of 25 cost two
+    // idle timeouts). The process's first warm-up keeps the scenario's waves: the JIT's first
+    // compilations follow what the measured waves will do.
+    await waves(warmup, env.processWarm ? Math.max(concurrency, warmup) : concurrency);
     // DOMAIN.md: one throwaway wave before the baseline, on the pool the measurement uses,
     // so that the first measured sample does not carry the new pool's and the JIT's one-off
     // allocations (300 to 400 KB here, a whole KiB per connection at 400 connections). A
