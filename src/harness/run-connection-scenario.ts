@@ -113,11 +113,11 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
 
     phase = 'warmup';
     const warmup = env.processWarm ? Math.min(settings.warmup, settings.scenarioWarmup) : settings.warmup;
-    // A warm process warms up this scenario's own paths in one wave: its waves are sized for
+    // A warm process warms up this scenario's own paths in one wave (of at most 100): its waves are sized for
     // the heap samples, and a warm-up takes none (idle-kill's 50 in two waves of 25 cost two
     // idle timeouts). The process's first warm-up keeps the scenario's waves: the JIT's first
     // compilations follow what the measured waves will do.
-    await waves(warmup, env.processWarm ? Math.max(concurrency, warmup) : concurrency);
+    await waves(warmup, env.processWarm ? Math.max(concurrency, Math.min(warmup, WARMUP_WAVE_MAX)) : concurrency);
     // DOMAIN.md: one throwaway wave before the baseline, on the pool the measurement uses,
     // so that the first measured sample does not carry the new pool's and the JIT's one-off
     // allocations (300 to 400 KB here, a whole KiB per connection at 400 connections). A
@@ -258,6 +258,9 @@ async function probe(scenario: ConnectionScenario, ctx: Omit<ProbeContext, 'publ
   const publishMany = env.publishMany;
   return inHarness(() => scenario.probe!({ ...ctx, ...(publishMany ? { publishMany } : {}) }));
 }
+
+/** The largest one-wave warm-up of a warm process: a larger `scenarioWarmup` goes in waves of this. */
+const WARMUP_WAVE_MAX = 100;
 
 /** The longest a heap sample waits for the wave's sockets to close. */
 const QUIET_MS = 250;
