@@ -131,6 +131,7 @@ const opened = new Map<string, ScenarioResources | undefined>();
 async function resourceCall(name: string, context: ThreadContext, call: ResourceCall): Promise<unknown> {
   if (call.op === 'setup') {
     const { setup } = connectionScenario(name);
+    // What a setup counts is dropped, here as beside the target (its counters start at the baseline).
     const { url: _url, pool: _pool, request: _request, ...ctx } = contextOf(context, {}, 0, undefined);
     const resources = await setup?.({
       ...ctx,

@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NotApplicableError } from '../errors/scenario-error.ts';
 import { defaultSettings, referenceRunOptions } from '../harness/defaults.ts';
 import { createReferenceTarget } from '../reference/reference-target.ts';
 import { type ServedTarget, serveTarget } from '../server/serve-target.ts';
@@ -85,6 +86,14 @@ describe('the client thread, against a real served target', () => {
       socket.once('error', () => resolve(true));
     });
     expect(refused).toBe(true);
+  });
+
+  it('a setup there that finds its scenario cannot apply says so as it would here (NotApplicableError, not a scenario error)', async () => {
+    // server-close with no end(): its setup watches one stream for the connection timeout.
+    const settings = { ...defaultSettings, connectionTimeoutMs: 200 };
+    const setup = thread.setup('server-close', { ...context(), settings });
+    await expect(setup).rejects.toBeInstanceOf(NotApplicableError);
+    await expect(setup).rejects.toThrow(/no end\(\)/);
   });
 
   it('an unknown scenario is an error, and a stopped thread says so instead of hanging', async () => {

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ScenarioError } from '../errors/scenario-error.ts';
+import { NotApplicableError, ScenarioError } from '../errors/scenario-error.ts';
 import { inNewTargetChain } from '../meters/async-owner.ts';
 import type { ScenarioContext } from '../scenario/scenario.ts';
 import type { Target } from '../target/target.ts';
@@ -8,6 +8,8 @@ import type { Check } from '../report/report.ts';
 import type { ConnectionScenario, ScenarioResources } from '../scenario/scenario.ts';
 import type { FromThread, ResourceCall, TargetCall, ThreadContext, ToThread } from './client-thread-protocol.ts';
 import type { Establish, WireRequest } from './wire-request.ts';
+
+const NOT_APPLICABLE = new NotApplicableError('').code;
 
 /** What the thread needs of a scenario context: plain data, and whether the target can publish. */
 export function threadContext(
@@ -98,7 +100,9 @@ export class ClientThread {
         this.#pending.delete(message.id);
         if (!waiting) return;
         if (message.error) {
-          waiting.reject(new ScenarioError(message.error.message, message.error.phase, { code: message.error.code }));
+          const { message: text, phase, code } = message.error;
+          // A scenario that found it cannot apply says so from the thread as it does here.
+          waiting.reject(code === NOT_APPLICABLE ? new NotApplicableError(text) : new ScenarioError(text, phase, { code }));
         } else {
           waiting.onResult?.(message.result);
           waiting.resolve(message.counts);
