@@ -64,7 +64,7 @@ export class ClientThread {
   readonly #worker: Worker;
   readonly #pending = new Map<
     number,
-    { resolve: (counts: Record<string, number>) => void; reject: (error: Error) => void; onResult?: (result: unknown) => void }
+    { resolve: (done: { counts: Record<string, number>; result?: unknown }) => void; reject: (error: Error) => void }
   >();
   readonly #ready: Promise<void>;
   #nextId = 0;
@@ -103,10 +103,7 @@ export class ClientThread {
           const { message: text, phase, code } = message.error;
           // A scenario that found it cannot apply says so from the thread as it does here.
           waiting.reject(code === NOT_APPLICABLE ? new NotApplicableError(text) : new ScenarioError(text, phase, { code }));
-        } else {
-          waiting.onResult?.(message.result);
-          waiting.resolve(message.counts);
-        }
+        } else waiting.resolve(message);
       }
     });
     const fail = (error: Error) => {
@@ -146,7 +143,8 @@ export class ClientThread {
     size: number,
     requests?: WireRequest[],
   ): Promise<Record<string, number>> {
-    return this.#request((id) => ({ type: 'wave', id, scenario, context, first, size, ...(requests ? { requests } : {}) }));
+    const done = await this.#request((id) => ({ type: 'wave', id, scenario, context, first, size, ...(requests ? { requests } : {}) }));
+    return done.counts;
   }
 
   /**
@@ -154,7 +152,8 @@ export class ClientThread {
    * each call made there by message: what it opened lives beside the clients.
    */
   async setup(scenario: string, context: ThreadContext): Promise<ScenarioResources> {
-    const call = async <T>(c: ResourceCall) => (await this.#call(scenario, context, c)) as T;
+    const call = async <T>(c: ResourceCall) =>
+      (await this.#request((id) => ({ type: 'resources', id, scenario, context, call: c }))).result as T;
     const opened = await call<{ url?: string }>({ op: 'setup' });
     return {
       ...(opened.url !== undefined ? { url: opened.url } : {}),
@@ -167,15 +166,6 @@ export class ClientThread {
     };
   }
 
-  async #call(scenario: string, context: ThreadContext, call: ResourceCall): Promise<unknown> {
-    let result: unknown;
-    await this.#request(
-      (id) => ({ type: 'resources', id, scenario, context, call }),
-      (value) => (result = value),
-    );
-    return result;
-  }
-
   /** Closes the thread's undici pool and starts a new one (between warm-up and measurement). */
   async resetPool(): Promise<void> {
     await this.#request((id) => ({ type: 'reset-pool', id }));
@@ -186,12 +176,12 @@ export class ClientThread {
     await this.#worker.terminate();
   }
 
-  async #request(message: (id: number) => ToThread, onResult?: (result: unknown) => void): Promise<Record<string, number>> {
+  async #request(message: (id: number) => ToThread): Promise<{ counts: Record<string, number>; result?: unknown }> {
     await this.#ready;
     if (this.#failure) throw this.#failure;
     const id = ++this.#nextId;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, ...(onResult ? { onResult } : {}) });
+      this.#pending.set(id, { resolve, reject });
       this.#worker.postMessage(message(id));
     });
   }
