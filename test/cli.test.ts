@@ -65,6 +65,19 @@ describe('sse-soak (the real binary)', () => {
     expect(report).toMatchObject({ schemaVersion: 1, verdict: 'pass', target: { name: 'reference:fixed', source: 'reference:fixed' } });
     expect(stderr).toMatch(/PASS\s+socket-destroy/);
     expect(report.scenarios.map((s) => s.name)).toEqual(['socket-destroy', 'pre-aborted']);
+    // The heap check turned off: skipped as the user asked, and not one forced collection for it.
+    for (const s of report.scenarios) {
+      expect(
+        s.checks.find((c) => c.meter === 'heap'),
+        s.name,
+      ).toEqual({
+        meter: 'heap',
+        verdict: 'skipped',
+        skippedBy: 'user',
+        reason: 'turned off (--skip-check heap)',
+      });
+      expect(s.decision, s.name).toMatchObject({ heap: 'not-measured', heapSamples: 0 });
+    }
     expect(readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scenarios } from '../scenarios/index.ts';
 import { defaultSettings } from '../src/harness/defaults.ts';
+import { MIN_HEAP_SAMPLES } from '../src/verdict/heap-check.ts';
 import type { Check, ScenarioResult } from '../src/report/report.ts';
 import { setupKillsOnly } from './report-checks.ts';
 import { runReport } from './run-binary.ts';
@@ -199,6 +200,8 @@ describe('detection matrix (default settings, @hono/node-server 1.19.19)', () =>
         if (s.name !== 'sigterm') {
           expect(s.decision?.connections, s.name).toBe(s.connections);
           expect(s.connections, s.name).toBeGreaterThanOrEqual(defaultSettings.minConnections);
+          // The baseline, at least the sequential test's first look, and the settled sample.
+          expect(s.decision?.heapSamples, s.name).toBeGreaterThanOrEqual(MIN_HEAP_SAMPLES + 1);
         }
         (failing[s.name] ?? passes)(s);
       }

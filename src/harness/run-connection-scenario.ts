@@ -13,6 +13,7 @@ import type { Point } from '../stats/theil-sen.ts';
 import type { Target } from '../target/target.ts';
 import { unmeasured } from '../verdict/count-check.ts';
 import { heapCheck, MIN_HEAP_SAMPLES } from '../verdict/heap-check.ts';
+import { turnedOffCheck } from '../verdict/check-policy.ts';
 import { scenarioVerdict } from '../verdict/verdicts.ts';
 import type { RunSettings } from './defaults.ts';
 import { HeapCadence } from './heap-cadence.ts';
@@ -129,7 +130,18 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     phase = 'baseline';
     const baseline = await readings.snapshot();
     await readings.prune();
-    const firstHeap = await readings.heap({ thorough: true });
+    // A heap check the user turned off takes no sample: each is two forced full collections
+    // (about 12 ms each here), and what it found would be reported as skipped anyway. The
+    // counts never waited for them: their baseline and settled readings come before.
+    const heapOn = !env.skip?.has('heap');
+    let heapSamples = 0;
+    const sampleHeap = async () => {
+      if (!heapOn) return undefined;
+      const heap = await readings.heap({ thorough: true });
+      if (heap) heapSamples++;
+      return heap;
+    };
+    const firstHeap = await sampleHeap();
     // The series as sampled; its points are read from all of it (heapSeries: a sample is read
     // again once the next one is in).
     const samples: { x: number; heap: HeapSample }[] = firstHeap ? [{ x: 0, heap: firstHeap }] : [];
@@ -154,7 +166,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     // because the more samples there are, the sooner it decides.
     const cadence = HeapCadence.for(cap, settings.heapSamples, concurrency, 1);
     const boundary = new GroupSequentialBoundary(plannedInformation(cap, cadence.every));
-    const waitForHeap = firstHeap !== undefined && !env.skip?.has('heap');
+    const waitForHeap = firstHeap !== undefined;
     const minConnections = Math.min(cap, settings.minConnections);
     let look: SequentialLook | undefined;
     let stopped: ScenarioDecision['reason'] = 'cap';
@@ -173,7 +185,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
         await Promise.all([thread?.resetPool(), source.reset()]);
         await quiet(QUIET_MS, SAMPLE_DRAIN_MS, 2 * SAMPLE_DRAIN_MS);
         await readings.prune();
-        const heap = await readings.heap({ thorough: true });
+        const heap = await sampleHeap();
         if (heap) {
           samples.push({ x: measured, heap });
           readPoints();
@@ -200,6 +212,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
       cap,
       reason: stopped,
       heap: waitForHeap ? (look?.decision ?? 'undecided') : 'not-measured',
+      heapSamples: 0,
     };
     const measureMs = performance.now() - measureStart;
     await newPool();
@@ -207,7 +220,8 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     phase = 'settle';
     const settled = await settle(() => readings.snapshot(), baseline, settings);
     await readings.prune();
-    const settledHeap = await readings.heap({ thorough: true });
+    const settledHeap = await sampleHeap();
+    decision.heapSamples = heapSamples;
     // The settled sample comes after the last one of the series: it is that one's next.
     if (settledHeap) readPoints([settledHeap]);
 
@@ -220,9 +234,11 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
 
     const checks = [
       ...(await readings.checks(baseline, settled.snapshot)),
-      points.length > 0
-        ? heapCheck(points, settings.heapLimitBytesPerConnection, settledHeap && { x: measured, y: settledHeap.usedBytes }, look)
-        : heapUnmeasured(),
+      !heapOn
+        ? turnedOffCheck('heap')
+        : points.length > 0
+          ? heapCheck(points, settings.heapLimitBytesPerConnection, settledHeap && { x: measured, y: settledHeap.usedBytes }, look)
+          : heapUnmeasured(),
       ...((await resources?.checks?.({ connections: measured, stats })) ?? []),
       ...probeChecks,
     ];
@@ -251,10 +267,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
  */
 async function probe(scenario: ConnectionScenario, ctx: Omit<ProbeContext, 'publishMany'>, env: ConnectionScenarioEnv): Promise<Check[]> {
   const meters = scenario.probeMeters ?? [];
-  if (meters.length > 0 && meters.every((m) => env.skip?.has(m)))
-    return meters.map(
-      (meter) => ({ meter, verdict: 'skipped', skippedBy: 'user', reason: `turned off (--skip-check ${meter})` }) satisfies Check,
-    );
+  if (meters.length > 0 && meters.every((m) => env.skip?.has(m))) return meters.map((meter) => turnedOffCheck(meter));
   const publishMany = env.publishMany;
   return inHarness(() => scenario.probe!({ ...ctx, ...(publishMany ? { publishMany } : {}) }));
 }

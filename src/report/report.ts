@@ -70,6 +70,12 @@ export interface ScenarioDecision {
   reason: 'decided' | 'cap' | 'counts';
   /** The heap test's state when the phase stopped: its interval wholly above, below, or across the limit. */
   heap?: 'above' | 'below' | 'undecided' | 'not-measured';
+  /**
+   * Heap samples taken, each after two forced full collections: the baseline's, one after
+   * each measured wave the cadence chose, and the settled one. None when the heap check is
+   * turned off (`--skip-check heap`): a run that does not judge the heap does not collect for it.
+   */
+  heapSamples?: number;
 }
 
 /** What the clients sent to open a stream: never a header's value. */

@@ -42,6 +42,14 @@ export function validateSkipChecks(names: readonly string[]): string[] {
 
 const turnedOff = (meter: string, skip: ReadonlySet<string>) => skip.has(meter) || (meter.startsWith('gauge:') && skip.has('gauges'));
 
+/** A check the user turned off, by the flag's name for it (`heap`, `gauges`...). */
+export const turnedOffCheck = (meter: string, flag = meter): Check => ({
+  meter,
+  verdict: 'skipped',
+  skippedBy: 'user',
+  reason: `turned off (--skip-check ${flag})`,
+});
+
 /**
  * The policy for checks that did not measure, applied to every scenario's checks:
  * - a check the user turned off is `skipped` ("turned off by --skip-check"), whatever it found;
@@ -54,13 +62,7 @@ export function applyCheckPolicy(checks: readonly Check[], core: readonly string
   const out: Check[] = checks.map((c) => {
     // A check turned off by another flag (soak's --no-churn) keeps the reason that says which.
     if (c.verdict === 'skipped' && c.skippedBy === 'user' && turnedOff(c.meter, skip)) return c;
-    if (turnedOff(c.meter, skip))
-      return {
-        meter: c.meter,
-        verdict: 'skipped',
-        skippedBy: 'user',
-        reason: `turned off (--skip-check ${skip.has(c.meter) ? c.meter : 'gauges'})`,
-      };
+    if (turnedOff(c.meter, skip)) return turnedOffCheck(c.meter, skip.has(c.meter) ? c.meter : 'gauges');
     if (c.verdict === 'skipped' && c.skippedBy !== 'not-applicable' && core.includes(c.meter)) {
       return { ...c, verdict: 'error', reason: `could not measure: ${c.reason ?? 'no reason given'}` };
     }
@@ -69,9 +71,7 @@ export function applyCheckPolicy(checks: readonly Check[], core: readonly string
   for (const meter of core) {
     if (out.some((c) => c.meter === meter)) continue;
     out.push(
-      turnedOff(meter, skip)
-        ? { meter, verdict: 'skipped', skippedBy: 'user', reason: `turned off (--skip-check ${meter})` }
-        : { meter, verdict: 'error', reason: 'could not measure: no reading was taken' },
+      turnedOff(meter, skip) ? turnedOffCheck(meter) : { meter, verdict: 'error', reason: 'could not measure: no reading was taken' },
     );
   }
   return out;
