@@ -55,6 +55,8 @@ export default defineConfig({
     // Every report a test produces is validated against schema/report.schema.json (execute-run.ts).
     // SSE_SOAK_TEST_RUN names this run for what workers make once and share (test/report-checks.ts, sharedOnce).
     env: { SSE_SOAK_VALIDATE_REPORTS: '1', SSE_SOAK_TEST_RUN: `${process.pid}-${Date.now()}` },
+    // A temporary folder of the run's own, removed at its end (test/global-setup.ts).
+    globalSetup: ['test/global-setup.ts'],
     hookTimeout: 60_000,
   },
 });
