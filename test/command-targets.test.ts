@@ -6,7 +6,7 @@ import { packageRoot } from '../src/package-info.ts';
 import type { Report, ScenarioResult } from '../src/report/report.ts';
 import type { SoakReport } from '../src/soak/soak-report.ts';
 import { checkOf, countsOnlyConfig, leaksAt, setupKillsOnly } from './report-checks.ts';
-import { runBinary } from './run-binary.ts';
+import { runBinary, runReport, twoQuickScenarios } from './run-binary.ts';
 
 /**
  * Users' own servers started as commands (`run --path /events -- node server.js`), each with
@@ -222,6 +222,30 @@ describe('servers started as commands, through the binary', () => {
     expect(code, stderr).toBe(exit);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(message);
+    expect(processesLeft()).toBe('');
+  });
+
+  it('a server that crashes when a client goes away: the scenario names the exit and what it threw, the rest are not run, exit 3', async () => {
+    const { code, stderr, report } = await runReport([
+      ...twoQuickScenarios,
+      '--path',
+      '/events',
+      '--',
+      'node',
+      'test/fixtures/crash/crash-on-disconnect.mjs',
+      marker,
+    ]);
+    expect(code, stderr).toBe(3);
+    const [crashed, after] = report.scenarios;
+    expect(crashed!.error).toMatchObject({ code: 'SSE_SOAK_SERVER_EXITED' });
+    // Node's own crash report names the error and the line; its last lines ("Node.js v20...") do not.
+    expect(crashed!.error!.message).toMatch(
+      /^the server \(pid \d+\) exited \(code 1\) (during|before) clean-close: AbortError: The operation was aborted, at test\/fixtures\/crash\/crash-on-disconnect\.mjs:\d+$/,
+    );
+    // Before, when the preflight's own disconnect had already ended it.
+    expect(after!.error).toMatchObject({ code: 'SSE_SOAK_SERVER_EXITED' });
+    expect(after!.error!.message).toMatch(/^not run: the server exited (during|before) clean-close$/);
+    expect(stderr).not.toMatch(/ECONNREFUSED/);
     expect(processesLeft()).toBe('');
   });
 

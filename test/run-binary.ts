@@ -36,6 +36,9 @@ export function runBinary(
   });
 }
 
+/** Two quick scenarios, counts only: the first scenario of a run and one after it. */
+export const twoQuickScenarios = ['--scenario', 'clean-close,socket-destroy', '--connections', '40', '--skip-check', 'heap'];
+
 /** A quick run that leaks: cancel-only's late disconnects, 60 connections, counts only. */
 export function quickLeak(reportDir: string): string[] {
   return [

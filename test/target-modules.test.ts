@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/package-info.ts';
 import type { Report } from '../src/report/report.ts';
-import { runBinary } from './run-binary.ts';
+import { runBinary, runReport, twoQuickScenarios } from './run-binary.ts';
 
 const fixture = (name: string) => path.join('test', 'fixtures', name);
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'sse-soak-target-'));
@@ -39,6 +39,29 @@ describe('bad targets get one clear line and the documented exit code', () => {
     const result = await runBinary(['run', '--target', fixture('bad/factory-throws.ts'), '--verbose']);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/caused by: Error: DATABASE_URL is not set\n\s+at /);
+  });
+});
+
+/**
+ * A client that goes away the way the code did not expect can end the process: here an
+ * AbortError nobody catches (test/fixtures/crash/). In-process, that process is sse-soak's.
+ * It reports the crash and stops: the scenario it happened in is an error naming what was
+ * thrown and the target's line, the later ones are not run, the report is written, exit 3.
+ */
+describe('a target that crashes its process when a client goes away', () => {
+  it('in-process: an error naming what it threw and where, the rest not run, a report, exit 3', async () => {
+    const { code, stderr, report } = await runReport(['--target', fixture('crash/crash-on-disconnect.ts'), ...twoQuickScenarios]);
+    expect(code, stderr).toBe(3);
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(report.verdict).toBe('error');
+    const [crashed, after] = report.scenarios;
+    expect(crashed!.error).toMatchObject({ code: 'SSE_SOAK_TARGET_CRASHED' });
+    expect(crashed!.error!.message).toMatch(
+      /^the target threw and nothing caught it \(an unhandled rejection\): AbortError: The operation was aborted, at test\/fixtures\/crash\/crash-on-disconnect\.ts:\d+; a process of its own would have ended there$/,
+    );
+    expect(after!.error).toMatchObject({ code: 'SSE_SOAK_TARGET_CRASHED' });
+    expect(after!.error!.message).toMatch(/^not run: the target crashed (during|before) clean-close$/);
+    expect(stderr).toMatch(/ERROR\s+clean-close .*the target threw and nothing caught it/);
   });
 });
 

@@ -25,6 +25,7 @@ import type { HeapSample } from '../meters/heap-meter.ts';
 import type { PendingTimer } from '../meters/timer-meter.ts';
 import { packageRoot } from '../package-info.ts';
 import type { Check } from '../report/report.ts';
+import { crashFromStderr } from '../verdict/crash-summary.ts';
 
 const STDERR_TAIL = 4_000;
 
@@ -61,6 +62,13 @@ export interface CommandSession {
   exitRecord(): ExitRecord | undefined;
   /** The last lines of the command's stderr. */
   stderrTail(): string;
+  /**
+   * When the server's process has gone, or goes within `waitMs` (500 ms): one line that says
+   * so (`the server (pid 12) exited (code 1) <when>: AbortError: ..., at server.js:13`), with
+   * its exit code and, when Node printed one as it died, the error and its line (else the last
+   * lines of its stderr). Undefined while it is alive.
+   */
+  exited(when: string, waitMs?: number): Promise<string | undefined>;
   /** Ends the command's whole process group (SIGKILL), and waits for the command to exit. */
   stop(): Promise<void>;
 }
@@ -134,6 +142,10 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  // Its stdio closed too: what it printed as it died has been read.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const within = <T>(promise: Promise<T>, ms: number) =>
+    Promise.race([promise, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
   const killGroup = () => {
     try {
       if (child.pid) process.kill(-child.pid, 'SIGKILL');
@@ -146,6 +158,8 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
     rmSync(dir, { recursive: true, force: true });
   };
   const tail = () => stderr.trim().split('\n').slice(-5).join(' | ');
+  // A Node process that died of an uncaught error: its error and line, not its last lines.
+  const said = () => crashFromStderr(stderr, options.cwd) ?? tail();
   const shown = options.label ?? `command \`${options.argv.join(' ')}\``;
 
   let socket: Socket;
@@ -177,7 +191,7 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
         clearTimeout(timer);
         reject(
           new TargetError(
-            `${shown} exited (${code !== null ? `code ${code}` : `signal ${signal}`}) before its server listened${stderr ? `; its stderr: ${tail()}` : ''}`,
+            `${shown} exited (${code !== null ? `code ${code}` : `signal ${signal}`}) before its server listened${stderr ? `; its stderr: ${said()}` : ''}`,
             { code: 'SSE_SOAK_EXITED_BEFORE_LISTENING' },
           ),
         );
@@ -223,7 +237,6 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
   // Calls to the agent, answered in order of their ids.
   let nextId = 0;
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let gone: Error | undefined;
   let buffered = '';
   socket.on('data', (chunk: string) => {
     buffered += chunk;
@@ -237,16 +250,28 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
       else w?.resolve(message.result);
     }
   });
-  const serverGone = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  void serverGone.then(() => {
-    gone = new TargetError(`the server (pid ${hello.pid}) exited${stderr ? `; its stderr: ${tail()}` : ''}`, {
-      code: 'SSE_SOAK_SERVER_EXITED',
-    });
-    for (const w of waiting.values()) w.reject(gone);
+  let socketClosed = false;
+  const serverGone = new Promise<void>((resolve) =>
+    socket.once('close', () => {
+      socketClosed = true;
+      resolve();
+    }),
+  );
+  // Once the server has gone: how it exited and what it printed as it died, read to the end.
+  const exitLine = async (when?: string) => {
+    const status = await within(exited, 1_000);
+    await within(closed, 200);
+    const how = status ? ` (${status.code !== null ? `code ${status.code}` : `signal ${status.signal}`})` : '';
+    const crash = crashFromStderr(stderr, options.cwd);
+    return `the server (pid ${hello.pid}) exited${how}${when ? ` ${when}` : ''}${crash ? `: ${crash}` : stderr ? `; its stderr: ${tail()}` : ''}`;
+  };
+  const gone = serverGone.then(async () => new TargetError(await exitLine(), { code: 'SSE_SOAK_SERVER_EXITED' }));
+  void gone.then((error) => {
+    for (const w of waiting.values()) w.reject(error);
     waiting.clear();
   });
   const call = <T>(method: AgentMethod, ...args: unknown[]): Promise<T> => {
-    if (gone) return Promise.reject(gone);
+    if (socketClosed) return gone.then((error) => Promise.reject(error));
     const id = ++nextId;
     return new Promise<T>((resolve, reject) => {
       waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -287,6 +312,18 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
       }
     },
     stderrTail: tail,
+    async exited(when: string, waitMs = 500) {
+      if (
+        !socketClosed &&
+        (waitMs === 0 ||
+          !(await within(
+            serverGone.then(() => true),
+            waitMs,
+          )))
+      )
+        return undefined;
+      return exitLine(when);
+    },
     async stop() {
       socket.destroy();
       killGroup();

@@ -7,7 +7,7 @@ import { preflight } from '../harness/preflight.ts';
 import type { RunProgress } from '../harness/progress.ts';
 import { RequestSource } from '../harness/request-source.ts';
 import { resolveSettings } from '../harness/resolve-settings.ts';
-import { connectionScenarioOn, runScenarios } from '../harness/run-scenarios.ts';
+import { connectionScenarioOn, runScenarios, stopAfterCrash } from '../harness/run-scenarios.ts';
 import { selectScenarios } from '../harness/execute-run.ts';
 import { reportEnvelope } from '../report/environment.ts';
 import type { Omitted, Report, ScenarioResult } from '../report/report.ts';
@@ -103,17 +103,30 @@ export async function executeCommandRun(all: readonly Scenario[], options: Comma
     interrupted = await runScenarios(
       selected,
       results,
-      (scenario) =>
-        scenario.kind === 'connections'
-          ? onHome(scenario)
-          : runSigterm(session, {
-              path: target.path,
-              firstEvent: target.firstEvent,
-              establish,
-              requests,
-              settings,
-              signal: options.signal,
-            }),
+      stopAfterCrash(
+        (scenario) =>
+          scenario.kind === 'connections'
+            ? onHome(scenario)
+            : runSigterm(session, {
+                path: target.path,
+                firstEvent: target.firstEvent,
+                establish,
+                requests,
+                settings,
+                signal: options.signal,
+              }),
+        {
+          // A scenario that erred may have done so because the server died under it (its
+          // clients then see refused connections): asked of the process, not of the clients.
+          // sigterm ends the server on purpose.
+          died: async (scenario, when, result) => {
+            if (scenario.kind === 'process' || (result && result.verdict !== 'error')) return undefined;
+            const message = await session.exited(when, when.startsWith('before') ? 0 : undefined);
+            return message ? { code: 'SSE_SOAK_SERVER_EXITED', message } : undefined;
+          },
+          notRun: (when) => ({ code: 'SSE_SOAK_SERVER_EXITED', message: `not run: the server exited ${when}` }),
+        },
+      ),
       { signal: options.signal, onProgress: options.onProgress, skip, omitted },
     );
   } finally {

@@ -25,7 +25,8 @@ import { runVerdict } from '../verdict/verdicts.ts';
 import { type RunSettings, referenceRunOptions } from './defaults.ts';
 import type { RunProgress } from './progress.ts';
 import { resolveSettings } from './resolve-settings.ts';
-import { connectionScenarioOn, runScenarios } from './run-scenarios.ts';
+import { CrashWatch } from './crash-watch.ts';
+import { connectionScenarioOn, runScenarios, stopAfterCrash } from './run-scenarios.ts';
 
 export interface RunOptions {
   /**
@@ -108,6 +109,10 @@ export async function executeRun(all: readonly Scenario[], options: RunOptions =
     : undefined;
   const targetConsole = new TargetConsole();
   const restoreConsole = targetConsole.install(output);
+  // What the target throws and nothing catches stops the run instead of ending sse-soak
+  // (installed before the meters: these two listeners are the harness's).
+  const crashes = new CrashWatch(options.signal, cwd);
+  const stopWatching = crashes.install();
   // Meters before the target loads, so that timers its module creates have known sites.
   const timers = new TimerMeter().enable();
   const listeners = new ProcessListenerMeter().enable();
@@ -159,7 +164,7 @@ export async function executeRun(all: readonly Scenario[], options: RunOptions =
       reference,
       adapter: adapterChoice,
       settings,
-      signal: options.signal,
+      signal: crashes.signal,
       output,
       request: loaded.target.request,
       establish,
@@ -168,13 +173,17 @@ export async function executeRun(all: readonly Scenario[], options: RunOptions =
     for (const s of runnable) if (s.kind === 'process' && s.prepare && childSpec) prepared.set(s.name, s.prepare(processEnv));
     const onHome = connectionScenarioOn(
       home,
-      { settings, signal: options.signal, onProgress: options.onProgress, skip, clients, requests, establish },
+      { settings, signal: crashes.signal, onProgress: options.onProgress, skip, clients, requests, establish },
       results,
     );
     interrupted = await runScenarios(
       runnable,
       results,
-      (scenario) => (scenario.kind === 'connections' ? onHome(scenario) : scenario.run(processEnv, takePrepared(prepared, scenario.name))),
+      stopAfterCrash(
+        (scenario) =>
+          scenario.kind === 'connections' ? onHome(scenario) : scenario.run(processEnv, takePrepared(prepared, scenario.name)),
+        crashes.probe,
+      ),
       // pre-aborted runs before aborted-request: the note is there when the line is printed.
       { signal: options.signal, onProgress: options.onProgress, skip, adapterVersion: adapter?.version, omitted },
     );
@@ -183,6 +192,7 @@ export async function executeRun(all: readonly Scenario[], options: RunOptions =
     await clients?.stop();
     await requests?.reset();
     await releaseTarget({ loaded, served, timers, listeners, listenersBefore });
+    stopWatching();
     restoreConsole();
   }
 

@@ -72,3 +72,58 @@ export function connectionScenarioOn(
       processWarm: results.some((r) => r.decision !== undefined),
     });
 }
+
+/** How a run learns that its target's process died, and what it then says. */
+export interface CrashProbe {
+  /**
+   * Whether the target's process died, and how, in one line: `when` is `during <scenario>`
+   * (after it ran: `result` is what it returned, undefined when it was stopped for the crash)
+   * or `before <scenario>` (`result` undefined, nothing waited for).
+   */
+  died(scenario: Scenario, when: string, result?: ScenarioResult): Promise<{ code: string; message: string } | undefined>;
+  /** The error of a scenario not started because the process died `when`. */
+  notRun(when: string): { code: string; message: string };
+}
+
+/**
+ * A run's scenarios once the target's process may die under them: the scenario it died in
+ * (or before) is an error saying how, not the connection errors that followed; every later
+ * one an error saying it was not run, without being started. The scenarios' own errors otherwise.
+ */
+export function stopAfterCrash(
+  runOne: (scenario: Scenario) => Promise<ScenarioResult>,
+  probe: CrashProbe,
+): (scenario: Scenario) => Promise<ScenarioResult> {
+  let died: string | undefined;
+  return async (scenario) => {
+    const started = performance.now();
+    const failed = (error: { code: string; message: string }, phase: string, connections = 0): ScenarioResult => ({
+      name: scenario.name,
+      verdict: 'error',
+      connections,
+      durationMs: Math.round(performance.now() - started),
+      checks: [],
+      error: { ...error, phase },
+    });
+    if (died !== undefined) return failed(probe.notRun(died), 'setup');
+    const before = await probe.died(scenario, `before ${scenario.name}`);
+    if (before) {
+      died = `before ${scenario.name}`;
+      return failed(before, 'setup');
+    }
+    const during = `during ${scenario.name}`;
+    let result: ScenarioResult;
+    try {
+      result = await runOne(scenario);
+    } catch (error) {
+      const how = error instanceof InterruptedError ? await probe.died(scenario, during) : undefined;
+      if (!how) throw error;
+      died = during;
+      return failed(how, 'measure');
+    }
+    const how = await probe.died(scenario, during, result);
+    if (!how) return result;
+    died = during;
+    return failed(how, result.error?.phase ?? 'measure', result.connections);
+  };
+}

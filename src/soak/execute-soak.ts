@@ -24,7 +24,8 @@ import { ProcessListenerMeter } from '../meters/process-listener-meter.ts';
 import { TimerMeter } from '../meters/timer-meter.ts';
 import type { ReferenceOptions } from '../reference/app.ts';
 import { reportEnvelope } from '../report/environment.ts';
-import type { Check, Omitted } from '../report/report.ts';
+import type { Check, Omitted, ScenarioResult } from '../report/report.ts';
+import { CrashWatch } from '../harness/crash-watch.ts';
 import { checkAgainstSchemaUnderTest } from '../report/validate-report.ts';
 import type { ConnectionScenario, ScenarioContext, ScenarioResources } from '../scenario/scenario.ts';
 import type { AdapterChoice } from '../server/resolve-adapter.ts';
@@ -115,6 +116,9 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
   }
   const targetConsole = new TargetConsole();
   const restoreConsole = targetConsole.install(options.output);
+  // What an in-process target throws and nothing catches stops the churn (run's CrashWatch).
+  const crashes = new CrashWatch(options.signal, cwd);
+  const stopWatching = crashes.install();
   const timers = new TimerMeter().enable();
   const listeners = new ProcessListenerMeter().enable();
   const listenersBefore = listeners.sample();
@@ -308,7 +312,12 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
       connections: settings.connections * settings.growth.warmupFraction,
       at: churnFrom + settings.durationMs * settings.growth.warmupFraction,
     };
-    const stop = () => interrupted || failure !== undefined || next >= settings.connections || performance.now() >= deadline;
+    const stop = () =>
+      interrupted ||
+      failure !== undefined ||
+      crashes.crashed() !== undefined ||
+      next >= settings.connections ||
+      performance.now() >= deadline;
     const sample = async () => {
       await readings.prune();
       const heap = await readings.heap({});
@@ -384,7 +393,13 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
           if (done >= nextSample && !sampling && !stop()) {
             nextSample += settings.sampleEvery;
             sampling = sample().finally(() => (sampling = undefined));
-            await sampling;
+            try {
+              await sampling;
+            } catch (error) {
+              // A command's server that died: its agent no longer answers (told below).
+              failure ??= { message: messageOf(error), kind: scenario.name };
+              return;
+            }
           }
         }
       }),
@@ -392,6 +407,43 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     const churnMs = performance.now() - churnStarted - pausedMs;
     options.signal?.removeEventListener('abort', onAbort);
     await sampling;
+    const report = (soak: ScenarioResult, durationMs: number, extra: Pick<SoakReport, 'capacity' | 'snapshots'> = {}) =>
+      checkAgainstSchemaUnderTest<SoakReport>({
+        ...reportEnvelope(startedAt, started),
+        durationMs,
+        kind: 'soak',
+        target: {
+          ...home!.report(spec),
+          ...(source.shape() ? { request: source.shape()! } : {}),
+          establishment,
+        },
+        settings: {
+          ...settings,
+          skipChecks: [...skip],
+          connections: settings.connections === Number.MAX_SAFE_INTEGER ? null : settings.connections,
+        },
+        verdict: interrupted ? 'error' : soak.verdict,
+        ...(interrupted ? { interrupted: true } : {}),
+        ...(omitted.length ? { omitted } : {}),
+        scenarios: [soak],
+        series,
+        ...extra,
+      });
+    // The target's process died under the churn (in-process: what it threw and nothing caught;
+    // a command: its server exited): nothing more can be measured, and the report says why.
+    const died =
+      crashes.crashed() ??
+      (failure && session
+        ? await session.exited(`during the churn (${failure.kind})`).then((m) => m && { code: 'SSE_SOAK_SERVER_EXITED', message: m })
+        : undefined);
+    if (died) {
+      const durationMs = Math.round(performance.now() - started);
+      const error = { ...died, phase: 'measure' };
+      return report(
+        finalizeScenario({ name: 'soak', verdict: 'error', connections: done, durationMs, checks: [], error }, soakCoreMeters, skip),
+        durationMs,
+      );
+    }
     // No sample after the churn stops: with nothing in flight the heap is lower, a step
     // the trend would read as a plateau.
     // The end snapshot: churn over, nothing in flight, the held streams still open, as at
@@ -495,28 +547,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
       soakCoreMeters,
       skip,
     );
-    return checkAgainstSchemaUnderTest<SoakReport>({
-      ...reportEnvelope(startedAt, started),
-      durationMs,
-      kind: 'soak',
-      target: {
-        ...home.report(spec),
-        ...(source.shape() ? { request: source.shape()! } : {}),
-        establishment,
-      },
-      settings: {
-        ...settings,
-        skipChecks: [...skip],
-        connections: settings.connections === Number.MAX_SAFE_INTEGER ? null : settings.connections,
-      },
-      verdict: interrupted ? 'error' : soak.verdict,
-      ...(interrupted ? { interrupted: true } : {}),
-      ...(omitted.length ? { omitted } : {}),
-      scenarios: [soak],
-      series,
-      ...(capacity ? { capacity } : {}),
-      ...(snapshots ? { snapshots } : {}),
-    });
+    return report(soak, durationMs, { ...(capacity ? { capacity } : {}), ...(snapshots ? { snapshots } : {}) });
   } finally {
     clearInterval(publisher);
     await holder?.stop();
@@ -527,6 +558,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     await thread?.stop();
     await session?.stop();
     await releaseTarget({ loaded, served, timers, listeners, listenersBefore });
+    stopWatching();
     restoreConsole();
     await sleep(0);
   }

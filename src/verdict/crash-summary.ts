@@ -1,0 +1,51 @@
+import { formatSite, frameKind, parseStack, type StackFrame } from '../meters/call-site.ts';
+import { defaultOwnerRules } from '../meters/owner-rules.ts';
+
+/**
+ * What a crash says in one line: the error's first line and the line of the program that
+ * led to it (the innermost frame that is neither Node's nor a library's), as
+ * `AbortError: The operation was aborted, at src/stream.ts:42`.
+ */
+export function describeThrown(error: unknown, cwd = process.cwd()): { line: string; whose: 'target' | 'own' | 'library' | undefined } {
+  if (!(error instanceof Error)) return { line: `a non-error value: ${String(error).slice(0, 200)}`, whose: undefined };
+  const head = `${error.name}: ${error.message}`.split('\n')[0]!;
+  const at = programFrame(parseStack(error.stack));
+  return { line: at ? `${head}, at ${formatSite(at.frame, cwd)}` : head, whose: at?.kind };
+}
+
+/**
+ * The same line read from what a Node process printed as it died of an uncaught exception
+ * or rejection: its report ends with the error, its stack, and `Node.js v20...`, so the last
+ * lines of stderr say nothing. The error is the last unindented `Name: message` line
+ * followed by a stack. Undefined when there is no such report in `stderr`.
+ */
+export function crashFromStderr(stderr: string, cwd = process.cwd()): string | undefined {
+  const lines = stderr.split('\n');
+  for (let i = lines.length - 2; i >= 0; i--) {
+    const line = lines[i]!;
+    if (!/^[A-Za-z_$][\w$]*(?: \[[A-Z0-9_]+\])?: \S/.test(line) || !/^\s+at /.test(lines[i + 1]!)) continue;
+    let end = i + 1;
+    while (end < lines.length && /^\s+(at |\.\.\. )/.test(lines[end]!)) end++;
+    const site = programSite(parseStack(lines.slice(i + 1, end).join('\n')), cwd);
+    return site ? `${line}, at ${site}` : line;
+  }
+  return undefined;
+}
+
+function programSite(frames: readonly StackFrame[], cwd: string): string | undefined {
+  const at = programFrame(frames);
+  return at ? formatSite(at.frame, cwd) : undefined;
+}
+
+/**
+ * The user's line first (the reference server and test fixtures count as the user's, as in
+ * call-site.ts), then sse-soak's own, then a library's.
+ */
+function programFrame(frames: readonly StackFrame[]): { frame: StackFrame; kind: 'target' | 'own' | 'library' } | undefined {
+  const kinds = frames.map((f) => frameKind(f.file, defaultOwnerRules));
+  for (const kind of ['target', 'own', 'library'] as const) {
+    const i = kinds.indexOf(kind);
+    if (i >= 0) return { frame: frames[i]!, kind };
+  }
+  return undefined;
+}
