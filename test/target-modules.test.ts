@@ -63,6 +63,25 @@ describe('a target that crashes its process when a client goes away', () => {
     expect(after!.error!.message).toMatch(/^not run: the target crashed (during|before) clean-close$/);
     expect(stderr).toMatch(/ERROR\s+clean-close .*the target threw and nothing caught it/);
   });
+
+  it('in-process soak: the churn stops, the soak is an error naming it, a report, exit 3', async () => {
+    const dir = tempDir();
+    const { code, stdout, stderr } = await runBinary([
+      'soak',
+      '--target',
+      fixture('crash/crash-on-disconnect.ts'),
+      '--connections',
+      '200',
+      '--no-snapshots',
+      '--report-dir',
+      dir,
+    ]);
+    expect(code, stderr).toBe(3);
+    const [soak] = (JSON.parse(readFileSync(stdout.trim(), 'utf8')) as Report).scenarios;
+    expect(soak!.error).toMatchObject({ code: 'SSE_SOAK_TARGET_CRASHED' });
+    expect(soak!.error!.message).toMatch(/^the target threw and nothing caught it \(an unhandled rejection\): AbortError: /);
+    expect(soak!.connections).toBeLessThan(200);
+  });
 });
 
 describe('target modules', () => {
