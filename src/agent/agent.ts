@@ -14,6 +14,7 @@
 import { writeFileSync } from 'node:fs';
 import { Server as HttpServer } from 'node:http';
 import { connect, Server as NetServer, type Socket } from 'node:net';
+import { constants as osConstants } from 'node:os';
 import { enterServedConnection, inHarness } from '../meters/async-owner.ts';
 import { ProcessListenerMeter } from '../meters/process-listener-meter.ts';
 import { TimerMeter } from '../meters/timer-meter.ts';
@@ -119,14 +120,17 @@ function start(path: string): void {
   } as typeof NetServer.prototype.listen;
 
   const exitFile = process.env[AGENT_EXIT_FILE_ENV];
-  process.on('exit', (code) => {
-    if (!claimed || !baseline || !exitFile) return;
+  let recorded = false;
+  const writeRecord = (code: number | null, reraised?: string) => {
+    if (!claimed || !baseline || !exitFile || recorded) return;
+    recorded = true;
     try {
       const final = readings.meters.snapshot();
       const record: ExitRecord = {
         pid: process.pid,
         code,
-        explicit,
+        explicit: explicit || reraised !== undefined,
+        ...(reraised ? { reraised } : {}),
         ...(shutdown ? { shutdown } : {}),
         checks: compareSnapshots(baseline, final, listeners.growth(baseline.listeners, final.listeners)),
         atExit: {
@@ -139,7 +143,19 @@ function start(path: string): void {
     } catch {
       // The exit goes on; the harness reports that the readings at exit were not written.
     }
-  });
+  };
+  process.on('exit', (code) => writeRecord(code));
+  // A process that ends itself by raising the signal again from its own handler, once that
+  // handler is removed: NestJS's enableShutdownHooks does (`process.kill(process.pid,
+  // signal)` after its shutdown hooks), and so does signal-exit. The signal's default action
+  // then ends it, and no 'exit' event fires: the record is written as the signal is raised.
+  const kill = process.kill;
+  process.kill = function (this: NodeJS.Process, pid: number, signal?: string | number) {
+    const name = typeof signal === 'number' ? signalName(signal) : (signal ?? 'SIGTERM');
+    if ((pid === process.pid || pid === 0) && name && ENDING_SIGNALS.has(name) && process.listenerCount(name) === 0)
+      writeRecord(null, name);
+    return kill.call(this, pid, signal);
+  } as typeof process.kill;
 
   const registeredPublish = () => {
     if (!registered.publish) throw new Error('the server registered no publish (globalThis.sseSoak?.register({ publish }))');
@@ -226,4 +242,11 @@ function speak(path: string, message: FromAgent): void {
   const socket = connect(path);
   socket.on('error', () => {});
   socket.end(`${JSON.stringify(message)}\n`);
+}
+
+/** Signals whose default action ends a process, and that a shutdown handler re-raises. */
+const ENDING_SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT']);
+
+function signalName(signal: number): string | undefined {
+  return Object.entries(osConstants.signals).find(([, n]) => n === signal)?.[0];
 }

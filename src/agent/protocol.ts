@@ -75,9 +75,12 @@ export interface KeptAlive {
 /** What the agent writes at its process's exit, after a `markBaseline` (sigterm). */
 export interface ExitRecord {
   pid: number;
-  code: number;
-  /** The process ended through `process.exit()` (its own SIGTERM handler, typically), not by its event loop emptying. */
+  /** Null when it ended by a signal it raised itself (`reraised`). */
+  code: number | null;
+  /** The process ended through `process.exit()` (its own SIGTERM handler, typically), or by re-raising the signal, not by its event loop emptying. */
   explicit: boolean;
+  /** The signal the process raised against itself, its handler removed, to end (NestJS's shutdown hooks do). */
+  reraised?: string;
   /** The module host's shutdown, when the process is sse-soak's own sigterm child. */
   shutdown?: HostShutdown;
   /** The count checks of the process at exit against the marked baseline. */

@@ -34,6 +34,14 @@ describe('a crash in one line', () => {
     expect(crashFromStderr(stderr, '/srv/app')).toBe('Error [ERR_STREAM_WRITE_AFTER_END]: write after end, at node_modules/lib/x.js:2');
   });
 
+  it('keeps the first line of a message that runs over several before its stack', () => {
+    const stderr =
+      'node:internal/modules/run_main:123\n    triggerUncaughtException(\n    ^\n\nError: Transform failed with 2 errors:\n/srv/app/nest.ts:24:12: ERROR: Top-level await is currently not supported with the "cjs" output format\n/srv/app/nest.ts:26:0: ERROR: the same\n    at failureErrorWithLog (/srv/app/node_modules/esbuild/lib/main.js:1752:15)\n\nNode.js v20.20.2\n';
+    expect(crashFromStderr(stderr, '/srv/app')).toBe(
+      'Error: Transform failed with 2 errors: /srv/app/nest.ts:24:12: ERROR: Top-level await is currently not supported with the "cjs" output format, at node_modules/esbuild/lib/main.js:1752',
+    );
+  });
+
   it('is nothing for a stderr without a crash report', () => {
     expect(crashFromStderr('missing DATABASE_URL\n')).toBeUndefined();
     expect(crashFromStderr('')).toBeUndefined();

@@ -21,12 +21,18 @@ export function describeThrown(error: unknown, cwd = process.cwd()): { line: str
  */
 export function crashFromStderr(stderr: string, cwd = process.cwd()): string | undefined {
   const lines = stderr.split('\n');
+  const isFrame = (line: string) => /^\s+(at |\.\.\. )/.test(line);
   for (let i = lines.length - 2; i >= 0; i--) {
-    const line = lines[i]!;
-    if (!/^[A-Za-z_$][\w$]*(?: \[[A-Z0-9_]+\])?: \S/.test(line) || !/^\s+at /.test(lines[i + 1]!)) continue;
-    let end = i + 1;
-    while (end < lines.length && /^\s+(at |\.\.\. )/.test(lines[end]!)) end++;
-    const site = programSite(parseStack(lines.slice(i + 1, end).join('\n')), cwd);
+    if (!/^[A-Za-z_$][\w$]*(?: \[[A-Z0-9_]+\])?: \S/.test(lines[i]!)) continue;
+    // The message may run over a few lines before its stack (esbuild's "Transform failed
+    // with 2 errors:" lists them): the first of those is kept.
+    let from = i + 1;
+    while (from < lines.length && from <= i + 5 && lines[from]!.trim() && !isFrame(lines[from]!)) from++;
+    if (from >= lines.length || !isFrame(lines[from]!)) continue;
+    let end = from;
+    while (end < lines.length && isFrame(lines[end]!)) end++;
+    const line = from > i + 1 ? `${lines[i]} ${lines[i + 1]!.trim()}` : lines[i]!;
+    const site = programSite(parseStack(lines.slice(from, end).join('\n')), cwd);
     return site ? `${line}, at ${site}` : line;
   }
   return undefined;

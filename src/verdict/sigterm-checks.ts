@@ -12,6 +12,11 @@ export interface ChildExit {
   graceMs: number;
   /** The last line of its stderr. */
   stderrTail?: string;
+  /**
+   * The signal the process raised against itself from its own handler, that handler removed,
+   * to end once its shutdown was done (NestJS's shutdown hooks do): its agent recorded it.
+   */
+  reraised?: string;
 }
 
 /** The child's readings after its shutdown, when they came. */
@@ -28,6 +33,10 @@ export interface ShutdownReadings {
 export function exitCheck(exit: ChildExit, readings: ShutdownReadings | undefined): Check {
   const details = { exitMs: exit.exitMs };
   if (!exit.killed && exit.code === 0) return { meter: 'exit', verdict: 'pass', details };
+  // Ended by its own signal after its shutdown: the exit it chose (a launcher in front of it
+  // may report its own code instead).
+  if (!exit.killed && exit.reraised && (exit.signal === exit.reraised || exit.signal === null))
+    return { meter: 'exit', verdict: 'pass', details: { ...details, reraised: exit.reraised } };
   if (!exit.killed) {
     const how = exit.code !== null ? `code ${exit.code}` : `signal ${exit.signal}`;
     return {

@@ -174,6 +174,7 @@ export async function runSigterm(
           exitMs,
           graceMs: settings.sigtermGraceMs,
           stderrTail: session.stderrTail().split(' | ').at(-1),
+          ...(record?.reraised ? { reraised: record.reraised } : {}),
         },
         keptAlive,
       ),
@@ -210,7 +211,8 @@ const COUNTED = ['timers', 'process-listeners', 'sockets'];
  */
 function countsAtExit(record: ExitRecord | undefined, atKill: Check[] | undefined, exit: { killed: boolean; exitMs: number }): Check[] {
   if (record?.explicit && !exit.killed) {
-    const why = `not applicable: the target ended the process itself (exit code ${record.code} ${exit.exitMs} ms after SIGTERM, from its own SIGTERM handler) before its event loop emptied; at exit it held ${record.atExit.timers} timers, ${record.atExit.listeners} process listeners and ${record.atExit.sockets} sockets, all gone with the process`;
+    const how = record.reraised ? `by raising ${record.reraised} again` : `exit code ${record.code}`;
+    const why = `not applicable: the target ended the process itself (${how} ${exit.exitMs} ms after SIGTERM, from its own SIGTERM handler) before its event loop emptied; at exit it held ${record.atExit.timers} timers, ${record.atExit.listeners} process listeners and ${record.atExit.sockets} sockets, all gone with the process`;
     return COUNTED.map((meter) => ({ meter, verdict: 'skipped' as const, skippedBy: 'not-applicable' as const, reason: why }));
   }
   const counted = (record?.checks as Check[] | undefined) ?? atKill;
