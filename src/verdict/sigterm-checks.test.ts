@@ -31,7 +31,14 @@ describe('exitCheck', () => {
       { ...exit, code: null, killed: true },
       { timers: [], activeResources: ['TCPServerWrap'] },
       'fail',
-      /kept alive by active resources \["TCPServerWrap"\]/,
+      /kept alive by active resources: 1 × TCPServerWrap$/,
+    ],
+    [
+      'killed, open connections counted and said to be connections',
+      { ...exit, code: null, killed: true },
+      { timers: [], activeResources: ['PipeWrap', 'TCPSocketWrap', 'TCPSocketWrap', 'PipeWrap', 'TCPSocketWrap'] },
+      'fail',
+      /kept alive by active resources: 3 × TCPSocketWrap, 2 × PipeWrap \(a TCPSocketWrap is an open connection: a stream nobody ended holds one\)$/,
     ],
     ['killed, no readings', { ...exit, code: null, killed: true }, undefined, 'fail', /never finished its shutdown/],
   ] as const)('%s: %s', (_name, e, readings, verdict, reason) => {

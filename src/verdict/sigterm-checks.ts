@@ -53,7 +53,7 @@ export function exitCheck(exit: ChildExit, readings: ShutdownReadings | undefine
   const keptBy = sites.length
     ? sites.map((s) => `${s.count} × ${s.kind} at ${s.site}`).join(', ')
     : readings
-      ? `active resources ${JSON.stringify(readings.activeResources)}`
+      ? `active resources: ${countedNames(readings.activeResources)}${readings.activeResources.includes('TCPSocketWrap') ? ' (a TCPSocketWrap is an open connection: a stream nobody ended holds one)' : ''}`
       : 'unknown (the process never finished its shutdown)';
   return {
     meter: 'exit',
@@ -109,4 +109,14 @@ export function streamsEndedCheck(s: HeldStreams): Check {
     };
   }
   return { ...base, verdict: 'pass', final: s.held };
+}
+
+/** `20 × TCPSocketWrap, 2 × PipeWrap`, most first. */
+function countedNames(names: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([n, c]) => `${c} × ${n}`)
+    .join(', ');
 }
