@@ -262,7 +262,7 @@ describe('servers started as commands, through the binary', () => {
     expect(crashed!.error).toMatchObject({ code: 'SSE_SOAK_SERVER_EXITED' });
     // Node's own crash report names the error and the line; its last lines ("Node.js v20...") do not.
     expect(crashed!.error!.message).toMatch(
-      /^the server \(pid \d+\) exited \(code 1\) (during|before) clean-close: AbortError: The operation was aborted, at test\/fixtures\/crash\/crash-on-disconnect\.mjs:\d+$/,
+      /^the server \(pid \d+\) exited \(code 1\) (during|before) clean-close: AbortError: The operation was aborted at test\/fixtures\/crash\/crash-on-disconnect\.mjs:\d+$/,
     );
     // Before, when the preflight's own disconnect had already ended it.
     expect(after!.error).toMatchObject({ code: 'SSE_SOAK_SERVER_EXITED' });

@@ -57,7 +57,7 @@ describe('a target that crashes its process when a client goes away', () => {
     const [crashed, after] = report.scenarios;
     expect(crashed!.error).toMatchObject({ code: 'SSE_SOAK_TARGET_CRASHED' });
     expect(crashed!.error!.message).toMatch(
-      /^the target threw and nothing caught it \(an unhandled rejection\): AbortError: The operation was aborted, at test\/fixtures\/crash\/crash-on-disconnect\.ts:\d+; a process of its own would have ended there$/,
+      /^the target threw and nothing caught it \(an unhandled rejection\): AbortError: The operation was aborted at test\/fixtures\/crash\/crash-on-disconnect\.ts:\d+; a process of its own would have ended there$/,
     );
     expect(after!.error).toMatchObject({ code: 'SSE_SOAK_TARGET_CRASHED' });
     expect(after!.error!.message).toMatch(/^not run: the target crashed (during|before) clean-close$/);

@@ -2,11 +2,10 @@ import { type HttpStream, openHttpStream } from '../clients/http-stream.ts';
 import type { Establish } from '../clients/wire-request.ts';
 import { SoakError, TargetError } from '../errors/soak-error.ts';
 import { inHarness } from '../meters/async-owner.ts';
-import { attribute, parseStack } from '../meters/call-site.ts';
-import { defaultOwnerRules } from '../meters/owner-rules.ts';
 import type { Establishment } from '../report/report.ts';
 import { sseProblem } from '../scenario/establish.ts';
 import type { Target } from '../target/target.ts';
+import { describeThrown } from '../verdict/crash-summary.ts';
 import type { RequestSource } from './request-source.ts';
 
 /**
@@ -61,7 +60,7 @@ export async function preflight(
     const problem = sseProblem(stream.status, stream.contentType);
     if (problem) {
       const thrown = stream.status >= 500 ? loggedErrors().slice(before).at(-1) : undefined;
-      if (thrown) fail(`answered ${stream.status}, not 200: the handler threw ${describeThrown(thrown)}`, problem.code);
+      if (thrown) fail(`answered ${stream.status}, not 200: the handler threw ${describeThrown(thrown).line}`, problem.code);
       fail(`${problem.message}${requestHint(stream.status, stream.allow)}`, problem.code);
     }
     const started = performance.now();
@@ -94,11 +93,4 @@ function requestHint(status: number, allow: string | undefined): string {
     return ": the endpoint rejected the request; if it wants a body or headers, give them in the target's `request`";
   }
   return '';
-}
-
-/** `Error: boom at src/app.ts:12`: the thrown message and the user's line that threw it. */
-export function describeThrown(error: Error): string {
-  const site = attribute(parseStack(error.stack), defaultOwnerRules).site;
-  const first = `${error.name}: ${error.message.split('\n')[0]}`;
-  return site ? `${first} at ${site}` : first;
 }

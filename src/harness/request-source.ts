@@ -4,7 +4,7 @@ import { TargetError } from '../errors/soak-error.ts';
 import { inHarness } from '../meters/async-owner.ts';
 import type { RequestShape } from '../report/report.ts';
 import type { RequestFactory, Target } from '../target/target.ts';
-import { describeThrown } from './preflight.ts';
+import { describeThrown } from '../verdict/crash-summary.ts';
 
 /**
  * The requests a run's clients send (CONTRACTS.md, `request`): the target's fixed request,
@@ -45,7 +45,7 @@ export class RequestSource {
       made = await inHarness(() => make({ origin: this.#origin, index, fetch: pool.fetch }));
     } catch (error) {
       throw new TargetError(
-        `the target's request function threw for connection ${index}: ${error instanceof Error ? describeThrown(error) : String(error)}`,
+        `the target's request function threw for connection ${index}: ${error instanceof Error ? describeThrown(error).line : String(error)}`,
         { code: 'SSE_SOAK_REQUEST_THREW', cause: error },
       );
     }

@@ -25,20 +25,20 @@ Node.js v20.20.2
 
 describe('a crash in one line', () => {
   it("reads Node's report of an uncaught error: the error, and the program's line rather than Node's or a library's", () => {
-    expect(crashFromStderr(nodeCrash, '/srv/app')).toBe('AbortError: The operation was aborted, at server.mjs:13');
+    expect(crashFromStderr(nodeCrash, '/srv/app')).toBe('AbortError: The operation was aborted at server.mjs:13');
   });
 
   it('keeps an error code, and a library line when there is no program line', () => {
     const stderr =
       'Error [ERR_STREAM_WRITE_AFTER_END]: write after end\n    at Socket.write (node:net:9:9)\n    at f (/srv/app/node_modules/lib/x.js:2:1)\n\nNode.js v20.20.2\n';
-    expect(crashFromStderr(stderr, '/srv/app')).toBe('Error [ERR_STREAM_WRITE_AFTER_END]: write after end, at node_modules/lib/x.js:2');
+    expect(crashFromStderr(stderr, '/srv/app')).toBe('Error [ERR_STREAM_WRITE_AFTER_END]: write after end at node_modules/lib/x.js:2');
   });
 
   it('keeps the first line of a message that runs over several before its stack', () => {
     const stderr =
       'node:internal/modules/run_main:123\n    triggerUncaughtException(\n    ^\n\nError: Transform failed with 2 errors:\n/srv/app/nest.ts:24:12: ERROR: Top-level await is currently not supported with the "cjs" output format\n/srv/app/nest.ts:26:0: ERROR: the same\n    at failureErrorWithLog (/srv/app/node_modules/esbuild/lib/main.js:1752:15)\n\nNode.js v20.20.2\n';
     expect(crashFromStderr(stderr, '/srv/app')).toBe(
-      'Error: Transform failed with 2 errors: /srv/app/nest.ts:24:12: ERROR: Top-level await is currently not supported with the "cjs" output format, at node_modules/esbuild/lib/main.js:1752',
+      'Error: Transform failed with 2 errors: /srv/app/nest.ts:24:12: ERROR: Top-level await is currently not supported with the "cjs" output format at node_modules/esbuild/lib/main.js:1752',
     );
   });
 
@@ -50,7 +50,7 @@ describe('a crash in one line', () => {
   it('names a thrown error and whose line threw it; a thrown non-error says so', () => {
     const error = new TypeError('x is not a function');
     error.stack = 'TypeError: x is not a function\n    at node:internal/a:1:1\n    at handler (/srv/app/src/route.ts:7:9)';
-    expect(describeThrown(error, '/srv/app')).toEqual({ line: 'TypeError: x is not a function, at src/route.ts:7', whose: 'target' });
+    expect(describeThrown(error, '/srv/app')).toEqual({ line: 'TypeError: x is not a function at src/route.ts:7', whose: 'target' });
     expect(describeThrown('nope').line).toBe('a non-error value: nope');
   });
 });

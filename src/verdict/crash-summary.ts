@@ -2,15 +2,15 @@ import { formatSite, frameKind, parseStack, type StackFrame } from '../meters/ca
 import { defaultOwnerRules } from '../meters/owner-rules.ts';
 
 /**
- * What a crash says in one line: the error's first line and the line of the program that
- * led to it (the innermost frame that is neither Node's nor a library's), as
- * `AbortError: The operation was aborted, at src/stream.ts:42`.
+ * What was thrown, in one line: the error's first line and the line of the program that led
+ * to it (the innermost frame that is neither Node's nor a library's), as
+ * `AbortError: The operation was aborted at src/stream.ts:42`, and whose that line is.
  */
 export function describeThrown(error: unknown, cwd = process.cwd()): { line: string; whose: 'target' | 'own' | 'library' | undefined } {
   if (!(error instanceof Error)) return { line: `a non-error value: ${String(error).slice(0, 200)}`, whose: undefined };
   const head = `${error.name}: ${error.message}`.split('\n')[0]!;
   const at = programFrame(parseStack(error.stack));
-  return { line: at ? `${head}, at ${formatSite(at.frame, cwd)}` : head, whose: at?.kind };
+  return { line: at ? `${head} at ${formatSite(at.frame, cwd)}` : head, whose: at?.kind };
 }
 
 /**
@@ -33,7 +33,7 @@ export function crashFromStderr(stderr: string, cwd = process.cwd()): string | u
     while (end < lines.length && isFrame(lines[end]!)) end++;
     const line = from > i + 1 ? `${lines[i]} ${lines[i + 1]!.trim()}` : lines[i]!;
     const site = programSite(parseStack(lines.slice(from, end).join('\n')), cwd);
-    return site ? `${line}, at ${site}` : line;
+    return site ? `${line} at ${site}` : line;
   }
   return undefined;
 }
