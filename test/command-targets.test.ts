@@ -100,6 +100,15 @@ const jobs: Job[] = [
     },
   },
   {
+    // Behind Express's compression, flushed after every event: the clients that accept gzip
+    // (fetch, EventSource) read it compressed, the raw ones plain.
+    name: 'Express behind compression, flushed after every event',
+    path: '/events',
+    command: [...tsx, 'test/fixtures/servers/express-compressed.ts', 'flush'],
+    args: ['--scenario', 'clean-close,socket-destroy'],
+    fails: {},
+  },
+  {
     // Ends by raising SIGTERM again once its handler is gone, as NestJS's enableShutdownHooks
     // does after its hooks: no 'exit' event, the signal ends it. Judged on that exit.
     name: 'node:http that re-raises SIGTERM after its shutdown',
@@ -219,6 +228,14 @@ describe('servers started as commands, through the binary', () => {
       ['--path', '/events', '--', 'node', '-e', "console.error('missing DATABASE_URL'); process.exit(4)", marker],
       3,
       /exited \(code 4\) before its server listened; its stderr: missing DATABASE_URL/,
+    ],
+    [
+      // Express's compression middleware holds a stream's bytes, headers included, until its
+      // buffer fills, for a client that accepts gzip as browsers do.
+      'a server whose compression holds its events back',
+      ['--path', '/events', '--', ...tsx, 'test/fixtures/servers/express-compressed.ts', marker],
+      3,
+      /preflight: GET \/events sent its first event at once, but asked as browsers and fetch ask \(accept-encoding: gzip, deflate, br\) it answered nothing, not even its headers, within 1000 ms: compression holds the stream's bytes back until its buffer fills; flush after every event/,
     ],
     [
       'a server that never listens',

@@ -1,5 +1,6 @@
 import { request, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { constants as zlib, createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { SseEventQueue } from './sse-events.ts';
 import { GET_REQUEST, type WireRequest } from './wire-request.ts';
 
@@ -18,6 +19,8 @@ export interface HttpStream {
   readonly contentType: string;
   /** The `Allow` header of a 405. */
   readonly allow?: string;
+  /** The response's `content-encoding` (gzip, deflate, br), when it has one; its events are decoded. */
+  readonly contentEncoding?: string;
   readonly events: SseEventQueue;
   readonly ended: Promise<StreamEnd>;
   /** Close our side: FIN, or RST when `reset`. */
@@ -67,7 +70,23 @@ export function openHttpStream(url: string, options: { timeoutMs?: number; reque
           events.close(new Error('stream ended'));
         });
       });
-      res.on('data', (chunk: Buffer) => events.feed(chunk));
+      // A compressed stream (asked for with accept-encoding) is decoded as it comes, each
+      // flushed block as soon as it arrives, as browsers and fetch do.
+      const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase();
+      const flush = { flush: zlib.Z_SYNC_FLUSH, finishFlush: zlib.Z_SYNC_FLUSH };
+      const decoder =
+        encoding === 'gzip' || encoding === 'x-gzip'
+          ? createGunzip(flush)
+          : encoding === 'deflate'
+            ? createInflate(flush)
+            : encoding === 'br'
+              ? createBrotliDecompress({ flush: zlib.BROTLI_OPERATION_FLUSH, finishFlush: zlib.BROTLI_OPERATION_FLUSH })
+              : undefined;
+      if (decoder) {
+        decoder.on('data', (chunk: Buffer) => events.feed(chunk));
+        decoder.on('error', () => {});
+        res.pipe(decoder);
+      } else res.on('data', (chunk: Buffer) => events.feed(chunk));
       res.on('error', () => {});
       req.on('error', () => {});
       resolve({
@@ -75,6 +94,7 @@ export function openHttpStream(url: string, options: { timeoutMs?: number; reque
         status: res.statusCode ?? 0,
         contentType: String(res.headers['content-type'] ?? ''),
         allow: res.headers.allow,
+        ...(decoder ? { contentEncoding: encoding } : {}),
         events,
         ended,
         disconnect(how) {

@@ -1,4 +1,4 @@
-import { type HttpStream, openHttpStream } from '../clients/http-stream.ts';
+import { type HttpStream, openHttpStream, StreamOpenError } from '../clients/http-stream.ts';
 import type { Establish } from '../clients/wire-request.ts';
 import { SoakError, TargetError } from '../errors/soak-error.ts';
 import { inHarness } from '../meters/async-owner.ts';
@@ -64,18 +64,79 @@ export async function preflight(
       fail(`${problem.message}${requestHint(stream.status, stream.allow)}`, problem.code);
     }
     const started = performance.now();
+    let found: PreflightResult;
     if (target.firstEvent) {
       await stream.events
         .next(target.firstEvent, timeoutMs)
         .catch(() => fail(`sent no '${target.firstEvent}' event within ${timeoutMs} ms (its 'firstEvent')`, 'SSE_SOAK_NO_EVENT'));
-      return {
+      found = {
         establish: { firstEvent: target.firstEvent },
         establishment: { at: 'named-event', event: target.firstEvent, afterMs: Math.round(performance.now() - started) },
       };
+    } else {
+      const first = await stream.events.next(undefined, AT_CONNECT_MS).catch(() => undefined);
+      if (!first) return { establish: { atResponse: true }, establishment: { at: 'response', quietMs: AT_CONNECT_MS } };
+      found = { establish: {}, establishment: { at: 'first-event', afterMs: Math.round(performance.now() - started) } };
     }
-    const first = await stream.events.next(undefined, AT_CONNECT_MS).catch(() => undefined);
-    if (first) return { establish: {}, establishment: { at: 'first-event', afterMs: Math.round(performance.now() - started) } };
-    return { establish: { atResponse: true }, establishment: { at: 'response', quietMs: AT_CONNECT_MS } };
+    stream.disconnect('fin');
+    const held = await heldBackWhenCompressed(url, requests, target.firstEvent, target.firstEvent ? timeoutMs : 2 * AT_CONNECT_MS);
+    if (held) fail(held, 'SSE_SOAK_COMPRESSED_STREAM');
+    return found;
+  } finally {
+    stream.disconnect('fin');
+  }
+}
+
+/** What browsers' EventSource and fetch ask for. */
+export const BROWSER_ENCODINGS = 'gzip, deflate, br';
+
+/**
+ * A stream that sent its first event at once, asked again as a browser asks, with
+ * accept-encoding: a compression middleware in front of it (Express's `compression`,
+ * Fastify's `@fastify/compress`) compresses text/event-stream too, and holds the bytes in
+ * its buffer until the buffer fills or the response ends, unless the server flushes after
+ * every event. Its users' browsers then get nothing; the scenarios' fetch and EventSource
+ * clients, which ask for compression as browsers do, would fail on every connection.
+ * Undefined when the events come (compressed and flushed, or not compressed), or when the
+ * target's request names its own accept-encoding.
+ */
+async function heldBackWhenCompressed(
+  url: string,
+  requests: RequestSource,
+  firstEvent: string | undefined,
+  waitMs: number,
+): Promise<string | undefined> {
+  const asked = `asked as browsers and fetch ask (accept-encoding: ${BROWSER_ENCODINGS})`;
+  const advice =
+    "compression holds the stream's bytes back until its buffer fills; flush after every event (the compression middleware's res.flush()) or leave text/event-stream uncompressed";
+  let stream: HttpStream;
+  try {
+    const request = await requests.next();
+    if (Object.keys(request.headers).some((h) => h.toLowerCase() === 'accept-encoding')) return undefined;
+    stream = await inHarness(() =>
+      openHttpStream(url, {
+        timeoutMs: waitMs,
+        request: { ...request, headers: { ...request.headers, 'accept-encoding': BROWSER_ENCODINGS } },
+      }),
+    );
+  } catch (error) {
+    // Express's compression sends the headers with the first compressed bytes: none at all.
+    if (error instanceof StreamOpenError && error.status === undefined && /no response headers/.test(error.message))
+      return `sent its first event at once, but ${asked} it answered nothing, not even its headers, within ${waitMs} ms: ${advice}`;
+    return undefined; // The plain request answered; this one only asks about compression.
+  } finally {
+    await requests.reset();
+  }
+  try {
+    if (!stream.contentEncoding) return undefined;
+    if (
+      await stream.events.next(firstEvent, waitMs).then(
+        () => true,
+        () => false,
+      )
+    )
+      return undefined;
+    return `sent its first event at once, but ${asked} it answered content-encoding ${stream.contentEncoding} and no event within ${waitMs} ms: ${advice}`;
   } finally {
     stream.disconnect('fin');
   }
