@@ -92,10 +92,10 @@ export const BROWSER_ENCODINGS = 'gzip, deflate, br';
 
 /**
  * A stream that sent its first event at once, asked again as a browser asks, with
- * accept-encoding: a compression middleware in front of it (Express's `compression`,
- * Fastify's `@fastify/compress`) compresses text/event-stream too, and holds the bytes in
- * its buffer until the buffer fills or the response ends, unless the server flushes after
- * every event. Its users' browsers then get nothing; the scenarios' fetch and EventSource
+ * accept-encoding: a compression middleware in front of it that compresses
+ * text/event-stream too (Express's `compression` does; hono's `compress()` does not) holds
+ * the bytes in its buffer until the buffer fills or the response ends, unless the server
+ * flushes after every event. Its users' browsers then get nothing; the scenarios' fetch and EventSource
  * clients, which ask for compression as browsers do, would fail on every connection.
  * Undefined when the events come (compressed and flushed, or not compressed), or when the
  * target's request names its own accept-encoding.
