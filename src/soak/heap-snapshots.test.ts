@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeRetained, diffSnapshots, summariseDiff, writeSnapshot } from './heap-snapshots.ts';
+import { lookedInto } from './retainer-paths.ts';
 
 class KeptForTheTest {
   readonly payload = Array.from({ length: 16 }, (_, i) => i);
@@ -71,5 +72,19 @@ describe('heap snapshots of this process, diffed by constructor', () => {
     expect(describeRetained(summariseDiff([raw('(compiled code)', 50, 90_000), raw('Timeout', 1070, 128_400)], 10))).toBe(
       'Timeout +1,070 (125 KB)',
     );
+  });
+});
+
+describe('who holds it: the constructors looked into', () => {
+  it("the ones that grew most with enough new objects; never V8's bookkeeping or Node's own native objects", () => {
+    const d = (name: string, added: number, addedSize: number) => ({ name, addedIndexes: Array(added).fill(0), addedSize, removedSize: 0 });
+    const diff = [
+      d('Node / std::basic_string', 127, 9_000),
+      d('(compiled code)', 500, 50_000),
+      d('Session', 130, 4_000),
+      d('Timeout', 120, 8_000),
+      d('Tiny', 5, 90_000),
+    ];
+    expect(lookedInto(diff, 120).map((x) => x.name)).toEqual(['Timeout', 'Session']);
   });
 });
