@@ -85,6 +85,12 @@ describe('a target that crashes its process when a client goes away', () => {
 });
 
 describe('target modules', () => {
+  it('sigterm measures the server the module host serves the target with, not one the module started as it loaded', async () => {
+    const { code, stderr, report } = await runReport(['--target', fixture('clean/own-server.ts'), '--scenario', 'sigterm']);
+    expect(code, stderr).toBe(0);
+    expect(report.scenarios[0]!.checks.find((c) => c.meter === 'streams-ended')).toMatchObject({ verdict: 'pass' });
+  });
+
   // Every scenario runs against it through the library in examples/hono-app/soak.test.ts;
   // here the binary loads the TypeScript module, in its own process and in sigterm's child.
   it('the README example passes through the binary, sigterm (a child loading the module) included', async () => {

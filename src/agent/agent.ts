@@ -34,6 +34,7 @@ import {
   type KeptAlive,
   type ToAgent,
 } from './protocol.ts';
+import { MODULE_HOST_ENV } from '../harness/sigterm/module-host-config.ts';
 
 const socketPath = process.env[AGENT_SOCKET_ENV];
 if (socketPath) {
@@ -88,34 +89,41 @@ function start(path: string): void {
   let claimed = false;
   let baseline: MeterSnapshot | undefined;
 
-  // The first HTTP server of this process that listens on a TCP port is the one measured.
+  // The measured server: the first HTTP server of this process that listens on a TCP port,
+  // or, in sse-soak's module host, the one it serves the target with (`measure`): a target
+  // module may start a server of its own as it loads (a metrics endpoint), before that one.
+  const measure = (server: HttpServer) => {
+    const address = server.address();
+    if (claimed || !address || typeof address === 'string') return;
+    claimed = true;
+    // First of its request listeners: the handler and all it starts run as this connection.
+    // No connection is accepted before 'listening' has been handled.
+    server.prependListener('request', () => enterServedConnection());
+    server.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    const host = address.address === '::' || address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
+    serve(path, {
+      type: 'hello',
+      pid: process.pid,
+      node: process.version,
+      host,
+      port: address.port,
+      gauges: Object.keys(registered.gauges),
+      publish: !!registered.publish,
+      end: !!registered.end,
+      replay: !!registered.replay,
+    });
+  };
+  (globalThis as { sseSoak?: { measure?: (server: HttpServer) => void } }).sseSoak!.measure = (server) => {
+    if (server.listening) measure(server);
+    else server.once('listening', () => measure(server));
+  };
+  const firstToListen = !process.env[MODULE_HOST_ENV];
   const listen = NetServer.prototype.listen;
   NetServer.prototype.listen = function (this: NetServer, ...args: unknown[]) {
-    if (!claimed && this instanceof HttpServer) {
-      // First of its request listeners: the handler and all it starts run as this connection.
-      this.prependListener('request', () => enterServedConnection());
-      this.on('connection', (socket: Socket) => {
-        sockets.add(socket);
-        socket.once('close', () => sockets.delete(socket));
-      });
-      this.once('listening', () => {
-        const address = this.address();
-        if (claimed || !address || typeof address === 'string') return;
-        claimed = true;
-        const host = address.address === '::' || address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
-        serve(path, {
-          type: 'hello',
-          pid: process.pid,
-          node: process.version,
-          host,
-          port: address.port,
-          gauges: Object.keys(registered.gauges),
-          publish: !!registered.publish,
-          end: !!registered.end,
-          replay: !!registered.replay,
-        });
-      });
-    }
+    if (firstToListen && !claimed && this instanceof HttpServer) this.once('listening', () => measure(this as HttpServer));
     return (listen as (...a: unknown[]) => NetServer).apply(this, args);
   } as typeof NetServer.prototype.listen;
 

@@ -8,6 +8,7 @@
  * A process entry of its own, like the CLI, and so here in src/cli/: it prints one line and
  * exits when the target cannot load.
  */
+import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HostShutdown } from '../agent/protocol.ts';
 import { SoakError } from '../errors/soak-error.ts';
@@ -20,6 +21,8 @@ import { MODULE_HOST_ENV, type ModuleHostConfig } from '../harness/sigterm/modul
 interface Agent {
   register(what: { gauges?: Record<string, () => number>; publish?: () => unknown; end?: () => unknown }): void;
   recordShutdown(record: HostShutdown): void;
+  /** The server it measures: this one, not one the target started as it loaded. */
+  measure(server: Server): void;
 }
 
 async function main(): Promise<void> {
@@ -36,6 +39,7 @@ async function main(): Promise<void> {
   agent.register({ gauges: target.gauges, publish: target.publish, end: target.end });
   const adapter = target.listener ? undefined : await resolveAdapter(config.adapter, loaded.modulePath);
   const served = await serveTarget(target, { adapter: adapter?.create });
+  agent.measure(served.server);
 
   process.once('SIGTERM', () => {
     void shutdown().catch((error) => process.stderr.write(`sse-soak module host: shutdown failed: ${messageOf(error)}\n`));
