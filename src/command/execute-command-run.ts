@@ -120,7 +120,8 @@ export async function executeCommandRun(all: readonly Scenario[], options: Comma
           // clients then see refused connections): asked of the process, not of the clients.
           // sigterm ends the server on purpose.
           died: async (scenario, when, result) => {
-            if (scenario.kind === 'process' || (result && result.verdict !== 'error')) return undefined;
+            // Ctrl-C stops a scenario too, with the server alive: nothing to wait for.
+            if (scenario.kind === 'process' || options.signal?.aborted || (result && result.verdict !== 'error')) return undefined;
             const message = await session.exited(when, when.startsWith('before') ? 0 : undefined);
             return message ? { code: 'SSE_SOAK_SERVER_EXITED', message } : undefined;
           },
