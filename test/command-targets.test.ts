@@ -288,6 +288,31 @@ describe('servers started as commands, through the binary', () => {
     expect(processesLeft()).toBe('');
   });
 
+  it("a node:cluster server: its worker's counts still catch the leak; its heap is not judged, and the report says why", async () => {
+    const { code, stderr, report } = await runReport([
+      '--scenario',
+      'pre-aborted',
+      '--path',
+      '/events',
+      '--',
+      'node',
+      'test/fixtures/servers/cluster-server.mjs',
+      '2',
+      marker,
+    ]);
+    expect(code, stderr).toBe(3);
+    expect(stderr).toMatch(/on its own process \(pid \d+, [\d.]+:\d+\), a node:cluster worker, node v/);
+    const [s] = report.scenarios;
+    expect(check(s!, 'timers')).toMatchObject({ verdict: 'fail' });
+    expect(check(s!, 'timers').leaked).toBeGreaterThan(0);
+    expect(check(s!, 'heap')).toMatchObject({
+      verdict: 'error',
+      reason: expect.stringMatching(/^could not measure: the server is a node:cluster worker/),
+    });
+    expect(s!.decision).toMatchObject({ heap: 'not-measured', heapSamples: 0 });
+    expect(processesLeft()).toBe('');
+  });
+
   it('an agent that cannot load (the command runs a Node too old): one line, exit 3, nothing left running', async () => {
     const { code, stderr } = await runBinary(
       ['run', '--report-dir', dir, '--path', '/events', '--', 'node', 'test/fixtures/servers/node-http-server.mjs', 'before-auth', marker],

@@ -15,6 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { Server as HttpServer } from 'node:http';
 import { connect, Server as NetServer, type Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
+import cluster from 'node:cluster';
 import { enterServedConnection, inHarness } from '../meters/async-owner.ts';
 import { ProcessListenerMeter } from '../meters/process-listener-meter.ts';
 import { TimerMeter } from '../meters/timer-meter.ts';
@@ -114,6 +115,7 @@ function start(path: string): void {
       publish: !!registered.publish,
       end: !!registered.end,
       replay: !!registered.replay,
+      ...(cluster.isWorker ? { clusterWorker: true } : {}),
     });
   };
   (globalThis as { sseSoak?: { measure?: (server: HttpServer) => void } }).sseSoak!.measure = (server) => {

@@ -42,6 +42,8 @@ export interface Hello {
   end: boolean;
   /** The server declared that it replays from Last-Event-ID (reconnect's delivery check). */
   replay: boolean;
+  /** The measured server is a worker of node:cluster: its siblings serve some of the connections. */
+  clusterWorker?: boolean;
 }
 
 export type FromAgent =

@@ -43,6 +43,8 @@ export interface ConnectionScenarioEnv {
   requests: RequestSource;
   /** When a stream counts as established (the preflight found out). */
   establish: Establish;
+  /** Why the heap cannot be judged here (a cluster worker's share of the connections): the check errs with it, and no sample is taken. */
+  heapUnmeasurable?: string;
   /** Publishes many of the target's events (src/harness/publish-paced.ts, manyPublisher); undefined without a publish. */
   publishMany?: ((count: number) => Promise<void>) | undefined;
 }
@@ -133,7 +135,7 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     // A heap check the user turned off takes no sample: each is two forced full collections
     // (about 12 ms each here), and what it found would be reported as skipped anyway. The
     // counts never waited for them: their baseline and settled readings come before.
-    const heapOn = !env.skip?.has('heap');
+    const heapOn = !env.skip?.has('heap') && !env.heapUnmeasurable;
     let heapSamples = 0;
     const sampleHeap = async () => {
       if (!heapOn) return undefined;
@@ -234,11 +236,13 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
 
     const checks = [
       ...(await readings.checks(baseline, settled.snapshot)),
-      !heapOn
+      env.skip?.has('heap')
         ? turnedOffCheck('heap')
-        : points.length > 0
-          ? heapCheck(points, settings.heapLimitBytesPerConnection, settledHeap && { x: measured, y: settledHeap.usedBytes }, look)
-          : heapUnmeasured(),
+        : env.heapUnmeasurable
+          ? unmeasured('heap', env.heapUnmeasurable)
+          : points.length > 0
+            ? heapCheck(points, settings.heapLimitBytesPerConnection, settledHeap && { x: measured, y: settledHeap.usedBytes }, look)
+            : heapUnmeasured(),
       ...((await resources?.checks?.({ connections: measured, stats })) ?? []),
       ...probeChecks,
     ];

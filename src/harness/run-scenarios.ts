@@ -69,6 +69,7 @@ export function connectionScenarioOn(
       served: home.served ?? { url: home.url, port: home.port },
       readings: home.readings,
       publishMany: manyPublisher(home.target.publish, home.command),
+      ...(home.heapUnmeasurable ? { heapUnmeasurable: home.heapUnmeasurable } : {}),
       processWarm: results.some((r) => r.decision !== undefined),
     });
 }

@@ -15,6 +15,15 @@ import { LocalReadings, type Readings } from './readings.ts';
  * node:http, read by this process's meters) or in its own (a server command, read by its
  * agent). Everything a run needs of it after bring-up is here.
  */
+/**
+ * A cluster worker's heap is one of several: the primary shares the connections among the
+ * workers, so this process sees about one in k of them, and its slope per connection the
+ * clients counted is the real one divided by k (a 2 KiB leak reads as 1 KiB with two
+ * workers). The count checks still see every leak of the connections it served.
+ */
+export const CLUSTER_WORKER_HEAP =
+  "the server is a node:cluster worker, which serves only some of the connections: its heap slope per connection is not the server's (run one worker to judge the heap, or --skip-check heap)";
+
 export interface TargetHome {
   name: string;
   /** How errors name it: "target <name>", or "command `<argv>`". */
@@ -34,6 +43,8 @@ export interface TargetHome {
   noFetch?: string;
   /** What serves it, for the first line: an adapter version, or a description. */
   serving: { adapter: string } | { server: string };
+  /** Why its heap slope per connection is not the server's, when it is not (a cluster worker). */
+  heapUnmeasurable?: string;
   /** The report's `target` fields that say what was measured and on what. */
   report(source: string): Report['target'];
 }
@@ -122,7 +133,10 @@ export function commandHome(session: CommandSession, options: CommandTargetOptio
     readings: session.readings,
     command: session,
     noFetch: COMMAND_NO_FETCH,
-    serving: { server: `its own process (pid ${pid}, ${host}:${port}), node ${node}` },
+    serving: {
+      server: `its own process (pid ${pid}, ${host}:${port})${session.listening.clusterWorker ? ', a node:cluster worker' : ''}, node ${node}`,
+    },
+    ...(session.listening.clusterWorker ? { heapUnmeasurable: CLUSTER_WORKER_HEAP } : {}),
     report: () => ({ name, source: 'command', command: [...options.argv] }),
   };
 }

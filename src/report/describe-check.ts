@@ -2,6 +2,7 @@ import type { Check } from './report.ts';
 
 /** A failed check in one line: what leaked, how many, and where the first sites are. */
 export function describeCheck(check: Check): string {
+  if (check.meter === 'heap' && check.verdict === 'error') return `heap: ${check.reason ?? 'could not measure'}`;
   if (check.meter === 'heap') return check.reason ?? `heap ${check.bytesPerConnection} B/conn`;
   if (check.reason && check.leaked === undefined) return `${check.meter}: ${check.reason}`;
   const what = `${check.meter} +${check.leaked ?? (check.final ?? 0) - (check.baseline ?? 0)}`;

@@ -35,6 +35,7 @@ import { finalizeScenario, soakCoreMeters } from '../verdict/check-policy.ts';
 import { validateSkipChecks } from '../verdict/check-policy.ts';
 import { TargetConsole } from '../harness/target-console.ts';
 import { growthCheck } from '../verdict/growth-check.ts';
+import { unmeasured } from '../verdict/count-check.ts';
 import { manyPublisher } from '../harness/publish-paced.ts';
 import { churnLeftBehind, heldStreamCheck, heldStreamSeries, probePlan } from './held-streams.ts';
 import { type CapacityProbed, type CapacityStep, capacityReport, fdShortfall, openFileLimit } from './capacity.ts';
@@ -513,11 +514,13 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     const perChunk = failed ? ((heldCheck.details!.bytesPerChunkUnderHooks ?? heldCheck.details!.bytesPerChunk) as number) : 0;
     const growth: Check = !settings.churn
       ? { meter: 'heap-growth', verdict: 'skipped', skippedBy: 'user', reason: 'no churn (--no-churn): a capacity run' }
-      : growthCheck(
-          series.map((s) => ({ x: s.connections, y: s.heapUsed - perChunk * (s.heldChunks ?? 0) })),
-          settings.growth,
-          { judgeFrom: warmupSnapshotAt },
-        );
+      : home.heapUnmeasurable
+        ? unmeasured('heap-growth', home.heapUnmeasurable)
+        : growthCheck(
+            series.map((s) => ({ x: s.connections, y: s.heapUsed - perChunk * (s.heldChunks ?? 0) })),
+            settings.growth,
+            { judgeFrom: warmupSnapshotAt },
+          );
     if (perChunk > 0 && settings.churn)
       growth.details = {
         ...growth.details,
