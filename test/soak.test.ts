@@ -38,7 +38,7 @@ describe('sse-soak soak (the real binary)', () => {
     expect(report.scenarios[0]!.stats!.heldStreamEvents).toBeGreaterThan(0);
     expect(growth(report).verdict).toBe('pass');
     const html = readFileSync(stdout.trim().replace(/\.json$/, '.html'), 'utf8');
-    expect(html).toMatch(/<svg[^>]*aria-label="Heap \(object spaces, after GC\) against connections"/);
+    expect(html).toMatch(/<svg[^>]*aria-label="Heap \(object spaces and array buffers, after GC\) against connections"/);
     expect(html).toContain('warm-up');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
     // Snapshots are on by default: both files next to the report, and no timer among what grew.

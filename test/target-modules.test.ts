@@ -85,6 +85,24 @@ describe('a target that crashes its process when a client goes away', () => {
 });
 
 describe('target modules', () => {
+  it('a 2 KiB Buffer kept per request fails the heap check: array buffers are counted, not only their JS wrappers', async () => {
+    const { code, stderr, report } = await runReport([
+      '--target',
+      fixture('leaky/buffer-per-request.ts'),
+      '--scenario',
+      'clean-close,socket-destroy',
+    ]);
+    expect(code, stderr).toBe(1);
+    for (const s of report.scenarios) {
+      expect(
+        s.checks.filter((c) => c.verdict === 'fail').map((c) => c.meter),
+        s.name,
+      ).toEqual(['heap']);
+      // About 2 KiB of buffer and its wrapper: it read 365 to 440 B, a pass, on the object spaces alone.
+      expect(s.checks.find((c) => c.meter === 'heap')!.ci95![0], s.name).toBeGreaterThan(1024);
+    }
+  });
+
   it('sigterm measures the server the module host serves the target with, not one the module started as it loaded', async () => {
     const { code, stderr, report } = await runReport(['--target', fixture('clean/own-server.ts'), '--scenario', 'sigterm']);
     expect(code, stderr).toBe(0);

@@ -143,9 +143,9 @@ async function series(
   return points;
 }
 
-/** What the measured process holds: its heap after a forced GC, and its array buffers (queued chunks live there). */
+/** What the measured process holds: its heap after a forced GC, array buffers included (queued chunks live there). */
 async function memory(readings: Readings): Promise<number> {
   const heap = await readings.heap({ thorough: true });
   if (!heap) throw new ScenarioError('a full GC cannot be forced in this runtime', 'measure', { code: 'SSE_SOAK_NO_GC' });
-  return heap.usedBytes + (await readings.memory()).arrayBuffers;
+  return heap.usedBytes + (heap.bufferBytes === undefined ? (await readings.memory()).arrayBuffers : 0);
 }

@@ -38,7 +38,8 @@ export async function probeCapacity(probe: CapacityProbe): Promise<CapacityProbe
     const step: CapacityStep = {
       open,
       openMs: Math.round(openMs),
-      heapUsed: heap?.usedBytes ?? memory.heapUsed,
+      // The object spaces, as the capacity table has always read them; the buffers are arrayBuffers.
+      heapUsed: heap ? heap.usedBytes - (heap.bufferBytes ?? 0) : memory.heapUsed,
       rss: memory.rss,
       external: memory.external,
       arrayBuffers: memory.arrayBuffers,

@@ -36,7 +36,7 @@ export function soakHtml(report: SoakReport, htmlFile?: string): string {
   const gaugeNames = [...new Set(s.flatMap((p) => Object.keys(p.gauges)))];
   const charts = [
     lineChart({
-      title: 'Heap (object spaces, after GC) against connections',
+      title: 'Heap (object spaces and array buffers, after GC) against connections',
       xLabel: 'connections',
       yLabel: 'heap used',
       yUnit: 'bytes',

@@ -4,7 +4,7 @@ export interface SoakSample {
   t: number;
   /** Churned connections completed so far. */
   connections: number;
-  /** Object spaces after GC (what the growth verdict uses). */
+  /** Object spaces and array buffers after GC (what the growth verdict uses; `arrayBuffers` is the buffers alone). */
   heapUsed: number;
   /** Compiled code (kept apart: JIT warm-up). */
   code: number;
