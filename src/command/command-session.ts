@@ -64,7 +64,7 @@ export interface CommandSession {
   stderrTail(): string;
   /**
    * When the server's process has gone, or goes within `waitMs` (500 ms): one line that says
-   * so (`the server (pid 12) exited (code 1) <when>: AbortError: ..., at server.js:13`), with
+   * so (`the server (pid 12) exited (code 1) <when>: AbortError: ... at server.js:13`), with
    * its exit code and, when Node printed one as it died, the error and its line (else the last
    * lines of its stderr). Undefined while it is alive.
    */
