@@ -100,6 +100,16 @@ const jobs: Job[] = [
     },
   },
   {
+    // A metrics server listens first; the program names its SSE server to the agent
+    // (globalThis.sseSoak?.measure), which measures that one. Unnamed, the preflight meets
+    // the metrics server.
+    name: 'node:http that names its SSE server, a metrics server listening first',
+    path: '/events',
+    command: ['node', 'test/fixtures/servers/metrics-first.mjs', 'named'],
+    args: ['--scenario', 'pre-aborted'],
+    fails: { 'pre-aborted': leaksAt('servers/node-http-server.mjs', false) },
+  },
+  {
     // Behind Express's compression, flushed after every event: the clients that accept gzip
     // (fetch, EventSource) read it compressed, the raw ones plain.
     name: 'Express behind compression, flushed after every event',

@@ -118,14 +118,20 @@ function start(path: string): void {
       ...(cluster.isWorker ? { clusterWorker: true } : {}),
     });
   };
+  // Named before any server listens (the program's `globalThis.sseSoak?.measure(server)`),
+  // that server is the measured one whichever listens first: a metrics endpoint may.
+  let firstToListen = !process.env[MODULE_HOST_ENV];
   (globalThis as { sseSoak?: { measure?: (server: HttpServer) => void } }).sseSoak!.measure = (server) => {
+    firstToListen = false;
     if (server.listening) measure(server);
     else server.once('listening', () => measure(server));
   };
-  const firstToListen = !process.env[MODULE_HOST_ENV];
   const listen = NetServer.prototype.listen;
   NetServer.prototype.listen = function (this: NetServer, ...args: unknown[]) {
-    if (firstToListen && !claimed && this instanceof HttpServer) this.once('listening', () => measure(this as HttpServer));
+    if (firstToListen && !claimed && this instanceof HttpServer)
+      this.once('listening', () => {
+        if (firstToListen) measure(this as HttpServer);
+      });
     return (listen as (...a: unknown[]) => NetServer).apply(this, args);
   } as typeof NetServer.prototype.listen;
 
