@@ -31,11 +31,14 @@ export class StreamOpenError extends Error {
   constructor(
     message: string,
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; timedOut?: boolean },
   ) {
     super(message, options);
     this.name = 'StreamOpenError';
+    this.timedOut = options?.timedOut ?? false;
   }
+  /** No response headers came within the timeout (the request itself went out). */
+  readonly timedOut: boolean;
 }
 
 /**
@@ -51,7 +54,7 @@ export function openHttpStream(url: string, options: { timeoutMs?: number; reque
     const req = request(url, { agent: false, method: wire.method, headers });
     const timer = setTimeout(() => {
       req.destroy();
-      reject(new StreamOpenError(`no response headers within ${timeoutMs} ms`));
+      reject(new StreamOpenError(`no response headers within ${timeoutMs} ms`, undefined, { timedOut: true }));
     }, timeoutMs);
     req.once('error', (error) => {
       clearTimeout(timer);

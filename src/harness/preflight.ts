@@ -121,7 +121,7 @@ async function heldBackWhenCompressed(
     );
   } catch (error) {
     // Express's compression sends the headers with the first compressed bytes: none at all.
-    if (error instanceof StreamOpenError && error.status === undefined && /no response headers/.test(error.message))
+    if (error instanceof StreamOpenError && error.timedOut)
       return `sent its first event at once, but ${asked} it answered nothing, not even its headers, within ${waitMs} ms: ${advice}`;
     return undefined; // The plain request answered; this one only asks about compression.
   } finally {
