@@ -22,7 +22,13 @@ export class CrashWatch {
     this.signal = signal ? AbortSignal.any([signal, this.#stop.signal]) : this.#stop.signal;
   }
 
-  /** Starts catching; the function returned stops. */
+  /**
+   * Starts catching; the function returned stops, unless the target has crashed: a target
+   * that threw once throws again as it is released (its other streams abort when its server
+   * closes), after the run, while its report is being written. Those are the same crash, and
+   * are absorbed for the rest of the process instead of ending it with exit 1 and no report
+   * (a fresh clone's suite once saw exactly that).
+   */
   install(): () => void {
     const onException = (error: unknown) => this.#record('an uncaught exception', error);
     const onRejection = (reason: unknown) => this.#record('an unhandled rejection', reason);
@@ -31,6 +37,7 @@ export class CrashWatch {
       process.on('unhandledRejection', onRejection);
     });
     return () => {
+      if (this.#crash) return;
       process.off('uncaughtException', onException);
       process.off('unhandledRejection', onRejection);
     };
