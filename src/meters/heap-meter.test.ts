@@ -45,11 +45,20 @@ describe('HeapReader', () => {
     expect(heapSeries(samples.slice(0, 1))).toEqual([samples[0]!.usedBytes]);
   });
 
-  it('reads this process: a retained array raises the heap in use by its size', async () => {
+  it('reads this process: a retained array raises the heap in use by its size, a retained Buffer by its own', async () => {
+    // 8 MB, not 800 KB: in a vitest worker under CPU load, 130 to 170 KB of the worker's own
+    // objects are sometimes freed between two samples (measured: buffers and code metadata
+    // unchanged), which made an 800 KB array read 634 to 662 KB, once in CI.
     const before = (await sampleHeap({ thorough: true }))!;
-    const kept = Array.from({ length: 100_000 }, (_, i) => i + 0.5);
+    const kept = Array.from({ length: 1_000_000 }, (_, i) => i + 0.5);
     const after = (await sampleHeap({ thorough: true }))!;
-    expect(after.usedBytes - before.usedBytes).toBeGreaterThan(700 * KB);
-    expect(kept.length).toBe(100_000);
+    expect(after.usedBytes - before.usedBytes).toBeGreaterThan(7_500 * KB);
+    expect(kept.length).toBe(1_000_000);
+
+    const buffer = Buffer.alloc(4 * 1024 * 1024, 1);
+    const withBuffer = (await sampleHeap({ thorough: true }))!;
+    expect(withBuffer.bufferBytes! - after.bufferBytes!).toBeGreaterThan(3.5 * 1024 * 1024);
+    expect(withBuffer.usedBytes - after.usedBytes).toBeGreaterThan(3.5 * 1024 * 1024);
+    expect(buffer.length).toBe(4 * 1024 * 1024);
   });
 });
