@@ -89,7 +89,12 @@ describe('server-close on streams that end by themselves (a maximum lifetime, no
 
 describe('reconnect beyond the reference', () => {
   // res.on('finish') never fires for a client that was dropped: every request of every
-  // client leaks, its first and each reconnect, exactly as many as the server saw.
+  // client leaks, its first and each reconnect, exactly as many as the server saw end
+  // unfinished. That can be a few more than four per client: another client's drop-all can
+  // catch a client as it closes, and the reconnect already in flight reaches the handler,
+  // which registers after its auth await whether the client is still there or not (measured
+  // under four CPU burners: 2 runs of 20 saw 402 + 2 and 400 + 6 requests, the extra ones
+  // closed before headers or after the body, and leaked exactly that many).
   it('Express with cleanup on finish leaks one listener and one keepalive per request, reconnects included', async () => {
     const report = await executeRun(scenarios, {
       target: 'test/fixtures/servers/express-leaky.ts',
@@ -102,9 +107,11 @@ describe('reconnect beyond the reference', () => {
     expect(s!.verdict).toBe('fail');
     const requests = s!.connections * (1 + 3);
     expect(stat(s!, 'reconnects')).toBe(s!.connections * 3);
-    expect(stat(s!, 'server.closedAfterBody')).toBe(requests);
-    expect(checkOf(s!, 'gauge:listeners').leaked).toBe(requests);
-    expect(checkOf(s!, 'timers').leaked).toBe(requests);
+    const served = stat(s!, 'server.closedBeforeHeaders') + stat(s!, 'server.closedBeforeBody') + stat(s!, 'server.closedAfterBody');
+    expect(stat(s!, 'server.closedAfterBody')).toBeGreaterThanOrEqual(requests);
+    expect(served).toBeLessThan(requests + s!.connections);
+    expect(checkOf(s!, 'gauge:listeners').leaked, JSON.stringify(s!.stats)).toBe(served);
+    expect(checkOf(s!, 'timers').leaked, JSON.stringify(s!.stats)).toBe(served);
     expect(checkOf(s!, 'timers').sites![0]!.site).toMatch(/^test\/fixtures\/servers\/express-app\.ts:\d+$/);
     expect(s!.notes).toEqual([expect.stringMatching(/does not declare replay: true/)]);
   }, 60_000);
