@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeRetained, diffSnapshots, summariseDiff, writeSnapshot } from './heap-snapshots.ts';
-import { lookedInto } from './retainer-paths.ts';
+import { lookedInto, sampleOf } from './retainer-paths.ts';
 
 class KeptForTheTest {
   readonly payload = Array.from({ length: 16 }, (_, i) => i);
@@ -86,5 +86,25 @@ describe('who holds it: the constructors looked into', () => {
       d('Tiny', 5, 90_000),
     ];
     expect(lookedInto(diff, 120).map((x) => x.name)).toEqual(['Timeout', 'Session']);
+  });
+});
+
+describe('who holds it: the objects walked of a constructor', () => {
+  it('are drawn at random, so that the order a connection allocates in does not bias the counts', () => {
+    // A leaked session's closures are allocated in the same order every time. A fixed stride
+    // that shares a factor with that period walks some kinds and never others: every tenth
+    // object of a period of five is always the same kind.
+    const items = Array.from({ length: 7_000 }, (_, i) => i % 7);
+    const drawn = sampleOf(items, 700);
+    expect(drawn).toHaveLength(700);
+    const perKind = [0, 1, 2, 3, 4, 5, 6].map((k) => drawn.filter((x) => x === k).length);
+    for (const n of perKind) expect(n).toBeGreaterThan(60);
+    for (const n of perKind) expect(n).toBeLessThan(140);
+    const strided = Array.from({ length: 300 }, (_, k) => Array.from({ length: 3_000 }, (_, i) => i % 5)[k * 10]!);
+    expect(new Set(strided).size).toBe(1);
+    // Without replacement, and every one when there are no more than asked.
+    const positions = sampleOf(Array.from(items.keys()), 700);
+    expect(new Set(positions).size).toBe(700);
+    expect(sampleOf(items.slice(0, 50), 700)).toEqual(items.slice(0, 50));
   });
 });
