@@ -108,12 +108,13 @@ const HARNESS_DIRS = ['src', 'scenarios', path.join('dist', 'src'), path.join('d
 );
 /**
  * The objects walked of each constructor: all of them up to this many, else this many drawn
- * at random. Was 300 taken at a fixed stride, which aliased with the order a connection
+ * at random. It was 300 taken at a fixed stride, which aliased with the order a connection
  * allocates its objects in: a leaked session's seven closures, 4,409 each, read 3,520 to
- * 5,028 at 300, and at 4,000 still 3,977 to 5,052; and `cancel-only`'s interval closure (278
- * in 3,000 connections, its floor 237) fell under the floor in 2 soaks of 6 under CPU load.
- * Drawn at random, 2,000 of a few thousand is close to a census. Its cost, with the
- * holders' edges indexed: 0.4 s for 94 MB of snapshot (it was 0.15 s at 300).
+ * 5,028 (at 4,000 still 3,977 to 5,052); and `cancel-only`'s interval closure (about 280 in
+ * 3,000 connections, its floor 237) fell under the floor in 2 soaks of 6 under CPU load.
+ * Drawn at random, 2,000: 4,148 to 4,978 for the 4,409, and the interval closure found in 6
+ * soaks of 6 under the same load. Its cost, in a fresh process: 0.2 to 0.6 s for end
+ * snapshots of 15 to 213 MB (0.15 to 0.37 s at 300), where the parse takes 1.7 to 10.5 s.
  */
 const SAMPLE = 2_000;
 
@@ -349,16 +350,20 @@ function edgeTo(snapshot: Snapshot, holder: SnapshotNode, target: number): Snaps
 
 /**
  * A holder with this many edges or more has them indexed once (target node to its first
- * strong edge): an array that holds every leaked record is the holder of each of them, and
- * scanning its edges once per record made the walk quadratic (88,000 records of one array:
- * 13 s to walk them all, against 0.4 s indexed).
+ * strong edge): an array that holds every leaked record is the holder of each record walked,
+ * and its edges were scanned once per record. Measured with 2,000 walked per constructor:
+ * 0.40 s against 0.55 (15 MB of `retains-per-connection`), 0.36 against 0.55 (78 MB of
+ * `cancel-only`).
  */
 const INDEXED_EDGES = 64;
 const edgeIndexes = new WeakMap<Snapshot, Map<number, Map<number, number>>>();
 
 function strongEdges(snapshot: Snapshot, holder: SnapshotNode): Map<number, number> {
   let bySnapshot = edgeIndexes.get(snapshot);
-  if (!bySnapshot) edgeIndexes.set(snapshot, (bySnapshot = new Map()));
+  if (!bySnapshot) {
+    bySnapshot = new Map();
+    edgeIndexes.set(snapshot, bySnapshot);
+  }
   let index = bySnapshot.get(holder.nodeIndex);
   if (index) return index;
   index = new Map();
