@@ -296,6 +296,16 @@ const nearestRetainer: Up = (snapshot, node, seen) => {
   return best;
 };
 
+/**
+ * V8's internal slots named by an index (`{713}`): a Set's or Map's entries in its hash
+ * table, a context's or fixed array's slots. The index differs from one object of a cluster
+ * to the next, as an array element's does (`[n]`): with it in the key, a Set of 237 leaked
+ * sessions (better-sse's channel, measured) made 237 shapes of one object each, and no
+ * cluster at all; read as `{n}`, 35 clusters of 245 to 730 objects, folded into one held by
+ * the program's `channel`.
+ */
+const INDEXED_SLOT = /^\{\d+\}$/;
+
 /** The path, or undefined when it runs through sse-soak's own code (its bookkeeping, not the target's). */
 function walk(snapshot: Snapshot, index: number, sites: Sites, up: Up): RetainerStep[] | undefined {
   const steps: RetainerStep[] = [];
@@ -306,7 +316,7 @@ function walk(snapshot: Snapshot, index: number, sites: Sites, up: Up): Retainer
     if (!next || next.holder.isRoot() || next.holder.type() === 'synthetic') break;
     const { holder, edge: direct } = next;
     seen.add(holder.nodeIndex);
-    const edge = !direct ? '…' : direct.type() === 'element' ? '[n]' : direct.toString();
+    const edge = !direct ? '…' : direct.type() === 'element' ? '[n]' : direct.toString().replace(INDEXED_SLOT, '{n}');
     if (direct?.type() === 'context') {
       // A closure's variable: name the closure whose context it is, with its site.
       const owner = closureOf(snapshot, holder);
