@@ -51,6 +51,12 @@ describe('heap snapshots of this process, diffed by constructor', () => {
       { edge: '{n}', holder: '(array)' },
       { edge: '{table}', holder: 'Set' },
     ]);
+    // And the transports kept in a plain object by their id: each under a property of its own
+    // name, read as `[key]`.
+    const keyed = diff.retainers!.clusters.find((c) => c.constructor === 'KeyedTransport');
+    expect(keyed, JSON.stringify(diff.retainers!.clusters.map((c) => c.summary))).toBeDefined();
+    expect(keyed!.count).toBe(700);
+    expect(keyed!.path[0]).toEqual({ edge: '[key]', holder: 'Object' });
   }, 120_000);
 
   it('leaves no half-written file behind when it cannot write', async () => {

@@ -306,6 +306,23 @@ const nearestRetainer: Up = (snapshot, node, seen) => {
  */
 const INDEXED_SLOT = /^\{\d+\}$/;
 
+/**
+ * A plain object used as a dictionary (`sessions[id] = transport`, as the MCP SDK's own
+ * Express example keeps its transports) holds each value under a property named by its key,
+ * a different one for each: its properties read `[key]` once it has this many edges. With
+ * the key in the key, 1,500 leaked MCP sessions made 1,500 shapes, and the finding was an
+ * Ajv object 0.15 per connection deep inside one of them.
+ */
+const DICTIONARY_EDGES = 64;
+
+/** An edge as a path step: with what differs from one object of a cluster to the next left out. */
+function edgeName(edge: SnapshotEdge, holder: SnapshotNode): string {
+  const type = edge.type();
+  if (type === 'element') return '[n]';
+  if (type === 'property' && holder.edgesCount() >= DICTIONARY_EDGES) return '[key]';
+  return edge.toString().replace(INDEXED_SLOT, '{n}');
+}
+
 /** The path, or undefined when it runs through sse-soak's own code (its bookkeeping, not the target's). */
 function walk(snapshot: Snapshot, index: number, sites: Sites, up: Up): RetainerStep[] | undefined {
   const steps: RetainerStep[] = [];
@@ -316,7 +333,7 @@ function walk(snapshot: Snapshot, index: number, sites: Sites, up: Up): Retainer
     if (!next || next.holder.isRoot() || next.holder.type() === 'synthetic') break;
     const { holder, edge: direct } = next;
     seen.add(holder.nodeIndex);
-    const edge = !direct ? '…' : direct.type() === 'element' ? '[n]' : direct.toString().replace(INDEXED_SLOT, '{n}');
+    const edge = !direct ? '…' : edgeName(direct, holder);
     if (direct?.type() === 'context') {
       // A closure's variable: name the closure whose context it is, with its site.
       const owner = closureOf(snapshot, holder);
@@ -607,7 +624,7 @@ function fold(clusters: RetainerCluster[]): RetainerCluster[] {
   for (const group of groups.values()) {
     group.sort((a, b) => b.retainedSize - a.retainedSize);
     const [lead, ...others] = group;
-    lead!.holds.push(...others.map((o) => ({ constructor: o.constructor, count: o.count })));
+    for (const o of others) holdAlso(lead!, o);
     kept.push(lead!);
   }
   // a: object ← … ← (holder = b's constructor) ← b's path: a's objects sit inside b's.
@@ -619,11 +636,18 @@ function fold(clusters: RetainerCluster[]): RetainerCluster[] {
       if (a.path[offset - 1]!.holder !== b.constructor) continue;
       if (!b.path.every((s, i) => stepKey(s) === stepKey(a.path[offset + i]!))) continue;
       inner.add(a);
-      b.holds.push({ constructor: a.constructor, count: a.count });
+      holdAlso(b, a);
       break;
     }
   }
   return [...kept, ...rest.filter((c) => !inner.has(c))];
+}
+
+/** What `lead` holds besides its own: one entry per constructor, the counts of its clusters summed. */
+function holdAlso(lead: RetainerCluster, other: RetainerCluster): void {
+  const same = lead.holds.find((h) => h.constructor === other.constructor);
+  if (same) same.count += other.count;
+  else lead.holds.push({ constructor: other.constructor, count: other.count });
 }
 
 /** `2,369 × {at, url, trace} (4.9 MB, 1.00 per connection) ← [n] Array ← ->requestLog (module) src/x.ts, written at src/x.ts:23`. */
