@@ -296,6 +296,30 @@ describe('servers started as commands, through the binary', () => {
     expect(after!.error!.message).toMatch(/^not run: the server exited (during|before) clean-close$/);
     expect(stderr).not.toMatch(/ECONNREFUSED/);
     expect(processesLeft()).toBe('');
+
+    // A soak of it: the preflight's own disconnect ends the server before the churn; the
+    // report says so, as run's does (it used to stop with one line and no report).
+    const soak = await runBinary([
+      'soak',
+      '--report-dir',
+      dir,
+      '--connections',
+      '200',
+      '--path',
+      '/events',
+      '--',
+      'node',
+      'test/fixtures/crash/crash-on-disconnect.mjs',
+      marker,
+    ]);
+    expect(soak.code, soak.stderr).toBe(3);
+    const soakReport = JSON.parse(readFileSync(soak.stdout.trim(), 'utf8')) as SoakReport;
+    expect(soakReport.verdict).toBe('error');
+    expect(soakReport.scenarios[0]!.error).toMatchObject({ code: 'SSE_SOAK_SERVER_EXITED' });
+    expect(soakReport.scenarios[0]!.error!.message).toMatch(
+      /^the server \(pid \d+\) exited \(code 1\) (before the churn|during the soak|during the churn \([a-z-]+\)): AbortError: The operation was aborted at test\/fixtures\/crash\/crash-on-disconnect\.mjs:\d+$/,
+    );
+    expect(processesLeft()).toBe('');
   });
 
   it("a node:cluster server: its worker's counts still catch the leak; its heap is not judged, and the report says why", async () => {

@@ -129,6 +129,9 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
   const pool = new ClientPool();
   let publisher: NodeJS.Timeout | undefined;
   let interrupted = false;
+  let done = 0;
+  // Set once the soak has started (its first line printed): from then on a target that dies is told in a report.
+  let diedReport: ((died: { code: string; message: string }, connections: number) => SoakReport) | undefined;
   let failure: { message: string; kind: string } | undefined;
   let loaded: LoadedTarget | undefined;
   let served: ServedTarget | undefined;
@@ -220,6 +223,36 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
       request: source.shape(),
       establishment,
     });
+    const report = (soak: ScenarioResult, durationMs: number, extra: Pick<SoakReport, 'capacity' | 'snapshots'> = {}) =>
+      checkAgainstSchemaUnderTest<SoakReport>({
+        ...reportEnvelope(startedAt, started),
+        durationMs,
+        kind: 'soak',
+        target: {
+          ...home!.report(spec),
+          ...(source.shape() ? { request: source.shape()! } : {}),
+          establishment,
+        },
+        settings: {
+          ...settings,
+          skipChecks: [...skip],
+          connections: settings.connections === Number.MAX_SAFE_INTEGER ? null : settings.connections,
+        },
+        verdict: interrupted ? 'error' : soak.verdict,
+        ...(interrupted ? { interrupted: true } : {}),
+        ...(omitted.length ? { omitted } : {}),
+        scenarios: [soak],
+        series,
+        ...extra,
+      });
+    diedReport = (died, connections) => {
+      const durationMs = Math.round(performance.now() - started);
+      const error = { ...died, phase: 'measure' };
+      return report(
+        finalizeScenario({ name: 'soak', verdict: 'error', connections, durationMs, checks: [], error }, soakCoreMeters, skip),
+        durationMs,
+      );
+    };
     const origin = { host: '127.0.0.1', port, path: target.path, url: url + target.path };
     const base = { origin, target, settings: runSettings, count: (k: string, n = 1) => (counts[k] = (counts[k] ?? 0) + n) };
     for (const s of new Set(schedule)) {
@@ -293,7 +326,6 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     }
 
     let next = 0;
-    let done = 0;
     let inFlight = 0;
     let sampling: Promise<void> | undefined;
     let nextSample = 0;
@@ -408,28 +440,6 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
     const churnMs = performance.now() - churnStarted - pausedMs;
     options.signal?.removeEventListener('abort', onAbort);
     await sampling;
-    const report = (soak: ScenarioResult, durationMs: number, extra: Pick<SoakReport, 'capacity' | 'snapshots'> = {}) =>
-      checkAgainstSchemaUnderTest<SoakReport>({
-        ...reportEnvelope(startedAt, started),
-        durationMs,
-        kind: 'soak',
-        target: {
-          ...home!.report(spec),
-          ...(source.shape() ? { request: source.shape()! } : {}),
-          establishment,
-        },
-        settings: {
-          ...settings,
-          skipChecks: [...skip],
-          connections: settings.connections === Number.MAX_SAFE_INTEGER ? null : settings.connections,
-        },
-        verdict: interrupted ? 'error' : soak.verdict,
-        ...(interrupted ? { interrupted: true } : {}),
-        ...(omitted.length ? { omitted } : {}),
-        scenarios: [soak],
-        series,
-        ...extra,
-      });
     // The target's process died under the churn (in-process: what it threw and nothing caught;
     // a command: its server exited): nothing more can be measured, and the report says why.
     const died =
@@ -437,14 +447,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
       (failure && session
         ? await session.exited(`during the churn (${failure.kind})`).then((m) => m && { code: 'SSE_SOAK_SERVER_EXITED', message: m })
         : undefined);
-    if (died) {
-      const durationMs = Math.round(performance.now() - started);
-      const error = { ...died, phase: 'measure' };
-      return report(
-        finalizeScenario({ name: 'soak', verdict: 'error', connections: done, durationMs, checks: [], error }, soakCoreMeters, skip),
-        durationMs,
-      );
-    }
+    if (died) return diedReport(died, done);
     // No sample after the churn stops: with nothing in flight the heap is lower, a step
     // the trend would read as a plateau.
     // The end snapshot: churn over, nothing in flight, the held streams still open, as at
@@ -551,6 +554,22 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
       skip,
     );
     return report(soak, durationMs, { ...(capacity ? { capacity } : {}), ...(snapshots ? { snapshots } : {}) });
+  } catch (error) {
+    // The target died where the churn does not look (the capacity probe, the first sample, the
+    // end snapshot): a command's server that crashed at the preflight's disconnect stopped the
+    // soak with one line and no report, where `run` writes one. Once the soak has started, the
+    // report says what ended the process.
+    const died =
+      diedReport && !interrupted
+        ? (crashes.crashed() ??
+          (session
+            ? await session
+                .exited(done > 0 ? 'during the soak' : 'before the churn')
+                .then((m) => m && { code: 'SSE_SOAK_SERVER_EXITED', message: m })
+            : undefined))
+        : undefined;
+    if (died) return diedReport!(died, done);
+    throw error;
   } finally {
     clearInterval(publisher);
     await holder?.stop();
