@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { closeSessions, openSessions } from '../../test/fixtures/heap/sessions-in-a-set.ts';
 import { packageRoot } from '../package-info.ts';
 import { describeRetained, diffSnapshots, summariseDiff, writeSnapshot } from './heap-snapshots.ts';
-import { lookedInto, sampleOf } from './retainer-paths.ts';
+import { holdsAsCollection, lookedInto, sampleOf } from './retainer-paths.ts';
 
 class KeptForTheTest {
   readonly payload = Array.from({ length: 16 }, (_, i) => i);
@@ -127,5 +127,36 @@ describe('who holds it: the objects walked of a constructor', () => {
     const positions = sampleOf(Array.from(items.keys()), 700);
     expect(new Set(positions).size).toBe(700);
     expect(sampleOf(items.slice(0, 50), 700)).toEqual(items.slice(0, 50));
+  });
+});
+
+describe('who holds it: the lines that write into a variable', () => {
+  it('are looked for when the variable holds a collection the objects sit in, not when it holds the object itself', () => {
+    const step = (edge: string, holder: string) => ({ edge, holder });
+    // `requestLog.push(record)`: the records sit in the variable's array.
+    expect(holdsAsCollection({ path: [step('[n]', 'Array'), step('->requestLog', '(module)')] }, 1)).toBe(true);
+    // `transports[id] = transport`, `sessions.set(id, s)`.
+    expect(
+      holdsAsCollection(
+        { constructor: 'Context', path: [step('._t', 'Transport'), step('[key]', 'Object'), step('->transports', '(closure)')] },
+        2,
+      ),
+    ).toBe(true);
+    expect(
+      holdsAsCollection(
+        { constructor: 'Session', path: [step('{n}', '(array)'), step('{table}', 'Map'), step('->sessions', '(closure)')] },
+        2,
+      ),
+    ).toBe(true);
+    // A variable that is the object: h3's `stream`, whose `stream.push(event)` sends an event.
+    expect(
+      holdsAsCollection(
+        { constructor: 'Context', path: [step('.reader', 'Reader'), step('…', 'EventStream'), step('->stream', '(closure onUpdate)')] },
+        2,
+      ),
+    ).toBe(false);
+    // The cluster's objects are the variable's own value, one per closure: what is written into
+    // it is not where they came from.
+    expect(holdsAsCollection({ path: [step('->queue', '(closure)')] }, 0)).toBe(false);
   });
 });

@@ -229,11 +229,14 @@ export async function retainerClusters(
     });
   for (const c of folded) {
     if (c.site) c.site = resolve(c.site);
-    for (const step of c.path) {
+    for (const [i, step] of c.path.entries()) {
       if (!step.site) continue;
       step.site = resolve(step.site);
       if (step.holder === '(module)') step.site = step.site.replace(/:\d+$/, '');
-      if (step.edge.startsWith('->')) {
+      // The lines that insert into the variable, when its value is a collection the objects
+      // sit in; not for a variable that holds the object itself (h3's `stream.push(event)`
+      // read as "written at" its every line).
+      if (holdsAsCollection(c, i)) {
         const writes = writesTo(step.site.replace(/:\d+$/, ''), step.edge.slice(2), options.cwd);
         if (writes.length) step.writes = writes;
       }
@@ -402,6 +405,14 @@ function strongEdges(snapshot: Snapshot, holder: SnapshotNode): Map<number, numb
   }
   bySnapshot.set(holder.nodeIndex, index);
   return index;
+}
+
+/** What a program inserts into: the variable's value is one of these when its lines of `.push(`, `.set(`, `[k] =` say where the objects came in. */
+const COLLECTIONS = new Set(['Array', 'Map', 'Set', 'Object']);
+
+/** Whether the path's `i`-th step is a variable whose value is a collection the cluster's objects sit in. */
+export function holdsAsCollection(c: Pick<RetainerCluster, 'path'>, i: number): boolean {
+  return i > 0 && c.path[i]!.edge.startsWith('->') && COLLECTIONS.has(c.path[i - 1]!.holder);
 }
 
 /** The lines of `file` (relative to cwd, or absolute) that insert into `variable`, at most three. */
