@@ -275,15 +275,8 @@ describe('servers started as commands, through the binary', () => {
   });
 
   it('a server that crashes when a client goes away: the scenario names the exit and what it threw, the rest are not run, exit 3', async () => {
-    const { code, stderr, report } = await runReport([
-      ...twoQuickScenarios,
-      '--path',
-      '/events',
-      '--',
-      'node',
-      'test/fixtures/crash/crash-on-disconnect.mjs',
-      marker,
-    ]);
+    const crashing = ['--path', '/events', '--', 'node', 'test/fixtures/crash/crash-on-disconnect.mjs', marker];
+    const { code, stderr, report } = await runReport([...twoQuickScenarios, ...crashing]);
     expect(code, stderr).toBe(3);
     const [crashed, after] = report.scenarios;
     expect(crashed!.error).toMatchObject({ code: 'SSE_SOAK_SERVER_EXITED' });
@@ -299,19 +292,7 @@ describe('servers started as commands, through the binary', () => {
 
     // A soak of it: the preflight's own disconnect ends the server before the churn; the
     // report says so, as run's does (it used to stop with one line and no report).
-    const soak = await runBinary([
-      'soak',
-      '--report-dir',
-      dir,
-      '--connections',
-      '200',
-      '--path',
-      '/events',
-      '--',
-      'node',
-      'test/fixtures/crash/crash-on-disconnect.mjs',
-      marker,
-    ]);
+    const soak = await runBinary(['soak', '--report-dir', dir, '--connections', '200', ...crashing]);
     expect(soak.code, soak.stderr).toBe(3);
     const soakReport = JSON.parse(readFileSync(soak.stdout.trim(), 'utf8')) as SoakReport;
     expect(soakReport.verdict).toBe('error');
