@@ -41,6 +41,7 @@ import { churnLeftBehind, heldStreamCheck, heldStreamSeries, probePlan } from '.
 import { type CapacityProbed, type CapacityStep, capacityReport, fdShortfall, openFileLimit } from './capacity.ts';
 import { probeCapacity } from './capacity-probe.ts';
 import type { SnapshotFile } from './heap-snapshots.ts';
+import { leakRate } from './retainer-paths.ts';
 import { SoakSnapshotter } from './soak-snapshotter.ts';
 import { defaultSoakSettings, mixSchedule, type SoakSettings } from './soak-options.ts';
 import type { SoakSample } from './soak-sample.ts';
@@ -508,7 +509,9 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
       ).finally(() => readings.hooks(true));
       heldProbe = typeof control === 'string' ? { error: control } : { ...heldProbe, control };
     }
-    await snapshotter?.diff(done, cwd, session?.mapSites);
+    // The counts first: a leak they found lowers the snapshot diff's floor to half its rate.
+    const countChecks = await readings.checks(baseline, settled.snapshot);
+    await snapshotter?.diff(done, cwd, session?.mapSites, leakRate(countChecks, done));
 
     const heldCheck = heldStreamCheck(heldProbe, home.adapter && { version: home.adapter.version, origin: home.adapter.origin });
     // What the held streams grew by is taken off every sample before the churn is judged:
@@ -538,7 +541,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
         verdict: 'pass',
         connections: done,
         durationMs,
-        checks: [growth, heldCheck, ...(await readings.checks(baseline, settled.snapshot))],
+        checks: [growth, heldCheck, ...countChecks],
         stats: {
           ...counts,
           // Over the churn itself: not the setup, the warm-up snapshot's pause, the settle or the diff.

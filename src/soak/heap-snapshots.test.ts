@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { closeSessions, openSessions } from '../../test/fixtures/heap/sessions-in-a-set.ts';
 import { packageRoot } from '../package-info.ts';
 import { describeRetained, diffSnapshots, summariseDiff, writeSnapshot } from './heap-snapshots.ts';
-import { holdsAsCollection, lookedInto, sampleOf } from './retainer-paths.ts';
+import { holdsAsCollection, leakRate, lookedInto, noiseFloor, sampleOf } from './retainer-paths.ts';
 
 class KeptForTheTest {
   readonly payload = Array.from({ length: 16 }, (_, i) => i);
@@ -147,5 +147,29 @@ describe('who holds it: the lines that write into a variable', () => {
     // The cluster's objects are the variable's own value, one per closure: what is written into
     // it is not where they came from.
     expect(holdsAsCollection({ path: [step('->queue', '(closure)')] }, 0)).toBe(false);
+  });
+});
+
+describe("who holds it: the clusters' floor", () => {
+  it('is one object per ten connections churned, or half the rate of a leak the counts found when that is lower', () => {
+    expect(noiseFloor(2_369)).toBe(237);
+    expect(noiseFloor(50)).toBe(10);
+    // better-sse's clients that left during the auth await: 294 timers in 3,000 connections.
+    const rate = leakRate(
+      [
+        { meter: 'timers', verdict: 'fail', leaked: 294 },
+        { meter: 'gauge:sessions', verdict: 'fail', leaked: 290 },
+        { meter: 'sockets', verdict: 'pass', leaked: 2 },
+      ],
+      3_000,
+    );
+    expect(rate).toBeCloseTo(0.098, 3);
+    expect(noiseFloor(2_369, rate)).toBe(117);
+    // Never above the noise floor, never under 10.
+    expect(noiseFloor(2_369, 2)).toBe(237);
+    expect(noiseFloor(100, 0.01)).toBe(10);
+    // Nothing failed: no rate.
+    expect(leakRate([{ meter: 'timers', verdict: 'pass', leaked: 0 }], 3_000)).toBe(0);
+    expect(leakRate([], 0)).toBe(0);
   });
 });

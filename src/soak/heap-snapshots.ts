@@ -39,9 +39,10 @@ export interface SnapshotDiff {
   /**
    * Who holds the new objects of the constructors that grew most: their retainer paths,
    * clustered by shape, largest retained size first (retainer-paths.ts). Only clusters of at
-   * least `floor` objects (one per ten of the `churned` connections between the snapshots).
+   * least `floor` objects (one per ten of the `churned` connections between the snapshots, or
+   * half the rate of a leak the soak's counts found: `leakedPerConnection`).
    */
-  retainers?: { clusters: RetainerCluster[]; floor: number; churned: number; ms: number };
+  retainers?: { clusters: RetainerCluster[]; floor: number; churned: number; ms: number; leakedPerConnection?: number };
   /** Over every constructor, shrinking ones included. */
   totalCountDelta: number;
   totalSizeDelta: number;
@@ -87,7 +88,7 @@ export async function writeSnapshot(dir: string, label: SnapshotFile['label'], c
 export async function diffSnapshots(
   startFile: string,
   endFile: string,
-  options: { top?: number; retainers?: { churned: number; cwd: string; mapSites?: SiteMapper } } = {},
+  options: { top?: number; retainers?: { churned: number; cwd: string; mapSites?: SiteMapper; leakedPerConnection?: number } } = {},
 ): Promise<SnapshotDiff> {
   const started = performance.now();
   let raw: Record<string, RawDelta> | undefined;
@@ -106,7 +107,14 @@ export async function diffSnapshots(
       ...options.retainers,
       snapshotFile: endFile,
     });
-    diff.retainers = { clusters, floor, churned: options.retainers.churned, ms: Math.round(performance.now() - at) };
+    const { leakedPerConnection } = options.retainers;
+    diff.retainers = {
+      clusters,
+      floor,
+      churned: options.retainers.churned,
+      ms: Math.round(performance.now() - at),
+      ...(leakedPerConnection ? { leakedPerConnection } : {}),
+    };
   }
   return diff;
 }

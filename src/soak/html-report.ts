@@ -157,7 +157,11 @@ function heldBy(diff: NonNullable<SoakReport['snapshots']>['diff'], link: (file:
   const retainers = diff?.retainers;
   if (!retainers) return '';
   if (retainers.clusters.length === 0)
-    return `<p>Who holds it: no cluster of new objects reached ${retainers.floor} objects (one per ten connections churned between the snapshots).</p>`;
+    return `<p>Who holds it: no cluster of new objects reached ${retainers.floor} objects (${
+      retainers.leakedPerConnection
+        ? "half the rate of the leak the soak's counts found"
+        : 'one per ten connections churned between the snapshots'
+    }).</p>`;
   const rows = retainers.clusters
     .map((c) => {
       const path = c.path

@@ -39,7 +39,8 @@ export class SoakSnapshotter {
    * Diffs the warm-up and end snapshots, once the soak is over after `connections`, and
    * finds who holds what grew (retainer-paths.ts).
    */
-  async diff(connections: number, cwd = process.cwd(), mapSites?: SiteMapper): Promise<void> {
+  /** `leakedPerConnection`: the rate of a leak the soak's counts found, which lowers the clusters' floor to half of it. */
+  async diff(connections: number, cwd = process.cwd(), mapSites?: SiteMapper, leakedPerConnection?: number): Promise<void> {
     if (this.failed) return;
     const [warm, end] = this.state.files;
     if (!warm || !end) {
@@ -48,7 +49,9 @@ export class SoakSnapshotter {
     }
     try {
       const churned = end.connections - warm.connections;
-      this.state.diff = await diffSnapshots(warm.file, end.file, { retainers: { churned, cwd, mapSites } });
+      this.state.diff = await diffSnapshots(warm.file, end.file, {
+        retainers: { churned, cwd, ...(mapSites ? { mapSites } : {}), ...(leakedPerConnection ? { leakedPerConnection } : {}) },
+      });
     } catch (error) {
       this.state.error = `the heap snapshots could not be read: ${messageOf(error)}`;
     }
