@@ -179,8 +179,10 @@ export function sampleOf<T>(items: readonly T[], n: number, seed = 0x9e3779b9): 
  */
 export const noiseFloor = (churned: number, leakedPerConnection = 0) => {
   const noise = Math.max(10, Math.ceil(churned / 10));
-  return leakedPerConnection > 0 ? Math.max(10, Math.min(noise, Math.ceil((churned * leakedPerConnection) / 2))) : noise;
+  // Never under 50: a pool the size of the concurrency (those parsers) is not a leak, whatever else leaked.
+  return leakedPerConnection > 0 ? Math.min(noise, Math.max(MIN_LEAK_FLOOR, Math.ceil((churned * leakedPerConnection) / 2))) : noise;
 };
+const MIN_LEAK_FLOOR = 50;
 
 /** The largest of the failing counts (timers, listeners, gauges, sockets) per connection: the rate of a leak they found, or 0. */
 export function leakRate(checks: readonly Check[], connections: number): number {
