@@ -331,7 +331,8 @@ const INDEXED_SLOT = /^\{\d+\}$/;
 /**
  * A plain object used as a dictionary (`sessions[id] = transport`, as the MCP SDK's own
  * Express example keeps its transports) holds each value under a property named by its key,
- * a different one for each: its properties read `[key]` once it has this many edges. With
+ * a different one for each: its properties read `[key]` once it has this many edges (a
+ * plain `Object` only: `global`, a module namespace or `process` keep their names). With
  * the key in the key, 1,500 leaked MCP sessions made 1,500 shapes, and the finding was an
  * Ajv object 0.15 per connection deep inside one of them.
  */
@@ -341,7 +342,7 @@ const DICTIONARY_EDGES = 64;
 function edgeName(edge: SnapshotEdge, holder: SnapshotNode): string {
   const type = edge.type();
   if (type === 'element') return '[n]';
-  if (type === 'property' && holder.edgesCount() >= DICTIONARY_EDGES) return '[key]';
+  if (type === 'property' && holder.edgesCount() >= DICTIONARY_EDGES && holder.className() === 'Object') return '[key]';
   return edge.toString().replace(INDEXED_SLOT, '{n}');
 }
 
