@@ -188,7 +188,7 @@ const MIN_LEAK_FLOOR = 50;
 export function leakRate(checks: readonly Check[], connections: number): number {
   if (connections <= 0) return 0;
   const leaked = checks.filter((c) => c.verdict === 'fail' && typeof c.leaked === 'number' && c.leaked > 0).map((c) => c.leaked!);
-  return leaked.length ? Math.max(...leaked) / connections : 0;
+  return leaked.length ? Math.round((Math.max(...leaked) / connections) * 10_000) / 10_000 : 0;
 }
 
 /**
