@@ -158,6 +158,15 @@ const jobs: Job[] = [
     fails: {},
   },
   {
+    // Behind a one-time token per connection: --request's function gets one from POST /session
+    // for every stream, the preflight's, sigterm's and every scenario's.
+    name: 'node:http behind a one-time token per connection, made by --request',
+    path: '/events',
+    command: ['node', 'test/fixtures/servers/node-http-server.mjs', 'before-auth', 'sessions'],
+    args: ['--request', 'test/fixtures/servers/session-request.mjs'],
+    fails: {},
+  },
+  {
     name: 'Express, cleanup on close, default settings (heap on)',
     path: '/events',
     command: [...tsx, 'test/fixtures/servers/express-server.ts', 'close'],
@@ -203,7 +212,9 @@ describe('servers started as commands, through the binary', () => {
               job.passes?.[s.name]?.(s);
             }
           }
-          if (!job.args) {
+          if (job.args?.includes('--request'))
+            expect(report.target.request).toMatchObject({ method: 'GET', headers: ['accept', 'authorization'], perConnection: true });
+          if (!job.args || job.args.includes('--request')) {
             expect(report.scenarios.map((s) => s.name)).toEqual(['clean-close', 'socket-destroy', 'idle-kill', 'pre-aborted', 'sigterm']);
             expect(report.omitted).toEqual([{ scenario: 'aborted-request', reason: expect.stringMatching(/runs as a command/) }]);
           }
@@ -260,6 +271,30 @@ describe('servers started as commands, through the binary', () => {
       /preflight: GET \/nope answered 404, not 200/,
     ],
     ['a command with no --path', ['--', 'node', 'server.js'], 2, /a server command needs --path <the SSE endpoint>/],
+    [
+      'an endpoint that wants a token, with none given',
+      ['--path', '/events', '--', 'node', 'test/fixtures/servers/node-http-server.mjs', 'before-auth', 'sessions', marker],
+      3,
+      /preflight: GET \/events answered 401, not 200: the endpoint wants credentials; give them with --header .* or with --request <module>/,
+    ],
+    [
+      '--request and --header together',
+      ['--request', 'r.mjs', '--header', 'a: b', '--path', '/events', '--', 'node', 'server.js'],
+      2,
+      /give --request <module> or --method\/--header\/--body, not both/,
+    ],
+    [
+      'a --request module that does not exist',
+      ['--request', 'no-such-request.mjs', '--path', '/events', '--', 'node', 'server.js'],
+      2,
+      /--request no-such-request\.mjs: no such file/,
+    ],
+    [
+      'a --request module whose default export is neither a request nor a function',
+      ['--request', 'test/fixtures/servers/express-app.ts', '--path', '/events', '--', 'node', 'server.js'],
+      2,
+      /--request test\/fixtures\/servers\/express-app\.ts: its default export must be the request .* not missing/,
+    ],
     [
       '--target and a command',
       ['--target', 'reference', '--path', '/e', '--', 'node', 'server.js'],

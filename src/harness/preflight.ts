@@ -61,7 +61,7 @@ export async function preflight(
     if (problem) {
       const thrown = stream.status >= 500 ? loggedErrors().slice(before).at(-1) : undefined;
       if (thrown) fail(`answered ${stream.status}, not 200: the handler threw ${describeThrown(thrown).line}`, problem.code);
-      fail(`${problem.message}${requestHint(stream.status, stream.allow)}`, problem.code);
+      fail(`${problem.message}${requestHint(stream.status, stream.allow, subject.startsWith('command '))}`, problem.code);
     }
     const started = performance.now();
     let found: PreflightResult;
@@ -142,16 +142,18 @@ async function heldBackWhenCompressed(
   }
 }
 
-/** What to do about a status that says the request is wrong, naming the `request` option. */
-function requestHint(status: number, allow: string | undefined): string {
+/** What to do about a status that says the request is wrong, naming the option that sets it: a target's `request`, a command's flags. */
+function requestHint(status: number, allow: string | undefined, command: boolean): string {
   if (status === 401 || status === 403) {
-    return ": the endpoint wants credentials; give them in the target's `request` (headers such as authorization or cookie, or a request function that makes fresh ones per connection)";
+    return command
+      ? ": the endpoint wants credentials; give them with --header (such as 'authorization: Bearer …' or a cookie), or with --request <module> whose function makes fresh ones per connection"
+      : ": the endpoint wants credentials; give them in the target's `request` (headers such as authorization or cookie, or a request function that makes fresh ones per connection)";
   }
   if (status === 405) {
-    return `: the endpoint does not take this method${allow ? ` (it allows ${allow})` : ''}; set the method in the target's \`request\``;
+    return `: the endpoint does not take this method${allow ? ` (it allows ${allow})` : ''}; set the method ${command ? 'with --method' : "in the target's `request`"}`;
   }
   if (status === 400 || status === 415 || status === 422) {
-    return ": the endpoint rejected the request; if it wants a body or headers, give them in the target's `request`";
+    return `: the endpoint rejected the request; if it wants a body or headers, give them ${command ? 'with --body and --header, or --request <module>' : "in the target's `request`"}`;
   }
   return '';
 }

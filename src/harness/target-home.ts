@@ -5,7 +5,7 @@ import type { Report } from '../report/report.ts';
 import { type AdapterChoice, type ResolvedAdapter, resolveAdapter } from '../server/resolve-adapter.ts';
 import { type ServedTarget, serveTarget } from '../server/serve-target.ts';
 import type { LoadedTarget } from '../target/load-target.ts';
-import type { StreamRequest, Target } from '../target/target.ts';
+import type { RequestFactory, StreamRequest, Target } from '../target/target.ts';
 import { MeterSet } from './meter-set.ts';
 import { LocalReadings, type Readings } from './readings.ts';
 
@@ -107,7 +107,8 @@ export const COMMAND_NO_FETCH =
 export interface CommandTargetOptions {
   argv: readonly string[];
   path: string;
-  request?: StreamRequest;
+  /** The flags' fixed request, or `--request <module>`'s: fixed, or made per connection. */
+  request?: StreamRequest | RequestFactory;
   firstEvent?: string;
   listenTimeoutMs?: number;
 }

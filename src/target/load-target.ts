@@ -7,7 +7,7 @@ import type { ReferenceOptions } from '../reference/app.ts';
 import { createReferenceTarget } from '../reference/reference-target.ts';
 import { describeSyntaxError } from './syntax-error.ts';
 import { validateTarget } from './validate-target.ts';
-import type { Target } from './target.ts';
+import type { RequestFactory, StreamRequest, Target } from './target.ts';
 
 export interface LoadedTarget {
   target: Target;
@@ -64,18 +64,53 @@ export async function loadTarget(spec: string, options: { cwd?: string; referenc
   return { target, name: target.name ?? spec, source, modulePath };
 }
 
+/** A module's namespace: TypeScript through tsx, JavaScript through Node's own import. */
+async function importNamespace(modulePath: string): Promise<Record<string, unknown>> {
+  if (/\.m?ts$/.test(modulePath)) {
+    // Leak sites are file:line of the user's TypeScript: tsx emits source maps, and Node
+    // applies them to stacks only when asked (the bin asks; a library caller may not have).
+    process.setSourceMapsEnabled(true);
+    const { tsImport } = await import('tsx/esm/api');
+    return (await tsImport(pathToFileURL(modulePath).href, import.meta.url)) as Record<string, unknown>;
+  }
+  return (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
+}
+
+/**
+ * `--request <module>` (a server command's stream request): its default export is the
+ * request (`{ method, headers, body }`) or a function that makes one per connection, as a
+ * target module's `request` is (an MCP handshake, a token per connection). Every way it is
+ * wrong is a usage error naming the file.
+ */
+export async function loadRequestModule(file: string, cwd: string): Promise<StreamRequest | RequestFactory> {
+  const modulePath = path.resolve(cwd, file);
+  const named = `--request ${file}`;
+  if (!existsSync(modulePath) || !statSync(modulePath).isFile())
+    throw new UsageError(`${named}: no such file (resolved to ${modulePath})`, { code: 'SSE_SOAK_BAD_REQUEST_MODULE' });
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = await importNamespace(modulePath);
+  } catch (error) {
+    const syntax = describeSyntaxError(error, modulePath);
+    throw new UsageError(`${named}: ${syntax ? `syntax error at ${syntax}` : `importing the module failed: ${messageOf(error)}`}`, {
+      code: 'SSE_SOAK_BAD_REQUEST_MODULE',
+      cause: error,
+    });
+  }
+  let exported = namespace.default;
+  if (exported && typeof exported === 'object' && 'default' in exported) exported = (exported as { default: unknown }).default;
+  if (typeof exported === 'function') return exported as RequestFactory;
+  if (exported && typeof exported === 'object') return exported as StreamRequest;
+  throw new UsageError(
+    `${named}: its default export must be the request ({ method, headers, body }) or a function that makes one per connection (({ origin, index, fetch }) => ...), not ${exported === undefined ? 'missing' : typeof exported}`,
+    { code: 'SSE_SOAK_BAD_REQUEST_MODULE' },
+  );
+}
+
 async function importModule(modulePath: string, spec: string): Promise<unknown> {
   let namespace: Record<string, unknown>;
   try {
-    if (/\.m?ts$/.test(modulePath)) {
-      // Leak sites are file:line of the user's TypeScript: tsx emits source maps, and Node
-      // applies them to stacks only when asked (the bin asks; a library caller may not have).
-      process.setSourceMapsEnabled(true);
-      const { tsImport } = await import('tsx/esm/api');
-      namespace = (await tsImport(pathToFileURL(modulePath).href, import.meta.url)) as Record<string, unknown>;
-    } else {
-      namespace = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
-    }
+    namespace = await importNamespace(modulePath);
   } catch (error) {
     // A module that does not parse is an invalid module (exit 2), named at file:line:col.
     const syntax = describeSyntaxError(error, modulePath);

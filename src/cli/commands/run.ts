@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../../report/write-atomic.ts';
 import { writeReport } from '../../report/write-report.ts';
 import { adapterChoices } from '../../server/resolve-adapter.ts';
 import { settingsTable } from '../../settings/settings-table.ts';
+import { loadRequestModule } from '../../target/load-target.ts';
 import { skippableMeters } from '../../verdict/check-policy.ts';
 import { exitCodeFor } from '../../verdict/verdicts.ts';
 import { colourEnabled, painter } from '../colour.ts';
@@ -51,6 +52,10 @@ export function addTargetOptions(command: Command): Command {
     .option('--method <method>', 'with a command: the method that opens a stream (default GET; a target module sets request)')
     .option('--header <header...>', "with a command: a header every stream request sends, 'name: value' (repeatable)")
     .option('--body <text>', 'with a command: the body every stream request sends (with --method POST, for example)')
+    .option(
+      '--request <module>',
+      'with a command: a module whose default export makes each stream request, ({ origin, index, fetch }) => ({ method, headers, body }) (a handshake, a token per connection), or is that request',
+    )
     .option('--first-event <name>', 'with a command: the event that marks a stream set up')
     .option('--listen-timeout <ms>', 'with a command: how long its server may take to listen (default: 20000)', integerIn(1))
     .argument('[command...]', "after --: your server command, started with sse-soak's agent preloaded (for example -- node server.js)")
@@ -108,14 +113,24 @@ export function commandTarget(argv: readonly string[], flags: Partial<Record<str
   const path = flags.path as string | undefined;
   const shaped = flags.method !== undefined || flags.header !== undefined || flags.body !== undefined;
   if (argv.length === 0) {
-    if (path !== undefined || flags.listenTimeout !== undefined || flags.firstEvent !== undefined || shaped) {
+    if (
+      path !== undefined ||
+      flags.listenTimeout !== undefined ||
+      flags.firstEvent !== undefined ||
+      shaped ||
+      flags.request !== undefined
+    ) {
       throw new UsageError(
-        '--path, --method, --header, --body, --first-event and --listen-timeout go with a server command after --, for example: run --path /events -- node server.js',
+        '--path, --method, --header, --body, --request, --first-event and --listen-timeout go with a server command after --, for example: run --path /events -- node server.js',
         { code: 'SSE_SOAK_USAGE' },
       );
     }
     return undefined;
   }
+  if (shaped && flags.request !== undefined)
+    throw new UsageError('give --request <module> or --method/--header/--body, not both: the module makes the whole request', {
+      code: 'SSE_SOAK_USAGE',
+    });
   if (flags.target !== undefined) throw new UsageError('give --target or a server command after --, not both', { code: 'SSE_SOAK_USAGE' });
   if (path === undefined)
     throw new UsageError(`a server command needs --path <the SSE endpoint>, for example: run --path /events -- ${argv.join(' ')}`, {
@@ -144,9 +159,23 @@ export function commandTarget(argv: readonly string[], flags: Partial<Record<str
   };
 }
 
+/**
+ * The server command's request made by `--request <module>`, resolved from the current
+ * directory; a fixed request it exports is checked as the flags' is.
+ */
+export async function withRequestModule<C extends ReturnType<typeof commandTarget>>(
+  command: C,
+  flags: Partial<Record<string, unknown>>,
+): Promise<C> {
+  if (!command || typeof flags.request !== 'string') return command;
+  const request = await loadRequestModule(flags.request, process.cwd());
+  if (typeof request !== 'function') toWireRequest(request, `--request ${flags.request}: its default export`);
+  return { ...command, request };
+}
+
 async function run(commandArgs: string[], flags: RunFlags, io: CliIo, verbose: boolean): Promise<number> {
-  const command = commandTarget(commandArgs, flags);
-  if (command?.request) toWireRequest(command.request, '--method/--header/--body');
+  const command = await withRequestModule(commandTarget(commandArgs, flags), flags);
+  if (command?.request && typeof command.request !== 'function') toWireRequest(command.request, '--method/--header/--body');
   const setup = await commandSetup(flags, io, verbose);
   const { config, cwd } = setup;
   const settings: Partial<RunSettings> = {

@@ -12,7 +12,7 @@ import { defaultSoakSettings, parseDuration, parseMix, type SoakSettings } from 
 import { exitCodeFor } from '../../verdict/verdicts.ts';
 import { colourEnabled, painter } from '../colour.ts';
 import { commandSetup, isVerbose, type SharedFlags, startLine, withTargetLog } from '../command-setup.ts';
-import { addTargetOptions, commandTarget } from './run.ts';
+import { addTargetOptions, commandTarget, withRequestModule } from './run.ts';
 import { formatRunLine, formatScenarioLine } from '../format-result.ts';
 import { interruptible } from '../interruptible.ts';
 import type { CliIo } from '../io.ts';
@@ -67,7 +67,10 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
       `\nReads the same config file as run (target, adapter, reportDir, reference, skipChecks, and the settings its kinds run with); flags override it.\nKinds: ${kinds.join(', ')}. Exit status: 0 no growth, 1 growth or a leak, 2 usage, 3 could not complete\nor a check could not measure, 130 interrupted.`,
     )
     .action(async (commandArgs: string[], flags: SoakFlags, cmd: Command) => {
-      const command = commandTarget(commandArgs, flags as unknown as Partial<Record<string, unknown>>);
+      const command = await withRequestModule(
+        commandTarget(commandArgs, flags as unknown as Partial<Record<string, unknown>>),
+        flags as unknown as Partial<Record<string, unknown>>,
+      );
       const setup = await commandSetup(flags, io, isVerbose(cmd));
       const settings: Partial<SoakSettings> = {
         ...(flags.duration !== undefined ? { durationMs: parseDuration(flags.duration) } : {}),
