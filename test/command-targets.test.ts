@@ -338,6 +338,26 @@ describe('servers started as commands, through the binary', () => {
     expect(processesLeft()).toBe('');
   });
 
+  it("a server that dies with the agent's calls unread (a reset, not a close): the scenario names the exit, exit 3, and sse-soak does not crash", async () => {
+    // Seen against a real tRPC server: the reset reached sse-soak as an 'error' on the agent's
+    // socket with no listener, and ended it with exit 1 (read as "a leak was found") and no report.
+    const { code, stderr, report } = await runReport([
+      '--scenario',
+      'socket-destroy',
+      '--path',
+      '/events',
+      '--',
+      'node',
+      'test/fixtures/crash/die-on-publish.mjs',
+      marker,
+    ]);
+    expect(code, stderr).toBe(3);
+    expect(stderr).not.toMatch(/ECONNRESET/);
+    expect(report.scenarios[0]!.error).toMatchObject({ code: 'SSE_SOAK_SERVER_EXITED' });
+    expect(report.scenarios[0]!.error!.message).toMatch(/^the server \(pid \d+\) exited \(signal SIGKILL\) during socket-destroy/);
+    expect(processesLeft()).toBe('');
+  });
+
   it("a node:cluster server: its worker's counts still catch the leak; its heap is not judged, and the report says why", async () => {
     const { code, stderr, report } = await runReport([
       '--scenario',

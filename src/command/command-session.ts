@@ -202,6 +202,9 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
         { once: true },
       );
       agents.on('connection', (s: Socket) => {
+        // A process that dies with calls unread resets its socket (ECONNRESET): that is its
+        // 'close', told by the exit; with no listener, the error would end sse-soak itself.
+        s.on('error', () => {});
         s.setEncoding('utf8');
         let first = '';
         const onData = (chunk: string) => {
