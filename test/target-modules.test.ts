@@ -85,7 +85,7 @@ describe('a target that crashes its process when a client goes away', () => {
 });
 
 describe('target modules', () => {
-  it('a 2 KiB Buffer kept per request fails the heap check: array buffers are counted, not only their JS wrappers', async () => {
+  it('a 4 KiB Buffer kept per request fails the heap check: array buffers are counted, not only their JS wrappers', async () => {
     const { code, stderr, report } = await runReport([
       '--target',
       fixture('leaky/buffer-per-request.ts'),
@@ -98,7 +98,10 @@ describe('target modules', () => {
         s.checks.filter((c) => c.verdict === 'fail').map((c) => c.meter),
         s.name,
       ).toEqual(['heap']);
-      // About 2 KiB of buffer and its wrapper: it read 365 to 440 B, a pass, on the object spaces alone.
+      // About 4 KiB of buffer and its wrapper; on the object spaces alone it read the wrapper,
+      // 365 to 440 B for a 2 KiB Buffer, a pass. (At 2 KiB, clean-close was left undecided at
+      // the cap, and passed, in 3 runs of 33: a first interval that bent inflated the serial
+      // correlation factor to 4.5. At 4 KiB the bend is half as large against the slope.)
       expect(s.checks.find((c) => c.meter === 'heap')!.ci95![0], s.name).toBeGreaterThan(1024);
     }
   });
