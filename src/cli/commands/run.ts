@@ -160,14 +160,19 @@ export function commandTarget(argv: readonly string[], flags: Partial<Record<str
 }
 
 /**
- * The server command's request made by `--request <module>`, resolved from the current
- * directory; a fixed request it exports is checked as the flags' is.
+ * The server command's request, checked once for run and soak alike: the flags' fixed one,
+ * or the one `--request <module>` makes (resolved from the current directory), a fixed
+ * request it exports checked as the flags' is.
  */
 export async function withRequestModule<C extends ReturnType<typeof commandTarget>>(
   command: C,
   flags: Partial<Record<string, unknown>>,
 ): Promise<C> {
-  if (!command || typeof flags.request !== 'string') return command;
+  if (!command) return command;
+  if (typeof flags.request !== 'string') {
+    if (command.request) toWireRequest(command.request, '--method/--header/--body');
+    return command;
+  }
   const request = await loadRequestModule(flags.request, process.cwd());
   if (typeof request !== 'function') toWireRequest(request, `--request ${flags.request}: its default export`);
   return { ...command, request };
@@ -175,7 +180,6 @@ export async function withRequestModule<C extends ReturnType<typeof commandTarge
 
 async function run(commandArgs: string[], flags: RunFlags, io: CliIo, verbose: boolean): Promise<number> {
   const command = await withRequestModule(commandTarget(commandArgs, flags), flags);
-  if (command?.request && typeof command.request !== 'function') toWireRequest(command.request, '--method/--header/--body');
   const setup = await commandSetup(flags, io, verbose);
   const { config, cwd } = setup;
   const settings: Partial<RunSettings> = {
