@@ -1,5 +1,5 @@
 import { scenarioFindings } from '../report/describe-scenario.ts';
-import type { Report, ScenarioResult } from '../report/report.ts';
+import type { Check, Report, ScenarioResult } from '../report/report.ts';
 import { describeStall } from '../verdict/stall-check.ts';
 import type { Paint } from './colour.ts';
 
@@ -10,7 +10,7 @@ export function formatScenarioLine(result: ScenarioResult, paint: Paint = (t) =>
   const head = `  ${mark} ${result.name.padEnd(15)} ${String(result.connections).padStart(5)} conns ${(result.durationMs / 1000).toFixed(1).padStart(5)} s`;
   const { problems, skipped, notApplicable } = scenarioFindings(result);
   const heap = result.checks.find((c) => (c.meter === 'heap' || c.meter === 'heap-growth') && c.bytesPerConnection !== undefined);
-  const parts = problems.length ? problems : heap ? [`heap ${signed(heap.bytesPerConnection!)} B/conn`] : [];
+  const parts = problems.length ? problems : heap ? [heapFigure(heap)] : [];
   // stalled-reader's pass says how: the server closed the stalled streams, or held nothing for them.
   const stall = problems.length ? undefined : result.checks.find((c) => c.meter === 'stall' && c.verdict === 'pass');
   const stallLine = stall && describeStall(stall);
@@ -33,6 +33,18 @@ export function formatRunLine(report: Report, reportPath: string): string {
       ? `pass (${report.scenarios.length} scenarios)`
       : `${report.verdict} (${failed} of ${report.scenarios.length} scenarios did not pass)`;
   return `sse-soak: ${verdict} in ${(report.durationMs / 1000).toFixed(1)} s; report ${reportPath}`;
+}
+
+/**
+ * A passing heap check's slope, and when the slope alone was above the limit, that the
+ * settle gave it back: `heap +24980 B/conn` on a PASS line read as a leak let through.
+ */
+function heapFigure(heap: Check): string {
+  const figure = `heap ${signed(heap.bytesPerConnection!)} B/conn`;
+  const retained = heap.details?.retainedAfterSettleBytesPerConnection;
+  return heap.details?.releasedAfterSettle === true && typeof retained === 'number'
+    ? `${figure} while open, ${signed(retained)} after the settle`
+    : figure;
 }
 
 const signed = (n: number) => (n >= 0 ? `+${Math.round(n)}` : `${Math.round(n)}`);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatScenarioLine } from '../cli/format-result.ts';
 import type { Check, ScenarioResult } from '../report/report.ts';
 import { countCheck, notApplicable } from './count-check.ts';
 import { heapCheck } from './heap-check.ts';
@@ -53,8 +54,22 @@ describe('heapCheck', () => {
     const c = heapCheck(points, 1024, settled);
     expect(c.verdict).toBe('fail');
     expect(c.details?.retainedAfterSettleBytesPerConnection).toBeCloseTo(2355, 0);
-    // What only the run's sleeps held is still excused: gone after the settle.
-    expect(heapCheck(points, 1024, { x: 160, y: 1e7 + 100 * 160 }).verdict).toBe('pass');
+    // What only the run's sleeps held is still excused: gone after the settle, and said so.
+    const released = heapCheck(points, 1024, { x: 160, y: 1e7 + 100 * 160 });
+    expect(released.verdict).toBe('pass');
+    expect(released.details?.releasedAfterSettle).toBe(true);
+    expect(released.reason).toMatch(
+      /^heap grew 2355 B per connection while they ran \(95 % interval [\d.]+ to [\d.]+\), and was given back after the settle: 100 B per connection still held, not above 1024$/,
+    );
+    expect(formatScenarioLine({ name: 'socket-destroy', verdict: 'pass', connections: 160, durationMs: 900, checks: [released] })).toMatch(
+      /PASS\s+socket-destroy\s+160 conns\s+0\.9 s\s+heap \+2355 B\/conn while open, \+100 after the settle$/,
+    );
+    // A pass whose slope was below the limit says nothing more than its slope.
+    const clean = heapCheck(series(200), 1024);
+    expect(clean.reason).toBeUndefined();
+    expect(formatScenarioLine({ name: 'clean-close', verdict: 'pass', connections: 475, durationMs: 1000, checks: [clean] })).toMatch(
+      /heap \+200 B\/conn$/,
+    );
   });
 
   it('is an error (could not measure), never skipped or passed, with too few samples', () => {
