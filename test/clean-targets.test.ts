@@ -23,7 +23,7 @@ const config = () => {
   const file = path.join(dir, 'sse-soak.config.mjs');
   writeFileSync(
     file,
-    "export default { connections: 60, skipChecks: ['heap'], settings: { warmup: 20, sigtermMix: 40, sigtermOpen: 10 } };\n",
+    "export default { connections: 60, skipChecks: ['heap'], settings: { warmup: 20, scenarioWarmup: 10, sigtermMix: 40, sigtermOpen: 10 } };\n",
   );
   return { dir, file };
 };
