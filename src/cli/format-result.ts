@@ -36,15 +36,19 @@ export function formatRunLine(report: Report, reportPath: string): string {
 }
 
 /**
- * A passing heap check's slope, and when the slope alone was above the limit, that the
- * settle gave it back: `heap +24980 B/conn` on a PASS line read as a leak let through.
+ * A passing heap check's slope; when the slope alone was above the limit, that the settle
+ * gave it back (`heap +24980 B/conn` on a PASS line read as a leak let through); when the
+ * sequential test was still undecided at the cap, that, with its interval.
  */
 function heapFigure(heap: Check): string {
   const figure = `heap ${signed(heap.bytesPerConnection!)} B/conn`;
   const retained = heap.details?.retainedAfterSettleBytesPerConnection;
-  return heap.details?.releasedAfterSettle === true && typeof retained === 'number'
-    ? `${figure} while open, ${signed(retained)} after the settle`
-    : figure;
+  if (heap.details?.releasedAfterSettle === true && typeof retained === 'number')
+    return `${figure} while open, ${signed(retained)} after the settle`;
+  const sequential = heap.details?.sequential as { decision?: string; interval?: [number, number] } | undefined;
+  if (heap.verdict === 'pass' && sequential?.decision === 'undecided' && sequential.interval)
+    return `${figure}, undecided at the cap (${sequential.interval.map((v) => signed(v)).join(' to ')})`;
+  return figure;
 }
 
 const signed = (n: number) => (n >= 0 ? `+${Math.round(n)}` : `${Math.round(n)}`);

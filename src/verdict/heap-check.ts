@@ -73,6 +73,11 @@ export function heapCheck(points: readonly Point[], limitBytesPerConnection: num
     // write holds each stream until then).
     check.details!.releasedAfterSettle = true;
     check.reason = `heap grew ${round(est.slope)} B per connection while they ran (${interval}), and was given back after the settle: ${round(retained!)} B per connection still held, not above ${limitBytesPerConnection}`;
+  } else if (look?.decision === 'undecided') {
+    // A pass the test could not decide: no leak shown, none ruled out. Said, because a
+    // slope above the limit on a PASS line reads as a leak let through, and because more
+    // connections are what decides it.
+    check.reason = `undecided at the cap: heap grows ${round(est.slope)} B per connection (${interval}), an interval that takes in the limit of ${limitBytesPerConnection}; a leak is not shown, nor ruled out (raise --connections to decide)`;
   }
   return check;
 }

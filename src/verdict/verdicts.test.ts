@@ -72,6 +72,31 @@ describe('heapCheck', () => {
     );
   });
 
+  it('says a pass the sequential test left undecided at the cap is one, with its interval', () => {
+    const look = {
+      decision: 'undecided',
+      estimate: { slope: 1257, lower: 800, upper: 1700, n: 21 },
+      boundaryZ: 2.048,
+      informationFraction: 1,
+      varianceFactor: 2,
+    } as const;
+    const c = heapCheck(series(1257, 21), 1024, { x: 500, y: 1e7 + 1257 * 500 }, look);
+    expect(c.verdict).toBe('pass');
+    expect(c.reason).toBe(
+      'undecided at the cap: heap grows 1257 B per connection (sequential interval 800 to 1700), an interval that takes in the limit of 1024; a leak is not shown, nor ruled out (raise --connections to decide)',
+    );
+    expect(formatScenarioLine({ name: 'clean-close', verdict: 'pass', connections: 400, durationMs: 2300, checks: [c] })).toMatch(
+      /heap \+1257 B\/conn, undecided at the cap \(\+800 to \+1700\)$/,
+    );
+    // Decided below: nothing more than the slope.
+    const below = heapCheck(series(200, 21), 1024, undefined, {
+      ...look,
+      decision: 'below',
+      estimate: { slope: 200, lower: 50, upper: 400, n: 21 },
+    });
+    expect(below.reason).toBeUndefined();
+  });
+
   it('is an error (could not measure), never skipped or passed, with too few samples', () => {
     const c = heapCheck(series(5000, 5), 1024);
     expect(c.verdict).toBe('error');
