@@ -1,5 +1,6 @@
+import { heapFigure } from '../report/describe-check.ts';
 import { scenarioFindings } from '../report/describe-scenario.ts';
-import type { Check, Report, ScenarioResult } from '../report/report.ts';
+import type { Report, ScenarioResult } from '../report/report.ts';
 import { describeStall } from '../verdict/stall-check.ts';
 import type { Paint } from './colour.ts';
 
@@ -8,9 +9,9 @@ export function formatScenarioLine(result: ScenarioResult, paint: Paint = (t) =>
   const mark =
     result.verdict === 'pass' ? paint('PASS ', 'green') : result.verdict === 'fail' ? paint('FAIL ', 'red') : paint('ERROR', 'yellow');
   const head = `  ${mark} ${result.name.padEnd(15)} ${String(result.connections).padStart(5)} conns ${(result.durationMs / 1000).toFixed(1).padStart(5)} s`;
-  const { problems, skipped, notApplicable } = scenarioFindings(result);
+  const { problems, skipped, notApplicable, undecided } = scenarioFindings(result);
   const heap = result.checks.find((c) => (c.meter === 'heap' || c.meter === 'heap-growth') && c.bytesPerConnection !== undefined);
-  const parts = problems.length ? problems : heap ? [heapFigure(heap)] : [];
+  const parts = problems.length ? [...problems, ...undecided] : heap ? [heapFigure(heap)] : [];
   // stalled-reader's pass says how: the server closed the stalled streams, or held nothing for them.
   const stall = problems.length ? undefined : result.checks.find((c) => c.meter === 'stall' && c.verdict === 'pass');
   const stallLine = stall && describeStall(stall);
@@ -34,21 +35,3 @@ export function formatRunLine(report: Report, reportPath: string): string {
       : `${report.verdict} (${failed} of ${report.scenarios.length} scenarios did not pass)`;
   return `sse-soak: ${verdict} in ${(report.durationMs / 1000).toFixed(1)} s; report ${reportPath}`;
 }
-
-/**
- * A passing heap check's slope; when the slope alone was above the limit, that the settle
- * gave it back (`heap +24980 B/conn` on a PASS line read as a leak let through); when the
- * sequential test was still undecided at the cap, that, with its interval.
- */
-function heapFigure(heap: Check): string {
-  const figure = `heap ${signed(heap.bytesPerConnection!)} B/conn`;
-  const retained = heap.details?.retainedAfterSettleBytesPerConnection;
-  if (heap.details?.releasedAfterSettle === true && typeof retained === 'number')
-    return `${figure} while open, ${signed(retained)} after the settle`;
-  const sequential = heap.details?.sequential as { decision?: string; interval?: [number, number] } | undefined;
-  if (heap.verdict === 'pass' && sequential?.decision === 'undecided' && sequential.interval)
-    return `${figure}, undecided at the cap (${sequential.interval.map((v) => signed(v)).join(' to ')})`;
-  return figure;
-}
-
-const signed = (n: number) => (n >= 0 ? `+${Math.round(n)}` : `${Math.round(n)}`);

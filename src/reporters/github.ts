@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { describeCheck } from '../report/describe-check.ts';
+import { describeCheck, heapFigure, undecidedInterval } from '../report/describe-check.ts';
 import type { Report } from '../report/report.ts';
 
 // Workflow-command escaping (actions/toolkit, core/src/command.ts).
@@ -19,7 +19,8 @@ export function siteInRepo(site: string, cwd: string): { file: string; line: num
 /**
  * GitHub Actions `::error` annotations: one per creation site of a leaked timer or
  * listener that lies inside the repository (so the pull request shows it on that line),
- * and one per other failed check or errored scenario, without a file.
+ * and one per other failed check or errored scenario, without a file; a `::warning` per
+ * check the user turned off, and a `::notice` per heap check left undecided at the cap.
  */
 export function toGithubAnnotations(report: Report, cwd = process.cwd()): string[] {
   const out: string[] = [];
@@ -29,6 +30,10 @@ export function toGithubAnnotations(report: Report, cwd = process.cwd()): string
         `::error title=${escapeProperty(`sse-soak ${s.name}: could not complete`)}::${escapeData(`${s.error.phase}: ${s.error.message}`)}`,
       );
       continue;
+    }
+    // A heap slope left undecided at the cap passed without ruling a leak out: a notice, with how to decide it.
+    for (const c of s.checks.filter((x) => undecidedInterval(x))) {
+      out.push(`::notice title=${escapeProperty(`sse-soak ${s.name}: heap undecided`)}::${escapeData(c.reason ?? heapFigure(c))}`);
     }
     for (const c of s.checks.filter((x) => x.verdict === 'skipped' && x.skippedBy === 'user')) {
       out.push(`::warning title=${escapeProperty(`sse-soak ${s.name}: ${c.meter} skipped`)}::${escapeData(c.reason ?? 'turned off')}`);

@@ -30,7 +30,12 @@ function testcase(scenario: ScenarioResult, check: Check): string {
     case 'skipped':
       return `${open}\n      <skipped message="${xmlEscape(check.reason ?? 'skipped')}"/>\n    </testcase>`;
     default:
-      return `    <testcase classname="sse-soak.${xmlEscape(scenario.name)}" name="${xmlEscape(check.meter)}" time="0"/>`;
+      // A pass with something to say (a heap slope undecided at the cap, or given back after the settle).
+      return check.reason
+        ? `${open}
+      <system-out>${xmlEscape(check.reason)}</system-out>
+    </testcase>`
+        : `    <testcase classname="sse-soak.${xmlEscape(scenario.name)}" name="${xmlEscape(check.meter)}" time="0"/>`;
   }
 }
 

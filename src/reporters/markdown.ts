@@ -14,10 +14,11 @@ export function toMarkdown(report: Report): string {
     '| --- | --- | --- | --- |',
   ];
   for (const s of report.scenarios) {
-    const { problems, skipped, notApplicable } = scenarioFindings(s);
+    const { problems, skipped, notApplicable, undecided } = scenarioFindings(s);
     const what =
       [
         ...problems,
+        ...undecided,
         ...(skipped.length ? [`skipped: ${skipped.join(', ')} (turned off)`] : []),
         ...(notApplicable.length ? [`not applicable: ${notApplicable.join(', ')}`] : []),
         ...(s.notes ?? []).map((n) => `note: ${n}`),

@@ -13,6 +13,9 @@ const load = (name: string) =>
   JSON.parse(readFileSync(path.join(packageRoot, 'test', 'fixtures', 'reports', `${name}.json`), 'utf8')) as Report;
 const fixed = load('fixed');
 const leaky = load('cancel-only');
+// A real run of reference:heartbeat-after-setup: socket-destroy and server-close passed with
+// the heap left undecided at the cap (its heartbeat holds each gone stream until its next write).
+const undecided = load('heartbeat-undecided');
 
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
@@ -132,5 +135,42 @@ describe('a check turned off, and one that could not measure, in every reporter'
     const lines = toGithubAnnotations(report);
     expect(lines).toContain(`::warning title=sse-soak ${first.name}%3A heap skipped::turned off (--skip-check heap)`);
     expect(lines).toContain(`::error title=sse-soak ${second.name}%3A sockets::sockets: could not measure: no reading was taken`);
+  });
+});
+
+describe('a heap check left undecided at the cap passes, and every output says so', () => {
+  const names = undecided.scenarios
+    .filter((s) =>
+      s.checks.some((c) => c.meter === 'heap' && (c.details?.sequential as { decision?: string } | undefined)?.decision === 'undecided'),
+    )
+    .map((s) => s.name);
+
+  it('the report is a pass with two undecided scenarios', () => {
+    expect(undecided.verdict).toBe('pass');
+    expect(names).toEqual(['socket-destroy', 'server-close']);
+  });
+
+  it('markdown: the slope, the words and the interval on the scenario row', () => {
+    const md = toMarkdown(undecided);
+    for (const name of names)
+      expect(md).toMatch(
+        new RegExp(`\\| ${name} \\| ✅ pass \\| \\d+ \\| heap [+-]\\d+ B/conn, undecided at the cap \\([+-]\\d+ to [+-]\\d+\\) \\|`),
+      );
+    expect(md).toMatch(/\| clean-close \| ✅ pass \| \d+ \| - \|/);
+  });
+
+  it('github: a notice per undecided check, with how to decide it; no error', () => {
+    const out = toGithubAnnotations(undecided);
+    expect(out.filter((l) => l.startsWith('::error'))).toEqual([]);
+    expect(
+      out.map((l) => /title=sse-soak ([\w-]+)%3A heap undecided::undecided at the cap: .*raise --connections to decide\)$/.exec(l)?.[1]),
+    ).toEqual(names);
+  });
+
+  it('junit: the pass carries the reason as its output', () => {
+    const xml = toJunit(undecided);
+    expect(XMLValidator.validate(xml)).toBe(true);
+    expect(xml.match(/<system-out>undecided at the cap: heap grows [\d.-]+ B per connection/g)).toHaveLength(2);
+    expect(xml).not.toContain('<failure');
   });
 });
