@@ -317,13 +317,20 @@ describe('servers started as commands, through the binary', () => {
     expect(crashed!.error).toMatchObject({ code: 'SSE_SOAK_SERVER_EXITED' });
     // Node's own crash report names the error and the line; its last lines ("Node.js v20...") do not.
     expect(crashed!.error!.message).toMatch(
-      /^the server \(pid \d+\) exited \(code 1\) (during|before) clean-close: AbortError: The operation was aborted at test\/fixtures\/crash\/crash-on-disconnect\.mjs:\d+$/,
+      /^the server \(pid \d+\) exited \(code 1\) (during|before) clean-close: it threw and nothing caught it \(an unhandled rejection\): AbortError: The operation was aborted at test\/fixtures\/crash\/crash-on-disconnect\.mjs:\d+$/,
     );
     // Before, when the preflight's own disconnect had already ended it.
     expect(after!.error).toMatchObject({ code: 'SSE_SOAK_SERVER_EXITED' });
     expect(after!.error!.message).toMatch(/^not run: the server exited (during|before) clean-close$/);
     expect(stderr).not.toMatch(/ECONNREFUSED/);
     expect(processesLeft()).toBe('');
+
+    // The same crash when the signal is relayed through a web Request (tRPC's node-http
+    // adapter does this): the AbortError's ten frames are all Node's, and its cause names the line.
+    const relayed = await runReport([...twoQuickScenarios, ...crashing, 'relayed']);
+    expect(relayed.report.scenarios[0]!.error!.message).toMatch(
+      /: it threw and nothing caught it \(an unhandled rejection\): AbortError: The operation was aborted \(its cause, AbortError: This operation was aborted, at test\/fixtures\/crash\/crash-on-disconnect\.mjs:\d+\)$/,
+    );
 
     // A soak of it: the preflight's own disconnect ends the server before the churn; the
     // report says so, as run's does (it used to stop with one line and no report).
@@ -333,7 +340,7 @@ describe('servers started as commands, through the binary', () => {
     expect(soakReport.verdict).toBe('error');
     expect(soakReport.scenarios[0]!.error).toMatchObject({ code: 'SSE_SOAK_SERVER_EXITED' });
     expect(soakReport.scenarios[0]!.error!.message).toMatch(
-      /^the server \(pid \d+\) exited \(code 1\) (before the churn|during the soak|during the churn \([a-z-]+\)): AbortError: The operation was aborted at test\/fixtures\/crash\/crash-on-disconnect\.mjs:\d+$/,
+      /^the server \(pid \d+\) exited \(code 1\) (before the churn|during the soak|during the churn \([a-z-]+\)): it threw and nothing caught it \(an unhandled rejection\): AbortError: The operation was aborted at test\/fixtures\/crash\/crash-on-disconnect\.mjs:\d+$/,
     );
     expect(processesLeft()).toBe('');
   });

@@ -23,12 +23,15 @@ import { MeterSet } from '../harness/meter-set.ts';
 import { LocalReadings } from '../harness/readings.ts';
 import type { MeterSnapshot } from '../harness/meter-snapshot.ts';
 import { compareSnapshots } from '../verdict/compare-snapshots.ts';
+import { describeThrown } from '../verdict/crash-summary.ts';
 import { mapSitesHere, type RawSite } from '../soak/retainer-paths.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { publishPaced } from '../harness/publish-paced.ts';
 import {
+  AGENT_CRASH_FILE_ENV,
   AGENT_EXIT_FILE_ENV,
   AGENT_SOCKET_ENV,
+  type CrashRecord,
   type ExitRecord,
   type FromAgent,
   type HostShutdown,
@@ -134,6 +137,21 @@ function start(path: string): void {
       });
     return (listen as (...a: unknown[]) => NetServer).apply(this, args);
   } as typeof NetServer.prototype.listen;
+
+  // An error nothing caught ends the process: how, written as it dies (a monitor changes
+  // nothing of what happens). Node prints the error to stderr too, but not whether it was a
+  // rejection, and an AbortError's ten frames can all be Node's; its cause is read here.
+  const crashFile = process.env[AGENT_CRASH_FILE_ENV];
+  if (crashFile)
+    process.on('uncaughtExceptionMonitor', (error, origin) => {
+      // A program with a handler of its own lives on.
+      if (process.listenerCount('uncaughtException') > 0 || process.hasUncaughtExceptionCaptureCallback()) return;
+      try {
+        writeFileSync(crashFile, JSON.stringify({ origin, thrown: describeThrown(error).line } satisfies CrashRecord));
+      } catch {
+        // The process dies anyway; sse-soak reads Node's report on stderr instead.
+      }
+    });
 
   const exitFile = process.env[AGENT_EXIT_FILE_ENV];
   let recorded = false;

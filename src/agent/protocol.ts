@@ -7,6 +7,15 @@
 /** Environment variables the harness sets for the command (and every Node process it starts). */
 export const AGENT_SOCKET_ENV = 'SSE_SOAK_AGENT_SOCKET';
 export const AGENT_EXIT_FILE_ENV = 'SSE_SOAK_AGENT_EXIT_FILE';
+/** Where the agent writes how its process died, when it dies of an error nothing caught. */
+export const AGENT_CRASH_FILE_ENV = 'SSE_SOAK_AGENT_CRASH_FILE';
+
+/** An error nothing caught, as the process died of it: whether it was a rejection, and the error in one line. */
+export interface CrashRecord {
+  origin: 'uncaughtException' | 'unhandledRejection';
+  /** crash-summary.ts's describeThrown: the error's first line and the line that raised it (or its cause). */
+  thrown: string;
+}
 
 /** The readings a harness may ask for; each answers with what the in-process `Readings` method returns. */
 export type AgentMethod =

@@ -6,8 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  AGENT_CRASH_FILE_ENV,
   AGENT_EXIT_FILE_ENV,
   AGENT_SOCKET_ENV,
+  type CrashRecord,
   type AgentMethod,
   type ExitRecord,
   type FromAgent,
@@ -116,6 +118,7 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sse-soak-agent-'));
   const socketPath = path.join(dir, 'agent.sock');
   const exitFile = path.join(dir, 'exit.json');
+  const crashFile = path.join(dir, 'crash.json');
   const agents = createServer();
   await new Promise<void>((resolve, reject) => agents.once('error', reject).listen(socketPath, resolve));
   const port = await portForCommand();
@@ -129,6 +132,7 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
       PORT: String(port),
       [AGENT_SOCKET_ENV]: socketPath,
       [AGENT_EXIT_FILE_ENV]: exitFile,
+      [AGENT_CRASH_FILE_ENV]: crashFile,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -142,6 +146,14 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  // How it died, as its agent wrote it, read as soon as it exits (before stop() removes the folder).
+  const crashed = exited.then((): CrashRecord | undefined => {
+    try {
+      return JSON.parse(readFileSync(crashFile, 'utf8')) as CrashRecord;
+    } catch {
+      return undefined;
+    }
+  });
   // Its stdio closed too: what it printed as it died has been read.
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const within = <T>(promise: Promise<T>, ms: number) =>
@@ -158,8 +170,15 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
     rmSync(dir, { recursive: true, force: true });
   };
   const tail = () => stderr.trim().split('\n').slice(-5).join(' | ');
-  // A Node process that died of an uncaught error: its error and line, not its last lines.
-  const said = () => crashFromStderr(stderr, options.cwd) ?? tail();
+  // A Node process that died of an uncaught error: its error and line, not its last lines;
+  // from its agent when it had one (which also knows whether it was a rejection), else from
+  // Node's report on stderr.
+  const died = async () => {
+    const record = await within(crashed, 200);
+    if (record)
+      return `it threw and nothing caught it (${record.origin === 'unhandledRejection' ? 'an unhandled rejection' : 'an uncaught exception'}): ${record.thrown}`;
+    return crashFromStderr(stderr, options.cwd);
+  };
   const shown = options.label ?? `command \`${options.argv.join(' ')}\``;
 
   let socket: Socket;
@@ -187,11 +206,12 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
             : new TargetError(`${shown} could not start: ${error.message}`, { code: 'SSE_SOAK_COMMAND_FAILED' }),
         );
       });
-      void exited.then(({ code, signal }) => {
+      void exited.then(async ({ code, signal }) => {
         clearTimeout(timer);
+        const crash = await died();
         reject(
           new TargetError(
-            `${shown} exited (${code !== null ? `code ${code}` : `signal ${signal}`}) before its server listened${stderr ? `; its stderr: ${said()}` : ''}`,
+            `${shown} exited (${code !== null ? `code ${code}` : `signal ${signal}`}) before its server listened${crash ? `: ${crash}` : stderr ? `; its stderr: ${tail()}` : ''}`,
             { code: 'SSE_SOAK_EXITED_BEFORE_LISTENING' },
           ),
         );
@@ -265,7 +285,7 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
     const status = await within(exited, 1_000);
     await within(closed, 200);
     const how = status ? ` (${status.code !== null ? `code ${status.code}` : `signal ${status.signal}`})` : '';
-    const crash = crashFromStderr(stderr, options.cwd);
+    const crash = await died();
     return `the server (pid ${hello.pid}) exited${how}${when ? ` ${when}` : ''}${crash ? `: ${crash}` : stderr ? `; its stderr: ${tail()}` : ''}`;
   };
   const gone = serverGone.then(async () => new TargetError(await exitLine(), { code: 'SSE_SOAK_SERVER_EXITED' }));

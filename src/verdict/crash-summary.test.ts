@@ -42,6 +42,49 @@ describe('a crash in one line', () => {
     );
   });
 
+  // tRPC 11.25.2's SSE subscription with ping on, a client gone between two events: the
+  // AbortError's ten frames are all Node's; the abort() tRPC called is in its cause.
+  const trpcCrash = `node:events:1175
+    errorHandler(new AbortError(undefined, { cause: signal?.reason }));
+                 ^
+
+AbortError: The operation was aborted
+    at EventTarget.abortListener (node:events:1175:18)
+    at [nodejs.internal.kHybridDispatch] (node:internal/event_target:831:20)
+    at EventTarget.dispatchEvent (node:internal/event_target:766:26)
+    at abortSignal (node:internal/abort_controller:370:10)
+    at node:internal/abort_controller:373:20
+    at Set.forEach (<anonymous>)
+    at abortSignal (node:internal/abort_controller:371:30)
+    at AbortController.abort (node:internal/abort_controller:392:5)
+    at EventTarget.abort (node:internal/deps/undici/undici:9762:14)
+    at [nodejs.internal.kHybridDispatch] (node:internal/event_target:831:20) {
+  code: 'ABORT_ERR',
+  [cause]: DOMException [AbortError]: This operation was aborted
+      at new DOMException (node:internal/per_context/domexception:53:5)
+      at AbortController.abort (node:internal/abort_controller:391:18)
+      at IncomingMessage.onAbort (/srv/app/node_modules/@trpc/server/src/adapters/node-http/incomingMessageToRequest.ts:164:8)
+      at Object.onceWrapper (node:events:638:28)
+}
+
+Node.js v20.20.2
+`;
+
+  it("reads the line from the error's cause when its own frames are all Node's", () => {
+    expect(crashFromStderr(trpcCrash, '/srv/app')).toBe(
+      'AbortError: The operation was aborted (its cause, DOMException [AbortError]: This operation was aborted, at node_modules/@trpc/server/src/adapters/node-http/incomingMessageToRequest.ts:164)',
+    );
+    const cause = new Error('client went away');
+    cause.stack = 'Error: client went away\n    at onClose (/srv/app/src/stream.ts:12:5)';
+    const error = new Error('The operation was aborted', { cause });
+    error.name = 'AbortError';
+    error.stack = 'AbortError: The operation was aborted\n    at abortListener (node:events:1175:18)';
+    expect(describeThrown(error, '/srv/app')).toEqual({
+      line: 'AbortError: The operation was aborted (its cause, Error: client went away, at src/stream.ts:12)',
+      whose: 'target',
+    });
+  });
+
   it('is nothing for a stderr without a crash report', () => {
     expect(crashFromStderr('missing DATABASE_URL\n')).toBeUndefined();
     expect(crashFromStderr('')).toBeUndefined();

@@ -8,10 +8,19 @@ import { defaultOwnerRules } from '../meters/owner-rules.ts';
  */
 export function describeThrown(error: unknown, cwd = process.cwd()): { line: string; whose: 'target' | 'own' | 'library' | undefined } {
   if (!(error instanceof Error)) return { line: `a non-error value: ${String(error).slice(0, 200)}`, whose: undefined };
-  const head = `${error.name}: ${error.message}`.split('\n')[0]!;
+  const head = firstLine(error);
   const at = programFrame(parseStack(error.stack));
-  return { line: at ? `${head} at ${formatSite(at.frame, cwd)}` : head, whose: at?.kind };
+  if (at) return { line: `${head} at ${formatSite(at.frame, cwd)}`, whose: at.kind };
+  // Raised inside Node alone: the line is its cause's (an AbortError from an aborted signal
+  // whose ten frames are all Node's, caused by the abort() a library or the program called).
+  for (let cause = error.cause, depth = 0; cause instanceof Error && depth < 3; cause = cause.cause, depth++) {
+    const by = programFrame(parseStack(cause.stack));
+    if (by) return { line: `${head} (its cause, ${firstLine(cause)}, at ${formatSite(by.frame, cwd)})`, whose: by.kind };
+  }
+  return { line: head, whose: undefined };
 }
+
+const firstLine = (error: Error) => `${error.name}: ${error.message}`.split('\n')[0]!;
 
 /**
  * The same line read from what a Node process printed as it died of an uncaught exception
@@ -33,7 +42,18 @@ export function crashFromStderr(stderr: string, cwd = process.cwd()): string | u
     while (end < lines.length && isFrame(lines[end]!)) end++;
     const line = from > i + 1 ? `${lines[i]} ${lines[i + 1]!.trim()}` : lines[i]!;
     const site = programSite(parseStack(lines.slice(from, end).join('\n')), cwd);
-    return site ? `${line} at ${site}` : line;
+    if (site) return `${line} at ${site}`;
+    // Node's own frames only (ten at most: the one that called abort() can be cut off): the
+    // line of the first cause printed below it that has one.
+    for (let c = end; c < lines.length; c++) {
+      const cause = /^\s+\[cause\]: (\S.*)$/.exec(lines[c]!);
+      if (!cause) continue;
+      let stop = c + 1;
+      while (stop < lines.length && isFrame(lines[stop]!)) stop++;
+      const by = programSite(parseStack(lines.slice(c + 1, stop).join('\n')), cwd);
+      if (by) return `${line} (its cause, ${cause[1]}, at ${by})`;
+    }
+    return line;
   }
   return undefined;
 }
