@@ -509,9 +509,7 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
       ).finally(() => readings.hooks(true));
       heldProbe = typeof control === 'string' ? { error: control } : { ...heldProbe, control };
     }
-    // The counts first: a leak they found lowers the snapshot diff's floor to half its rate.
     const countChecks = await readings.checks(baseline, settled.snapshot);
-    await snapshotter?.diff(done, cwd, session?.mapSites, leakRate(countChecks, done));
 
     const heldCheck = heldStreamCheck(heldProbe, home.adapter && { version: home.adapter.version, origin: home.adapter.origin });
     // What the held streams grew by is taken off every sample before the churn is judged:
@@ -532,6 +530,12 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
         ...growth.details,
         heldStreamsTakenOff: { bytesPerChunk: perChunk, chunks: series.at(-1)?.heldChunks ?? 0 },
       };
+    // Who holds it, once the counts and the growth are judged: a leak the counts found lowers
+    // the diff's floor to half its rate; a growth that failed with no count failing lets a
+    // cluster through by its size (large objects only some connections keep).
+    const rate = leakRate(countChecks, done);
+    const grew = growth.verdict === 'fail' && rate === 0 ? growth.bytesPerConnection : undefined;
+    await snapshotter?.diff(done, cwd, session?.mapSites, rate, grew);
     // The steps were read with the hooks off: what a chunk costs there is the check's own figure.
     const capacity = probed && capacityReport(probed, settings.open, failed ? (heldCheck.details!.bytesPerChunk as number) : 0);
     const durationMs = Math.round(performance.now() - started);

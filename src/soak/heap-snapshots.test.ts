@@ -5,13 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { closeSessions, openSessions } from '../../test/fixtures/heap/sessions-in-a-set.ts';
 import { packageRoot } from '../package-info.ts';
 import { describeRetained, diffSnapshots, summariseDiff, writeSnapshot } from './heap-snapshots.ts';
-import { holdsAsCollection, leakRate, lookedInto, noiseFloor, sampleOf } from './retainer-paths.ts';
+import { growthSizeFloor, holdsAsCollection, leakRate, lookedInto, noiseFloor, sampleOf } from './retainer-paths.ts';
 
 class KeptForTheTest {
   readonly payload = Array.from({ length: 16 }, (_, i) => i);
 }
 class DroppedForTheTest {
   readonly payload = Array.from({ length: 16 }, (_, i) => i);
+}
+/** Kept by one connection in twenty: few, but each holds 64 KB. */
+class LargeRecord {
+  readonly payload = new Array<number>(8_000).fill(7);
 }
 
 describe('heap snapshots of this process, diffed by constructor', () => {
@@ -21,6 +25,7 @@ describe('heap snapshots of this process, diffed by constructor', () => {
     let dropped: DroppedForTheTest[] = Array.from({ length: 300 }, () => new DroppedForTheTest());
     const warm = await writeSnapshot(dir, 'warmup', 100);
     for (let i = 0; i < 700; i++) kept.push(new KeptForTheTest());
+    const large = Array.from({ length: 35 }, () => new LargeRecord());
     openSessions(700);
     dropped = [];
     const end = await writeSnapshot(dir, 'end', 800);
@@ -34,7 +39,21 @@ describe('heap snapshots of this process, diffed by constructor', () => {
     // The format DevTools and memlab read: one JSON document that opens with its meta.
     expect(readFileSync(end.file, 'utf8').slice(0, 40)).toMatch(/^\{"snapshot":\{"meta":/);
 
-    const diff = await diffSnapshots(warm.file, end.file, { top: 1000, retainers: { churned: 700, cwd: packageRoot } });
+    const diff = await diffSnapshots(warm.file, end.file, {
+      top: 1000,
+      retainers: { churned: 700, cwd: packageRoot, heapGrowthBytes: 3_000_000 },
+    });
+    // Large objects that one connection in twenty keeps: 35 for 700 churned, under the count
+    // floor (70), shown because the soak's heap growth failed with no count failing, and they
+    // retain more than a quarter of that growth (the size floor).
+    expect(diff.retainers).toMatchObject({ floor: 70, heapGrowthBytes: 3_000_000, sizeFloor: 750_000 });
+    const largeHeld = diff.retainers!.clusters.find((c) => c.path[0]?.holder === 'LargeRecord');
+    expect(largeHeld, JSON.stringify(diff.retainers!.clusters.map((c) => c.summary))).toBeDefined();
+    expect(largeHeld!.count).toBeGreaterThanOrEqual(25);
+    expect(largeHeld!.count).toBeLessThan(70);
+    expect(largeHeld!.retainedSize).toBeGreaterThan(35 * 60_000);
+    expect(largeHeld!.path[0]!.edge).toBe('.payload');
+    expect(large).toHaveLength(35);
     const keptDelta = diff.constructors.find((d) => d.name === 'KeptForTheTest');
     expect(keptDelta).toMatchObject({ countDelta: 700, addedCount: 700, removedCount: 0 });
     expect(keptDelta!.sizeDelta).toBeGreaterThan(0);
@@ -107,6 +126,14 @@ describe('who holds it: the constructors looked into', () => {
       d('Tiny', 5, 90_000),
     ];
     expect(lookedInto(diff, 120).map((x) => x.name)).toEqual(['Timeout', 'Session']);
+    // With a size floor (a soak whose growth failed and whose counts did not): a few large
+    // objects too, never fewer than ten.
+    const few = [...diff, d('Record', 40, 2_000_000)];
+    expect(lookedInto(few, 120, growthSizeFloor(3_000_000)).map((x) => x.name)).toEqual(['Record', 'Timeout', 'Session']);
+    expect(lookedInto(few, 120).map((x) => x.name)).toEqual(['Timeout', 'Session']);
+    expect(growthSizeFloor(3_000_000)).toBe(750_000);
+    expect(growthSizeFloor(undefined)).toBeUndefined();
+    expect(growthSizeFloor(0)).toBeUndefined();
   });
 });
 

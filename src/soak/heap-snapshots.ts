@@ -40,9 +40,19 @@ export interface SnapshotDiff {
    * Who holds the new objects of the constructors that grew most: their retainer paths,
    * clustered by shape, largest retained size first (retainer-paths.ts). Only clusters of at
    * least `floor` objects (one per ten of the `churned` connections between the snapshots, or
-   * half the rate of a leak the soak's counts found: `leakedPerConnection`).
+   * half the rate of a leak the soak's counts found: `leakedPerConnection`), or, when the
+   * heap's growth failed and no count did (`heapGrowthBytes`), retaining a quarter of that
+   * growth (`sizeFloor`) with ten objects or more.
    */
-  retainers?: { clusters: RetainerCluster[]; floor: number; churned: number; ms: number; leakedPerConnection?: number };
+  retainers?: {
+    clusters: RetainerCluster[];
+    floor: number;
+    churned: number;
+    ms: number;
+    leakedPerConnection?: number;
+    heapGrowthBytes?: number;
+    sizeFloor?: number;
+  };
   /** Over every constructor, shrinking ones included. */
   totalCountDelta: number;
   totalSizeDelta: number;
@@ -88,7 +98,10 @@ export async function writeSnapshot(dir: string, label: SnapshotFile['label'], c
 export async function diffSnapshots(
   startFile: string,
   endFile: string,
-  options: { top?: number; retainers?: { churned: number; cwd: string; mapSites?: SiteMapper; leakedPerConnection?: number } } = {},
+  options: {
+    top?: number;
+    retainers?: { churned: number; cwd: string; mapSites?: SiteMapper; leakedPerConnection?: number; heapGrowthBytes?: number };
+  } = {},
 ): Promise<SnapshotDiff> {
   const started = performance.now();
   let raw: Record<string, RawDelta> | undefined;
@@ -103,17 +116,18 @@ export async function diffSnapshots(
   const diff = summariseDiff(Object.values(raw), options.top ?? 30, Math.round(performance.now() - started));
   if (options.retainers && end) {
     const at = performance.now();
-    const { clusters, floor } = await retainerClusters(end as Snapshot, Object.values(raw), {
+    const { clusters, floor, sizeFloor } = await retainerClusters(end as Snapshot, Object.values(raw), {
       ...options.retainers,
       snapshotFile: endFile,
     });
-    const { leakedPerConnection } = options.retainers;
+    const { leakedPerConnection, heapGrowthBytes } = options.retainers;
     diff.retainers = {
       clusters,
       floor,
       churned: options.retainers.churned,
       ms: Math.round(performance.now() - at),
       ...(leakedPerConnection ? { leakedPerConnection } : {}),
+      ...(sizeFloor !== undefined && heapGrowthBytes ? { heapGrowthBytes: Math.round(heapGrowthBytes), sizeFloor } : {}),
     };
   }
   return diff;

@@ -134,11 +134,31 @@ const SKIPPED = new Set(['(compiled code)', '(system)', '(concatenated string)',
 export function lookedInto<D extends Pick<ClassDiff, 'name' | 'addedIndexes' | 'addedSize' | 'removedSize'>>(
   diff: readonly D[],
   floor: number,
+  sizeFloor?: number,
 ): D[] {
+  const enough = (d: D) =>
+    d.addedIndexes.length >= floor ||
+    (sizeFloor !== undefined && d.addedIndexes.length >= MIN_SIZED_COUNT && d.addedSize - d.removedSize >= sizeFloor);
   return diff
-    .filter((d) => !SKIPPED.has(d.name) && !d.name.startsWith('Node / ') && d.addedIndexes.length >= floor)
+    .filter((d) => !SKIPPED.has(d.name) && !d.name.startsWith('Node / ') && enough(d))
     .sort((a, b) => b.addedSize - b.removedSize - (a.addedSize - a.removedSize))
     .slice(0, CLASSES);
+}
+
+/**
+ * A soak whose heap grew (its growth check failed) while its counts found nothing: what grew
+ * may be large objects that only some connections keep (one in twenty, on an error path), too
+ * few for the count floor. Then a cluster that holds at least this share of the growth
+ * between the snapshots is shown whatever its count, when it has at least MIN_SIZED_COUNT
+ * objects: a fixed-size pool (36 parsers' header arrays) is a few KB, nowhere near a quarter
+ * of a growth that failed the check.
+ */
+export const GROWTH_SHARE = 0.25;
+const MIN_SIZED_COUNT = 10;
+
+/** The size floor for a soak whose heap growth failed and whose counts passed, else undefined. */
+export function growthSizeFloor(heapGrowthBytes: number | undefined): number | undefined {
+  return heapGrowthBytes !== undefined && heapGrowthBytes > 0 ? Math.round(heapGrowthBytes * GROWTH_SHARE) : undefined;
 }
 
 /**
@@ -199,11 +219,20 @@ export function leakRate(checks: readonly Check[], connections: number): number 
 export async function retainerClusters(
   snapshot: Snapshot,
   diff: readonly ClassDiff[],
-  options: { churned: number; cwd: string; snapshotFile: string; mapSites?: SiteMapper; leakedPerConnection?: number },
-): Promise<{ clusters: RetainerCluster[]; floor: number }> {
+  options: {
+    churned: number;
+    cwd: string;
+    snapshotFile: string;
+    mapSites?: SiteMapper;
+    leakedPerConnection?: number;
+    /** What the heap grew by between the snapshots, when that growth failed the soak and no count did. */
+    heapGrowthBytes?: number;
+  },
+): Promise<{ clusters: RetainerCluster[]; floor: number; sizeFloor?: number }> {
   const floor = noiseFloor(options.churned, options.leakedPerConnection);
+  const sizeFloor = growthSizeFloor(options.heapGrowthBytes);
   const sites = new Sites(snapshot, options.cwd);
-  const grown = lookedInto(diff, floor);
+  const grown = lookedInto(diff, floor, sizeFloor);
   const clusters: RetainerCluster[] = [];
   for (const d of grown) {
     const added = d.addedIndexes;
@@ -224,7 +253,8 @@ export async function retainerClusters(
     const scale = added.length / sampled;
     for (const e of byShape.values()) {
       const count = Math.round(e.n * scale);
-      if (count < floor) continue;
+      const large = sizeFloor !== undefined && count >= MIN_SIZED_COUNT && e.retained * scale >= sizeFloor;
+      if (count < floor && !large) continue;
       clusters.push({
         constructor: d.name,
         ...(e.site ? { site: e.site } : {}),
@@ -267,7 +297,7 @@ export async function retainerClusters(
   const clustersShown = folded
     .filter((c) => !c.path.some((step) => step.site?.startsWith('node:internal/modules/')))
     .sort((a, b) => Number(Boolean(b.path.at(-1)?.program)) - Number(Boolean(a.path.at(-1)?.program)) || b.retainedSize - a.retainedSize);
-  return { clusters: clustersShown, floor };
+  return { clusters: clustersShown, floor, ...(sizeFloor !== undefined ? { sizeFloor } : {}) };
 }
 
 /**

@@ -39,8 +39,19 @@ export class SoakSnapshotter {
    * Diffs the warm-up and end snapshots, once the soak is over after `connections`, and
    * finds who holds what grew (retainer-paths.ts).
    */
-  /** `leakedPerConnection`: the rate of a leak the soak's counts found, which lowers the clusters' floor to half of it. */
-  async diff(connections: number, cwd = process.cwd(), mapSites?: SiteMapper, leakedPerConnection?: number): Promise<void> {
+  /**
+   * `leakedPerConnection`: the rate of a leak the soak's counts found, which lowers the
+   * clusters' floor to half of it. `growthPerConnection`: the heap's growth per connection
+   * when it failed the soak and no count did; a cluster retaining a quarter of that growth
+   * between the snapshots is shown whatever its count.
+   */
+  async diff(
+    connections: number,
+    cwd = process.cwd(),
+    mapSites?: SiteMapper,
+    leakedPerConnection?: number,
+    growthPerConnection?: number,
+  ): Promise<void> {
     if (this.failed) return;
     const [warm, end] = this.state.files;
     if (!warm || !end) {
@@ -50,7 +61,13 @@ export class SoakSnapshotter {
     try {
       const churned = end.connections - warm.connections;
       this.state.diff = await diffSnapshots(warm.file, end.file, {
-        retainers: { churned, cwd, ...(mapSites ? { mapSites } : {}), ...(leakedPerConnection ? { leakedPerConnection } : {}) },
+        retainers: {
+          churned,
+          cwd,
+          ...(mapSites ? { mapSites } : {}),
+          ...(leakedPerConnection ? { leakedPerConnection } : {}),
+          ...(growthPerConnection && growthPerConnection > 0 ? { heapGrowthBytes: growthPerConnection * churned } : {}),
+        },
       });
     } catch (error) {
       this.state.error = `the heap snapshots could not be read: ${messageOf(error)}`;
