@@ -32,9 +32,7 @@ function testcase(scenario: ScenarioResult, check: Check): string {
     default:
       // A pass with something to say (a heap slope undecided at the cap, or given back after the settle).
       return check.reason
-        ? `${open}
-      <system-out>${xmlEscape(check.reason)}</system-out>
-    </testcase>`
+        ? `${open}\n      <system-out>${xmlEscape(check.reason)}</system-out>\n    </testcase>`
         : `    <testcase classname="sse-soak.${xmlEscape(scenario.name)}" name="${xmlEscape(check.meter)}" time="0"/>`;
   }
 }
