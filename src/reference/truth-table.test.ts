@@ -134,8 +134,7 @@ async function leftAfter(variant: string, kind: Kind, adapter: CreateAdaptorServ
   const before: Left = { listeners: target.gauges.listeners(), intervals: intervals(), sigterm: process.listenerCount('SIGTERM') };
   const url = served.url + target.path;
 
-  if (kind === 'during-setup') await leaveDuringSetup(served, target.path);
-  for (let i = 0; i < N && kind !== 'during-setup'; i++) {
+  const leave = async () => {
     switch (kind) {
       case 'eventsource-close':
         (await openEventSource(url, pool, { firstEvent: 'connected' })).close();
@@ -169,11 +168,19 @@ async function leftAfter(variant: string, kind: Kind, adapter: CreateAdaptorServ
         break;
       }
     }
-  }
+  };
+  // The N clients of a row leave at once, as a server's clients do: every kind counts per
+  // connection. server-close ends the target's streams in turn, one stream at a time.
+  if (kind === 'during-setup') await leaveDuringSetup(served, target.path);
+  else if (kind === 'server-close') for (let i = 0; i < N; i++) await leave();
+  else await Promise.all(Array.from({ length: N }, leave));
   await pool.close();
   const deadline = Date.now() + 3_000;
   while (served.openSockets() > 0 && Date.now() < deadline) await sleep(10);
-  await sleep(setupMs * 4); // lets every awaited setup finish and create what it creates
+  // Lets every awaited setup finish and create what it creates. Each setup's timer was set
+  // when its request arrived, before this sleep's, and fires first however loaded the
+  // machine; twice the setup is margin for what its continuation then awaits.
+  await sleep(setupMs * 2);
   return {
     listeners: target.gauges.listeners() - before.listeners,
     intervals: intervals() - before.intervals,
