@@ -8,10 +8,10 @@ import { defineConfig } from 'vitest/config';
  * suite waited 50 s for it alone. Everything else keeps vitest's own order after them.
  *
  * One exception to longest first: the false-positive runs start beside the detection matrix,
- * before the longer soak file. Both mostly wait (settles, idle timeouts, sigterm's grace),
- * and their heap checks decide sooner on a quieter machine: with the matrix beside the soak,
- * the shapes and the listener targets instead, it took 173 s instead of 149 and the ten runs
- * 86 s instead of 64 (README, The test suite).
+ * before the longer soak file. Both mostly wait (settles, idle timeouts, sigterm's grace), so
+ * side by side they leave each other the cores: with the matrix beside the soak, the shapes
+ * and the listener targets instead, it took 173 s instead of 149 and the ten runs 86 s
+ * instead of 64, one suite each in the same hour (README, The test suite).
  */
 const longestFirst = [
   'test/detection-matrix.test.ts',
