@@ -12,7 +12,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../src/package-info.ts';
 import type { Report } from '../src/report/report.ts';
-import { machineSpeedMs } from './machine-speed.ts';
 
 const { values, positionals } = parseArgs({
   options: { runs: { type: 'string', default: '3' }, target: { type: 'string', default: 'reference' }, path: { type: 'string' } },
@@ -21,7 +20,6 @@ const { values, positionals } = parseArgs({
 const what = values.path ? ['--path', values.path, '--', ...positionals] : ['--target', values.target!];
 const runs = Number(values.runs);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sse-soak-bench-'));
-const speedBefore = machineSpeedMs();
 const walls: number[] = [];
 const perScenario = new Map<string, number[]>();
 for (let i = 0; i < runs; i++) {
@@ -34,7 +32,6 @@ for (let i = 0; i < runs; i++) {
   const report = JSON.parse(readFileSync(out.stdout.trim(), 'utf8')) as Report;
   for (const s of report.scenarios) perScenario.set(s.name, [...(perScenario.get(s.name) ?? []), s.durationMs / 1000]);
 }
-const speedAfter = machineSpeedMs();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(
   `default run against ${values.path ? positionals.join(' ') : values.target}: ${runs} runs, ${os.availableParallelism()} cores, node ${process.version}`,
@@ -45,6 +42,3 @@ const row = (name: string, xs: number[]) =>
   console.log(`| ${name} | ${median(xs).toFixed(1)} | ${Math.min(...xs).toFixed(1)} | ${Math.max(...xs).toFixed(1)} |`);
 row('whole `sse-soak run` (wall, process start to exit)', walls);
 for (const [name, xs] of perScenario) row(`scenario ${name}`, xs);
-console.log(
-  `\nthis machine's speed (bench/machine-speed.ts, lower is faster): ${Math.round(speedBefore)} ms before the runs, ${Math.round(speedAfter)} ms after`,
-);
