@@ -19,6 +19,7 @@ import cluster from 'node:cluster';
 import { enterServedConnection, inHarness } from '../meters/async-owner.ts';
 import { ProcessListenerMeter } from '../meters/process-listener-meter.ts';
 import { TimerMeter } from '../meters/timer-meter.ts';
+import type { SampleOptions } from '../meters/heap-meter.ts';
 import { MeterSet } from '../harness/meter-set.ts';
 import { LocalReadings } from '../harness/readings.ts';
 import type { MeterSnapshot } from '../harness/meter-snapshot.ts';
@@ -201,7 +202,7 @@ function start(path: string): void {
     prune: () => readings.prune(),
     pendingInConnections: () => readings.pendingInConnections(),
     clearLeakedTimers: (b: MeterSnapshot) => readings.clearLeakedTimers(b),
-    heap: (options: { thorough?: boolean }) => readings.heap(options),
+    heap: (options: SampleOptions) => readings.heap(options),
     openSockets: () => readings.openSockets(),
     blockedSockets: () => readings.blockedSockets(),
     memory: () => readings.memory(),

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type HeapSample, sampleHeap } from '../meters/heap-meter.ts';
+import { type HeapSample, type SampleOptions, sampleHeap } from '../meters/heap-meter.ts';
 import { suspendOwnership } from '../meters/async-owner.ts';
 import type { PendingTimer } from '../meters/timer-meter.ts';
 import type { Check } from '../report/report.ts';
@@ -23,7 +23,7 @@ export interface Readings {
   /** Clears the timers counted as leaked since `baseline`, so the next scenario is measured on its own. */
   clearLeakedTimers(baseline: MeterSnapshot): Promise<number>;
   /** The measured heap after a forced GC; undefined when GC cannot be forced. */
-  heap(options: { thorough?: boolean }): Promise<HeapSample | undefined>;
+  heap(options: SampleOptions): Promise<HeapSample | undefined>;
   /** Server-side sockets open now. */
   openSockets(): Promise<number>;
   /**
@@ -78,7 +78,7 @@ export class LocalReadings implements Readings {
     return this.meters.clearLeakedTimers(baseline);
   }
 
-  heap(options: { thorough?: boolean }): Promise<HeapSample | undefined> {
+  heap(options: SampleOptions): Promise<HeapSample | undefined> {
     return sampleHeap(options);
   }
 

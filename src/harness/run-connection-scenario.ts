@@ -137,13 +137,13 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
     // counts never waited for them: their baseline and settled readings come before.
     const heapOn = !env.skip?.has('heap') && !env.heapUnmeasurable;
     let heapSamples = 0;
-    const sampleHeap = async () => {
+    const sampleHeap = async (first = false) => {
       if (!heapOn) return undefined;
-      const heap = await readings.heap({ thorough: true });
+      const heap = await readings.heap({ thorough: true, first });
       if (heap) heapSamples++;
       return heap;
     };
-    const firstHeap = await sampleHeap();
+    const firstHeap = await sampleHeap(true);
     // The series as sampled; its points are read from all of it (heapSeries: a sample is read
     // again once the next one is in).
     const samples: { x: number; heap: HeapSample }[] = firstHeap ? [{ x: 0, heap: firstHeap }] : [];

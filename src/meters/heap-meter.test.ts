@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HeapReader, heapSeries, sampleHeap } from './heap-meter.ts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { forcedGc, HeapReader, heapSeries, sampleHeap } from './heap-meter.ts';
 
 const KB = 1000;
 const reading = (objectKb: number, codeSpaceKb: number, codeAndMetadataKb: number) => ({
@@ -60,5 +61,55 @@ describe('HeapReader', () => {
     expect(withBuffer.bufferBytes! - after.bufferBytes!).toBeGreaterThan(3.5 * 1024 * 1024);
     expect(withBuffer.usedBytes - after.usedBytes).toBeGreaterThan(3.5 * 1024 * 1024);
     expect(buffer.length).toBe(4 * 1024 * 1024);
+  });
+});
+
+describe('sampleHeap: garbage that two collections leave', () => {
+  // Garbage that only a third collection frees: a payload held by one FinalizationRegistry
+  // until an object dies, that object held by another until a third dies (the shape of
+  // what a warm-up's requests leave through their signals' registries). 4 MB of it.
+  const registries: FinalizationRegistry<unknown>[] = [];
+  const chain = () => {
+    const last = new FinalizationRegistry<unknown>(() => {});
+    const first = new FinalizationRegistry<unknown>(() => {});
+    registries.push(first, last);
+    const payload = Array.from({ length: 500_000 }, (_, i) => i + 0.5);
+    const middle = {};
+    last.register(middle, payload);
+    first.register({}, { middle });
+    return new WeakRef(payload);
+  };
+  const twoCollections = async () => {
+    const gc = forcedGc()!;
+    gc();
+    await nextTurn();
+    await nextTurn();
+    gc();
+  };
+
+  it('exists: two collections with turns between leave it, a third frees it', async () => {
+    const payload = chain();
+    await twoCollections();
+    await nextTurn();
+    expect(payload.deref()).toBeDefined();
+    await twoCollections();
+    await nextTurn();
+    expect(payload.deref()).toBeUndefined();
+  });
+
+  it("is not in a series' first sample", async () => {
+    const payload = chain();
+    await sampleHeap({ thorough: true, first: true });
+    await nextTurn();
+    expect(payload.deref()).toBeUndefined();
+  });
+
+  it('is not in a sample that reads far above the one before: it takes a collection more and the lower reading', async () => {
+    const before = (await sampleHeap({ thorough: true }))!;
+    const payload = chain();
+    const after = (await sampleHeap({ thorough: true }))!;
+    expect(after.usedBytes - before.usedBytes).toBeLessThan(1_000 * KB);
+    await nextTurn();
+    expect(payload.deref()).toBeUndefined();
   });
 });
