@@ -66,8 +66,8 @@ describe('HeapReader', () => {
 
 describe('sampleHeap: garbage that two collections leave', () => {
   // Garbage that only a third collection frees: a payload held by one FinalizationRegistry
-  // until an object dies, that object held by another until a third dies (the shape of
-  // what a warm-up's requests leave through their signals' registries). 4 MB of it.
+  // until an object dies, that object held by another until a third dies (a shape that
+  // registries such as the `Request` signals' can leave). 4 MB of it.
   const registries: FinalizationRegistry<unknown>[] = [];
   const chain = () => {
     const last = new FinalizationRegistry<unknown>(() => {});
