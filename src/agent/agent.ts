@@ -199,7 +199,6 @@ function start(path: string): void {
   const methods: Record<string, (...args: never[]) => unknown> = {
     snapshot: () => readings.snapshot(),
     checks: (b: MeterSnapshot, f: MeterSnapshot) => readings.checks(b, f),
-    prune: () => readings.prune(),
     pendingInConnections: () => readings.pendingInConnections(),
     clearLeakedTimers: (b: MeterSnapshot) => readings.clearLeakedTimers(b),
     heap: (options: SampleOptions) => readings.heap(options),
@@ -228,7 +227,7 @@ function start(path: string): void {
     markBaseline: async (waitMs = 0) => {
       const until = performance.now() + waitMs;
       while (sockets.size > 0 && performance.now() < until) await sleep(10);
-      await readings.prune();
+      readings.prune();
       baseline = await readings.snapshot();
       return baseline;
     },

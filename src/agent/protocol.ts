@@ -21,7 +21,6 @@ export interface CrashRecord {
 export type AgentMethod =
   | 'snapshot'
   | 'checks'
-  | 'prune'
   | 'pendingInConnections'
   | 'clearLeakedTimers'
   | 'heap'

@@ -304,7 +304,6 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
   const readings: Readings = {
     snapshot: () => call<MeterSnapshot>('snapshot'),
     checks: (b, f) => call<Check[]>('checks', b, f),
-    prune: () => call<void>('prune'),
     pendingInConnections: () => call<PendingTimer[]>('pendingInConnections'),
     clearLeakedTimers: (b) => call<number>('clearLeakedTimers', b),
     heap: (o) => call<HeapSample | undefined>('heap', o),

@@ -131,7 +131,6 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
 
     phase = 'baseline';
     const baseline = await readings.snapshot();
-    await readings.prune();
     // A heap check the user turned off takes no sample: each is two forced full collections
     // (about 12 ms each here), and what it found would be reported as skipped anyway. The
     // counts never waited for them: their baseline and settled readings come before.
@@ -186,7 +185,6 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
         // for a few ms (the adapter's deferred cleanup timers hold each request's objects).
         await Promise.all([thread?.resetPool(), source.reset()]);
         await quiet(QUIET_MS, SAMPLE_DRAIN_MS, 2 * SAMPLE_DRAIN_MS);
-        await readings.prune();
         const heap = await sampleHeap();
         if (heap) {
           samples.push({ x: measured, heap });
@@ -221,7 +219,6 @@ export async function runConnectionScenario(scenario: ConnectionScenario, env: C
 
     phase = 'settle';
     const settled = await settle(() => readings.snapshot(), baseline, settings);
-    await readings.prune();
     const settledHeap = await sampleHeap();
     decision.heapSamples = heapSamples;
     // The settled sample comes after the last one of the series: it is that one's next.

@@ -100,6 +100,23 @@ export class ProcessListenerMeter {
     return removed;
   }
 
+  /**
+   * Reads the creation stack of every listener now on the process into text, so that it no
+   * longer holds the functions and receivers that were on it (creation-stacks.test.ts): a
+   * listener added while a request was handled would otherwise hold that request. Called
+   * before every heap sample; a stack is read once.
+   */
+  prune(): void {
+    for (const event of process.eventNames()) {
+      for (const raw of process.rawListeners(event)) void this.#originOf(raw as Listener)?.stack;
+    }
+  }
+
+  #originOf(raw: Listener): { stack?: string } | undefined {
+    const fn = ((raw as { listener?: Listener }).listener ?? raw) as Listener;
+    return this.#origins.get(fn) ?? this.#origins.get(raw);
+  }
+
   /** Events whose listener count grew since `baseline`, with where the new ones were added. */
   growth(baseline: ListenerSample, final: ListenerSample = this.sample()): ListenerGrowth[] {
     const out: ListenerGrowth[] = [];
@@ -109,9 +126,7 @@ export class ProcessListenerMeter {
       const sites = new Map<string, number>();
       // The newest listeners are the ones added after the baseline.
       for (const raw of process.rawListeners(event).slice(before)) {
-        const fn = ((raw as { listener?: Listener }).listener ?? raw) as Listener;
-        const origin = this.#origins.get(fn) ?? this.#origins.get(raw as Listener);
-        const site = attribute(parseStack(origin?.stack), this.#rules).site ?? '<unknown>';
+        const site = attribute(parseStack(this.#originOf(raw as Listener)?.stack), this.#rules).site ?? '<unknown>';
         sites.set(site, (sites.get(site) ?? 0) + 1);
       }
       out.push({

@@ -353,7 +353,6 @@ export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakRep
       next >= settings.connections ||
       performance.now() >= deadline;
     const sample = async () => {
-      await readings.prune();
       const heap = await readings.heap({});
       const snap = await readings.snapshot();
       const mem = await readings.memory();
