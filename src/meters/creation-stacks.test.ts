@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { forcedGc } from './heap-meter.ts';
+import { forcedGc, sampleHeap } from './heap-meter.ts';
 import { ProcessListenerMeter } from './process-listener-meter.ts';
 import { TimerMeter } from './timer-meter.ts';
 
@@ -55,6 +55,29 @@ describe('creation stacks', () => {
       expect(mine?.repeat).toBe(false);
     } finally {
       clearTimeout(timer);
+      meter.disable();
+    }
+  });
+
+  it("keeps a live timer's site, not its whole stack", async () => {
+    // A frame 20,000 characters long: 100 timers' formatted stacks are 2 MB, which the parsed
+    // site's strings kept as slices of it until they were copied out.
+    const long = `f${'x'.repeat(20_000)}`;
+    const arm = new Function('setTimeout', 'noop', `return function ${long}() { return setTimeout(noop, 60_000); }`)(
+      setTimeout,
+      noop,
+    ) as () => NodeJS.Timeout;
+    const meter = new TimerMeter({ own: [], targetInsideOwn: [] }).enable();
+    const timers: NodeJS.Timeout[] = [];
+    try {
+      const before = (await sampleHeap({ thorough: true }))!;
+      for (let i = 0; i < 100; i++) timers.push(arm());
+      meter.prune();
+      const after = (await sampleHeap({ thorough: true }))!;
+      expect(after.usedBytes - before.usedBytes).toBeLessThan(500_000);
+      expect(meter.sample().target.filter((t) => t.site?.includes('creation-stacks.test.ts'))).toHaveLength(100);
+    } finally {
+      for (const t of timers) clearTimeout(t);
       meter.disable();
     }
   });
