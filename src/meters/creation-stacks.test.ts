@@ -59,14 +59,13 @@ describe('creation stacks', () => {
     }
   });
 
+  // A frame 20,000 characters long: 100 formatted stacks are 2 MB, which the parsed sites'
+  // strings kept, as slices of them, until they were copied out (2.15 MB for the timers).
+  const longFrame = <T>(body: string, ...args: unknown[]): ((x?: unknown) => T) =>
+    new Function('a', 'b', `return function f${'x'.repeat(20_000)}(x) { ${body} }`)(...args) as (x?: unknown) => T;
+
   it("keeps a live timer's site, not its whole stack", async () => {
-    // A frame 20,000 characters long: 100 timers' formatted stacks are 2 MB, which the parsed
-    // site's strings kept as slices of it until they were copied out.
-    const long = `f${'x'.repeat(20_000)}`;
-    const arm = new Function('setTimeout', 'noop', `return function ${long}() { return setTimeout(noop, 60_000); }`)(
-      setTimeout,
-      noop,
-    ) as () => NodeJS.Timeout;
+    const arm = longFrame<NodeJS.Timeout>('return a(b, 60_000);', setTimeout, noop);
     const meter = new TimerMeter({ own: [], targetInsideOwn: [] }).enable();
     const timers: NodeJS.Timeout[] = [];
     try {
@@ -78,6 +77,24 @@ describe('creation stacks', () => {
       expect(meter.sample().target.filter((t) => t.site?.includes('creation-stacks.test.ts'))).toHaveLength(100);
     } finally {
       for (const t of timers) clearTimeout(t);
+      meter.disable();
+    }
+  });
+
+  it("keeps a live process listener's site, not its whole stack", async () => {
+    const listeners = Array.from({ length: 100 }, () => () => {});
+    const meter = new ProcessListenerMeter().enable();
+    const baseline = meter.sample();
+    try {
+      const before = (await sampleHeap({ thorough: true }))!;
+      const add = longFrame<void>("a.on('SIGUSR2', x);", process);
+      for (const l of listeners) add(l);
+      meter.prune();
+      const after = (await sampleHeap({ thorough: true }))!;
+      expect(after.usedBytes - before.usedBytes).toBeLessThan(500_000);
+      expect(meter.growth(baseline)[0]?.sites).toEqual([{ site: expect.stringMatching(/creation-stacks\.test\.ts:\d+$/), count: 100 }]);
+    } finally {
+      for (const l of listeners) process.off('SIGUSR2', l);
       meter.disable();
     }
   });

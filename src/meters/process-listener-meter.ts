@@ -1,4 +1,4 @@
-import { attribute, parseStack, type OwnerRules } from './call-site.ts';
+import { attribute, detached, type OwnerRules, parseStack } from './call-site.ts';
 import { defaultOwnerRules } from './owner-rules.ts';
 
 type Listener = (...args: unknown[]) => void;
@@ -24,7 +24,8 @@ const registering = ['on', 'addListener', 'once', 'prependListener', 'prependOnc
  * stack for listeners. Also collects MaxListenersExceededWarning, the symptom users see.
  */
 export class ProcessListenerMeter {
-  readonly #origins = new WeakMap<Listener, { stack?: string }>();
+  /** Where each listener was added: its creation stack until it is read into `site`. */
+  readonly #origins = new WeakMap<Listener, { captured?: { stack?: string }; site?: string }>();
   readonly #rules: OwnerRules;
   readonly #originals = new Map<string, unknown>();
   readonly warnings: string[] = [];
@@ -45,12 +46,12 @@ export class ProcessListenerMeter {
       this.#originals.set(name, original);
       const wrapped = function (this: unknown, event: unknown, listener: unknown) {
         if (typeof listener === 'function') {
-          const origin: { stack?: string } = {};
+          const captured: { stack?: string } = {};
           const limit = Error.stackTraceLimit;
           Error.stackTraceLimit = 20;
-          Error.captureStackTrace(origin, wrapped);
+          Error.captureStackTrace(captured, wrapped);
           Error.stackTraceLimit = limit;
-          origins.set(listener as Listener, origin);
+          origins.set(listener as Listener, { captured });
         }
         return original.call(this, event, listener);
       };
@@ -101,20 +102,24 @@ export class ProcessListenerMeter {
   }
 
   /**
-   * Reads the creation stack of every listener now on the process into text, so that it no
-   * longer holds the functions and receivers that were on it (creation-stacks.test.ts): a
-   * listener added while a request was handled would otherwise hold that request. Called
-   * before every heap sample; a stack is read once.
+   * Reads the creation stack of every listener now on the process into its site and drops
+   * it: a stack holds the functions and receivers that were on it until it is read
+   * (creation-stacks.test.ts), and a listener added while a request was handled would hold
+   * that request. Called before every heap sample; a stack is read once.
    */
   prune(): void {
-    for (const event of process.eventNames()) {
-      for (const raw of process.rawListeners(event)) void this.#originOf(raw as Listener)?.stack;
-    }
+    for (const event of process.eventNames()) for (const raw of process.rawListeners(event)) this.#siteOf(raw as Listener);
   }
 
-  #originOf(raw: Listener): { stack?: string } | undefined {
+  #siteOf(raw: Listener): string {
     const fn = ((raw as { listener?: Listener }).listener ?? raw) as Listener;
-    return this.#origins.get(fn) ?? this.#origins.get(raw);
+    const origin = this.#origins.get(fn) ?? this.#origins.get(raw);
+    if (!origin) return '<unknown>';
+    if (origin.site === undefined) {
+      origin.site = detached(attribute(parseStack(origin.captured?.stack), this.#rules).site ?? '<unknown>');
+      origin.captured = undefined;
+    }
+    return origin.site;
   }
 
   /** Events whose listener count grew since `baseline`, with where the new ones were added. */
@@ -126,7 +131,7 @@ export class ProcessListenerMeter {
       const sites = new Map<string, number>();
       // The newest listeners are the ones added after the baseline.
       for (const raw of process.rawListeners(event).slice(before)) {
-        const site = attribute(parseStack(this.#originOf(raw as Listener)?.stack), this.#rules).site ?? '<unknown>';
+        const site = this.#siteOf(raw as Listener);
         sites.set(site, (sites.get(site) ?? 0) + 1);
       }
       out.push({

@@ -1,6 +1,6 @@
 import { createHook } from 'node:async_hooks';
 import { type AsyncOwner, currentOwner } from './async-owner.ts';
-import { attribute, parseStack, type CallSite, type OwnerRules } from './call-site.ts';
+import { attribute, type CallSite, detached, type OwnerRules, parseStack } from './call-site.ts';
 import { defaultOwnerRules } from './owner-rules.ts';
 
 /** Node's Timeout object, with the fields we read (lib/internal/timers.js, Node 20). */
@@ -150,9 +150,7 @@ export class TimerMeter {
   #siteOf(entry: Tracked): CallSite {
     if (!entry.site) {
       const { owner, site, via } = attribute(parseStack(entry.origin?.stack), this.#rules, entry.context);
-      // Copied out through JSON: the parsed strings are slices of the whole formatted stack,
-      // and would keep it (about 1.5 KB a timer) for as long as the timer lives.
-      entry.site = JSON.parse(JSON.stringify({ owner, site, via })) as CallSite;
+      entry.site = detached({ owner, site, via });
       entry.origin = undefined;
     }
     return entry.site;
