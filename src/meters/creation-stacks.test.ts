@@ -29,7 +29,14 @@ const noop = () => {};
 const listener = () => {};
 let timer: NodeJS.Timeout | undefined;
 
-async function collected(ref: WeakRef<object>): Promise<boolean> {
+/** Whether a request that was the receiver on a timer's or listener's creation stack is collected once `prune` ran. */
+async function receiverCollected(how: 'arm' | 'listen', prune: () => void): Promise<boolean> {
+  const ref = (() => {
+    const r = request();
+    r[how]();
+    return new WeakRef(r);
+  })();
+  prune();
   const gc = forcedGc()!;
   for (let i = 0; i < 3; i++) {
     await nextTurn();
@@ -43,13 +50,7 @@ describe('creation stacks', () => {
     // No folder is sse-soak's here: this file stands for the target.
     const meter = new TimerMeter({ own: [], targetInsideOwn: [] }).enable();
     try {
-      const ref = (() => {
-        const r = request();
-        r.arm();
-        return new WeakRef(r);
-      })();
-      meter.prune();
-      expect(await collected(ref)).toBe(true);
+      expect(await receiverCollected('arm', () => meter.prune())).toBe(true);
       // Still counted, and still attributed to the line that armed it.
       const mine = meter.sample().target.find((t) => t.site?.includes('creation-stacks.test.ts'));
       expect(mine?.repeat).toBe(false);
@@ -103,13 +104,7 @@ describe('creation stacks', () => {
     const meter = new ProcessListenerMeter().enable();
     const before = meter.sample();
     try {
-      const ref = (() => {
-        const r = request();
-        r.listen();
-        return new WeakRef(r);
-      })();
-      meter.prune();
-      expect(await collected(ref)).toBe(true);
+      expect(await receiverCollected('listen', () => meter.prune())).toBe(true);
       const [growth] = meter.growth(before);
       expect(growth?.event).toBe('SIGUSR2');
       expect(growth?.sites[0]?.site).toMatch(/creation-stacks\.test\.ts:\d+$/);
