@@ -69,8 +69,9 @@ export class LocalReadings implements Readings {
 
   /**
    * Forgets timers that fired or were cleared (keeps the meter's table small), and reads the
-   * live timers' and listeners' creation stacks into text, which lets go of the requests they
-   * were made in (creation-stacks.test.ts): before every heap sample and baseline.
+   * live timers' and listeners' creation stacks into their sites and drops them, which lets go
+   * of the requests they were made in (creation-stacks.test.ts): before every heap sample and
+   * snapshot, and the agent's baseline.
    */
   prune(): void {
     this.meters.timers.prune();
