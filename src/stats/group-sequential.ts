@@ -24,11 +24,16 @@ export class GroupSequentialBoundary {
   #looks = 0;
   #spent = 0;
   #lastInformation = 0;
-  /** Density of S on the continuation region after the last look, on #grid. */
-  #density: Float64Array | undefined;
-  #grid: Float64Array | undefined;
-  /** Simpson's weights on #grid. */
-  #weights: Float64Array | undefined;
+  /**
+   * The density of S on the continuation region after the last look (`density` on `grid`,
+   * with Simpson's `weights`), its first #n entries. Two slots made once and used in turn:
+   * in-process, this state lives in the heap a target shares, and arrays made anew at each
+   * look (their length follows the boundary) moved it by -4 to +11 KB from one look to the
+   * next, between two of a series' samples.
+   */
+  readonly #slots: [Slot, Slot];
+  #current: Slot | undefined;
+  #n = 0;
   readonly #zHalf: number;
 
   constructor(
@@ -39,6 +44,8 @@ export class GroupSequentialBoundary {
     readonly spendingFunction: SpendingFunction = { kind: 'hsd', gamma: -4 },
   ) {
     this.#zHalf = normalQuantile(1 - alpha / 2);
+    const capacity = gridPoints(MAX_Z, resolution);
+    this.#slots = [slot(capacity), slot(capacity)];
   }
 
   get looks(): number {
@@ -65,17 +72,16 @@ export class GroupSequentialBoundary {
     const target = Math.max(0, this.spending(t) - this.#spent);
     const sd = Math.sqrt(info);
     let z: number;
-    if (!this.#density || !this.#grid) {
+    if (!this.#current) {
       // First look: P(Z >= b) = target.
       z = target > 0 ? normalQuantile(1 - target) : Number.POSITIVE_INFINITY;
     } else {
       const delta = Math.sqrt(info - this.#lastInformation);
-      const grid = this.#grid;
-      const density = this.#density;
-      const w = this.#weights!;
+      const { grid, density, weights: w } = this.#current;
+      const n = this.#n;
       const upper = (b: number) => {
         let p = 0;
-        for (let i = 0; i < grid.length; i++) p += w[i]! * density[i]! * (1 - normalCdf((b * sd - grid[i]!) / delta));
+        for (let i = 0; i < n; i++) p += w[i]! * density[i]! * (1 - normalCdf((b * sd - grid[i]!) / delta));
         return p;
       };
       if (target <= 0) z = Number.POSITIVE_INFINITY;
@@ -99,33 +105,49 @@ export class GroupSequentialBoundary {
   /** The density of S at this look on the continuation region |S| < z sqrt(I). */
   #advance(info: number, z: number): void {
     const sd = Math.sqrt(info);
-    const bound = Number.isFinite(z) ? Math.min(z, 12) * sd : 12 * sd;
-    // Odd, for Simpson's rule.
-    const n = Math.max(17, Math.ceil((2 * bound) / (sd / this.resolution))) | 1;
-    const grid = new Float64Array(n);
+    const zMax = Number.isFinite(z) ? Math.min(z, MAX_Z) : MAX_Z;
+    const bound = zMax * sd;
+    // At most the slots' capacity, gridPoints(MAX_Z): the same function of a z no larger.
+    const n = gridPoints(zMax, this.resolution);
+    const prev = this.#current;
+    const next = prev === this.#slots[0] ? this.#slots[1] : this.#slots[0];
+    const { grid, density, weights } = next;
     const step = (2 * bound) / (n - 1);
     for (let i = 0; i < n; i++) grid[i] = -bound + i * step;
-    const density = new Float64Array(n);
-    if (!this.#density || !this.#grid) {
+    if (!prev) {
       for (let i = 0; i < n; i++) density[i] = normalPdf(grid[i]! / sd) / sd;
     } else {
       const delta = Math.sqrt(info - this.#lastInformation);
-      const prev = this.#density;
-      const prevGrid = this.#grid;
-      const w = this.#weights!;
+      const { grid: prevGrid, density: prevDensity, weights: w } = prev;
       for (let i = 0; i < n; i++) {
         let f = 0;
-        for (let j = 0; j < prevGrid.length; j++) f += w[j]! * prev[j]! * (normalPdf((grid[i]! - prevGrid[j]!) / delta) / delta);
+        for (let j = 0; j < this.#n; j++) f += w[j]! * prevDensity[j]! * (normalPdf((grid[i]! - prevGrid[j]!) / delta) / delta);
         density[i] = f;
       }
     }
-    const weights = new Float64Array(n);
     for (let i = 0; i < n; i++) weights[i] = (step / 3) * (i === 0 || i === n - 1 ? 1 : i % 2 === 1 ? 4 : 2);
-    this.#weights = weights;
-    this.#grid = grid;
-    this.#density = density;
+    this.#current = next;
+    this.#n = n;
     this.#lastInformation = info;
   }
+}
+
+/** The continuation region is integrated over |Z| < min(z, MAX_Z): beyond, the density is nil. */
+const MAX_Z = 12;
+
+interface Slot {
+  grid: Float64Array;
+  density: Float64Array;
+  weights: Float64Array;
+}
+
+function slot(capacity: number): Slot {
+  return { grid: new Float64Array(capacity), density: new Float64Array(capacity), weights: new Float64Array(capacity) };
+}
+
+/** Grid points over |Z| < z at `resolution` points per standard deviation: odd, for Simpson's rule, and at least 17. */
+function gridPoints(z: number, resolution: number): number {
+  return Math.max(17, Math.ceil(2 * z * resolution)) | 1;
 }
 
 export function normalPdf(x: number): number {
