@@ -1,4 +1,4 @@
-import { attribute, detached, type OwnerRules, parseStack } from './call-site.ts';
+import { CreationSite, type OwnerRules } from './call-site.ts';
 import { defaultOwnerRules } from './owner-rules.ts';
 
 type Listener = (...args: unknown[]) => void;
@@ -24,8 +24,7 @@ const registering = ['on', 'addListener', 'once', 'prependListener', 'prependOnc
  * stack for listeners. Also collects MaxListenersExceededWarning, the symptom users see.
  */
 export class ProcessListenerMeter {
-  /** Where each listener was added: its creation stack until it is read into `site`. */
-  readonly #origins = new WeakMap<Listener, { captured?: { stack?: string }; site?: string }>();
+  readonly #origins = new WeakMap<Listener, CreationSite>();
   readonly #rules: OwnerRules;
   readonly #originals = new Map<string, unknown>();
   readonly warnings: string[] = [];
@@ -46,12 +45,7 @@ export class ProcessListenerMeter {
       this.#originals.set(name, original);
       const wrapped = function (this: unknown, event: unknown, listener: unknown) {
         if (typeof listener === 'function') {
-          const captured: { stack?: string } = {};
-          const limit = Error.stackTraceLimit;
-          Error.stackTraceLimit = 20;
-          Error.captureStackTrace(captured, wrapped);
-          Error.stackTraceLimit = limit;
-          origins.set(listener as Listener, { captured });
+          origins.set(listener as Listener, new CreationSite(wrapped));
         }
         return original.call(this, event, listener);
       };
@@ -113,13 +107,7 @@ export class ProcessListenerMeter {
 
   #siteOf(raw: Listener): string {
     const fn = ((raw as { listener?: Listener }).listener ?? raw) as Listener;
-    const origin = this.#origins.get(fn) ?? this.#origins.get(raw);
-    if (!origin) return '<unknown>';
-    if (origin.site === undefined) {
-      origin.site = detached(attribute(parseStack(origin.captured?.stack), this.#rules).site ?? '<unknown>');
-      origin.captured = undefined;
-    }
-    return origin.site;
+    return (this.#origins.get(fn) ?? this.#origins.get(raw))?.site(this.#rules).site ?? '<unknown>';
   }
 
   /** Events whose listener count grew since `baseline`, with where the new ones were added. */

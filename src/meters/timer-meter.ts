@@ -1,6 +1,6 @@
 import { createHook } from 'node:async_hooks';
 import { type AsyncOwner, currentOwner } from './async-owner.ts';
-import { attribute, type CallSite, detached, type OwnerRules, parseStack } from './call-site.ts';
+import { type CallSite, CreationSite, type OwnerRules } from './call-site.ts';
 import { defaultOwnerRules } from './owner-rules.ts';
 
 /** Node's Timeout object, with the fields we read (lib/internal/timers.js, Node 20). */
@@ -13,12 +13,10 @@ interface TimeoutResource {
 
 interface Tracked {
   resource: WeakRef<TimeoutResource>;
-  /** The creation stack until it is read into `site` (then dropped: the site is all that is kept). */
-  origin?: { stack?: string };
+  origin: CreationSite;
   createdAt: number;
   /** The async owner when it was created (async-owner.ts). */
   context: AsyncOwner | undefined;
-  site?: CallSite;
 }
 
 export interface ActiveTimer {
@@ -71,16 +69,10 @@ export class TimerMeter {
       // (attribute()): not tracked at all, so no stack is captured for the clients' timers.
       const context = currentOwner();
       if (context?.owner === 'harness') return;
-      // Deep enough to get past Node's five timer frames and a framework's helpers; the
-      // structured stack is captured now and formatted only if the timer is still alive.
-      const limit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 20;
-      const origin: { stack?: string } = {};
-      Error.captureStackTrace(origin, init);
-      Error.stackTraceLimit = limit;
+      // The structured stack is captured now and read only if the timer is still alive.
       tracked.set(asyncId, {
         resource: new WeakRef(resource as TimeoutResource),
-        origin,
+        origin: new CreationSite(init),
         createdAt: performance.now(),
         context,
       });
@@ -148,12 +140,7 @@ export class TimerMeter {
   }
 
   #siteOf(entry: Tracked): CallSite {
-    if (!entry.site) {
-      const { owner, site, via } = attribute(parseStack(entry.origin?.stack), this.#rules, entry.context);
-      entry.site = detached({ owner, site, via });
-      entry.origin = undefined;
-    }
-    return entry.site;
+    return entry.origin.site(this.#rules, entry.context);
   }
 
   /**
