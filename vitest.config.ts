@@ -64,6 +64,8 @@ export default defineConfig({
     env: { SSE_SOAK_VALIDATE_REPORTS: '1', SSE_SOAK_TEST_RUN: `${process.pid}-${Date.now()}` },
     // A temporary folder of the run's own, removed at its end (test/global-setup.ts).
     globalSetup: ['test/global-setup.ts'],
+    // Each file's CPU, its processes' included, printed at the end (test/cpu-accounting.ts).
+    setupFiles: ['test/cpu-accounting.setup.ts'],
     hookTimeout: 60_000,
   },
 });

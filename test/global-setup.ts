@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { cpuSeconds, printCpu } from './cpu-accounting.ts';
 
 /**
  * One temporary folder per test run, for everything the tests and the processes they start
@@ -14,7 +15,9 @@ export default function setup(): () => void {
   const previous = process.env.TMPDIR;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sse-soak-test-run-'));
   process.env.TMPDIR = dir;
+  const started = { cpu: cpuSeconds(), wall: performance.now() };
   return () => {
+    printCpu(dir, started);
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;
     if (process.env.SSE_SOAK_KEEP_TEST_FILES) {
