@@ -219,9 +219,19 @@ function readSpaces(): SpaceReading {
  * the next sample too). Fresh default runs on the reference: steps of more than 100 KB
  * between samples, 21 of 343 before (eight runs), 1 of 404 after (ten); a 2 KiB retention
  * was left undecided in clean-close in 1 run of 30 instead of about 1 in 7.
+ *
+ * The metadata also falls when V8 drops compiled code, and then its code figure falls with
+ * it: in `reconnect` the baseline's collections invalidate optimized code that the warm-up
+ * left, and V8 drops it when the functions next run, in the first wave (code figure -179 KB,
+ * metadata -167; with TurboFan off the fall is gone). Taken for the page, that fall read as
+ * a first step of -113 to -148 KB in every run, and the scenario decided at 240 to 260
+ * clients. So each earlier sample's metadata stands in less the code dropped since, and a
+ * later one's (heapSeries) less the code compiled since: only a fall the code figure does not
+ * show is the page. Five runs each: 140 to 200 clients, first steps -49 to -57 KB.
  */
 export class HeapReader {
-  readonly #recent: number[] = [];
+  /** The last samples' metadata as each read it, and V8's code figure then. */
+  readonly #recent: { metadata: number; code: number }[] = [];
   #last: SpaceReading | undefined;
 
   constructor(readonly window = 3) {}
@@ -230,11 +240,15 @@ export class HeapReader {
   read(reading: SpaceReading): HeapSample {
     const last = this.#last;
     this.#last = reading;
-    // The window below sees the metadata as each sample read it, a page included.
-    this.#recent.push(Math.max(0, reading.codeAndMetadataBytes - reading.codeSpaceBytes));
+    // The window below sees the metadata as each sample read it, a page included, less the
+    // code V8 has dropped since: metadata that left with its code is gone, not a page.
+    this.#recent.push({ metadata: Math.max(0, reading.codeAndMetadataBytes - reading.codeSpaceBytes), code: reading.codeAndMetadataBytes });
     if (this.#recent.length > this.window) this.#recent.shift();
     const own = Math.max(0, reading.codeAndMetadataBytes - codeSpaceHeld(reading, last));
-    const metadata = withoutPage(own, Math.max(...this.#recent));
+    const metadata = withoutPage(
+      own,
+      Math.max(...this.#recent.map((r) => r.metadata - Math.max(0, r.code - reading.codeAndMetadataBytes))),
+    );
     return {
       usedBytes: reading.objectBytes - metadata,
       codeBytes: Math.max(reading.codeSpaceBytes, reading.codeAndMetadataBytes),
@@ -272,7 +286,9 @@ export function heapSeries(samples: readonly HeapSample[]): number[] {
     const next = samples[i + 1];
     if (sample.objectBytes === undefined || sample.metadataBytes === undefined || next?.metadataBytes === undefined)
       return sample.usedBytes;
-    return Math.min(sample.usedBytes, sample.objectBytes - withoutPage(sample.metadataBytes, next.metadataBytes));
+    // The next sample's metadata, less what its code grew by since: the JIT's new code brings its metadata.
+    const grew = Math.max(0, next.codeBytes - sample.codeBytes);
+    return Math.min(sample.usedBytes, sample.objectBytes - withoutPage(sample.metadataBytes, next.metadataBytes - grew));
   });
 }
 
