@@ -29,7 +29,7 @@ export function cpuSeconds(): { self: number; children: number } | undefined {
 }
 
 /**
- * The run's CPU by test file (test/cpu-accounting.ts), the costliest first, and the whole
+ * The run's CPU by test file (the lines test/cpu-accounting.setup.ts wrote), the costliest first, and the whole
  * run's: this process's and every worker's, with all they started. A file of less than a
  * second of CPU is left out of the table, not of the total.
  */
