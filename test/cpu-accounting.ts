@@ -29,9 +29,9 @@ export function cpuSeconds(): { self: number; children: number } | undefined {
 }
 
 /**
- * The run's CPU by test file (the lines test/cpu-accounting.setup.ts wrote), the costliest first, and the whole
- * run's: this process's and every worker's, with all they started. A file of less than a
- * second of CPU is left out of the table, not of the total.
+ * The run's CPU by test file (the lines test/cpu-accounting.setup.ts wrote), the costliest
+ * first, and the whole run's: this process's and every worker's, with all they started. A
+ * file of less than a second of CPU is left out of the table, not of the total.
  */
 export function printCpu(dir: string, started: { cpu: ReturnType<typeof cpuSeconds>; wall: number }): void {
   const file = path.join(dir, CPU_LOG);
