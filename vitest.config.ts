@@ -2,16 +2,17 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 /**
- * The files of more than about ten seconds start first, longest first, so that two workers
+ * The files of more than about ten seconds start first, longest first, so that the workers
  * end together. Vitest orders by the durations it cached on an earlier run, and a fresh clone
  * has none: it then started the ten-run false-positive test (a small file) last, and the
  * suite waited 50 s for it alone. Everything else keeps vitest's own order after them.
  *
  * One exception to longest first: the false-positive runs start beside the detection matrix,
  * before the longer soak file. Both mostly wait (settles, idle timeouts, sigterm's grace), so
- * side by side they leave each other the cores: with the matrix beside the soak, the shapes
- * and the listener targets instead, it took 173 s instead of 149 and the ten runs 86 s
- * instead of 64, one suite each in the same hour (README, The test suite).
+ * side by side they leave each other the cores: with two workers and the matrix beside the
+ * soak, the shapes and the listener targets instead, it took 173 s instead of 149 and the ten
+ * runs 86 s instead of 64, one suite each in the same hour (README, The test suite). With
+ * three workers the three start together.
  */
 const longestFirst = [
   'test/detection-matrix.test.ts',
@@ -48,14 +49,17 @@ class LongestFirstSequencer extends BaseSequencer {
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'scenarios/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
-    // Two files at a time, one per core, each in its own process (forks): every measured
+    // Three files at a time on two cores, each in its own process (forks): every measured
     // target shares a process only with its own file's harness. Most of a leak test's time is
-    // waiting (settles, idle timeouts, sweeps, SIGTERM grace), so two at once take 5.7 min
-    // where one at a time took 9.4, and the ten-run false-positive test stayed at zero. Three
-    // at once on two cores was measured too: slower per file, and the detection matrix failed
-    // twice (a count off by one, a 2 KiB retention left undecided).
+    // waiting (settles, idle timeouts, sweeps, SIGTERM grace): with two at a time the cores were
+    // 1.64 busy (the suite's CPU table, test/cpu-accounting.ts), and vitest took 355 to 377 s;
+    // with three, 1.88 busy and 298 to 317 s, in three suites of 524 tests passing each, on no
+    // more CPU (562 to 599 s against 581 to 623). Three at once failed the detection matrix
+    // twice when it was first tried (a count off by one, a 2 KiB retention left undecided),
+    // before the baseline waited for handlers in flight and the heap readings left code out.
+    // One at a time took 9.4 min where two took 5.7, back then.
     fileParallelism: true,
-    maxWorkers: 2,
+    maxWorkers: 3,
     pool: 'forks',
     sequence: { sequencer: LongestFirstSequencer },
     testTimeout: 60_000,
