@@ -40,6 +40,8 @@ if (values.one) {
   process.exit(0);
 }
 const failed = new Map<string, number>(names.map((n) => [n, 0]));
+/** A miss, told with its series: the heap's step from each sample to the next, in KB. */
+const misses: string[] = [];
 console.log(
   `retains-per-connection at ${bytes} B per request, cap ${values.connections} connections, ${values.runs} runs, node ${process.version}`,
 );
@@ -58,9 +60,17 @@ for (let run = 1; run <= Number(values.runs); run++) {
   for (const s of report.scenarios) {
     const heap = s.checks.find((c) => c.meter === 'heap');
     if (heap?.verdict === 'fail') failed.set(s.name, failed.get(s.name)! + 1);
+    else {
+      const points = (heap?.details?.points ?? []) as [number, number][];
+      const steps = points.slice(1).map(([, y], i) => ((y - points[i]![1]) / 1024).toFixed(0));
+      misses.push(
+        `run ${run} ${s.name}: 95 % interval ${heap?.ci95?.join(' to ') ?? '-'} B/conn; steps (KB) from sample to sample: ${steps.join(' ')}`,
+      );
+    }
     console.log(
       `| ${run} | ${s.name} | ${heap?.verdict ?? '-'} | ${heap?.bytesPerConnection ?? '-'} | ${s.decision?.connections ?? '-'} of ${s.decision?.cap ?? '-'} | ${s.decision?.reason ?? '-'}, ${s.decision?.heap ?? '-'} |`,
     );
   }
 }
 console.log(`\nheap failed: ${[...failed].map(([n, k]) => `${n} ${k} of ${values.runs}`).join(', ')}`);
+for (const miss of misses) console.log(`missed: ${miss}`);
