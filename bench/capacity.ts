@@ -9,22 +9,19 @@
  *   npx tsx bench/capacity.ts [--open 1000,5000,10000]
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../src/package-info.ts';
 import type { SoakReport } from '../src/soak/soak-report.ts';
+import { nodeServer2Project } from '../test/node-server-2-project.ts';
 
 const { values } = parseArgs({ options: { open: { type: 'string', default: '1000,5000,10000' } } });
 const counts = values.open.split(',').map(Number);
 const bin = path.join(packageRoot, 'bin', 'sse-soak.js');
 
-const project = mkdtempSync(path.join(os.tmpdir(), 'sse-soak-capacity-bench-'));
-mkdirSync(path.join(project, 'node_modules', '@hono'), { recursive: true });
-symlinkSync(path.join(packageRoot, 'node_modules', 'node-server-2'), path.join(project, 'node_modules', '@hono', 'node-server'));
-symlinkSync(path.join(packageRoot, 'node_modules', 'hono'), path.join(project, 'node_modules', 'hono'));
-writeFileSync(path.join(project, 'package.json'), '{ "type": "module" }\n');
+const project = nodeServer2Project(mkdtempSync(path.join(os.tmpdir(), 'sse-soak-capacity-bench-')));
 writeFileSync(
   path.join(project, 'reference.ts'),
   `import { referenceRunOptions } from ${JSON.stringify(path.join(packageRoot, 'src/harness/defaults.ts'))};

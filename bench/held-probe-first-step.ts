@@ -10,21 +10,17 @@
  *   npx tsx bench/held-probe-first-step.ts [--runs 5]
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../src/package-info.ts';
 import type { SoakReport } from '../src/soak/soak-report.ts';
 import { type Point, theilSen } from '../src/stats/theil-sen.ts';
+import { nodeServer2Project } from '../test/node-server-2-project.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
-const project = mkdtempSync(path.join(os.tmpdir(), 'sse-soak-held-first-'));
-mkdirSync(path.join(project, 'node_modules', '@hono'), { recursive: true });
-symlinkSync(path.join(packageRoot, 'node_modules', 'node-server-2'), path.join(project, 'node_modules', '@hono', 'node-server'));
-symlinkSync(path.join(packageRoot, 'node_modules', 'hono'), path.join(project, 'node_modules', 'hono'));
-symlinkSync(packageRoot, path.join(project, 'node_modules', 'sse-soak'));
-writeFileSync(path.join(project, 'package.json'), '{ "type": "module" }\n');
+const project = nodeServer2Project(mkdtempSync(path.join(os.tmpdir(), 'sse-soak-held-first-')));
 for (const f of ['sse-app.ts', 'plain.ts']) copyFileSync(path.join(packageRoot, 'test/fixtures/clean', f), path.join(project, f));
 const args = ['soak', '--target', 'plain.ts', '--open', '20', '--connections', '800', '--sample-every', '40', '--no-snapshots', '--json'];
 

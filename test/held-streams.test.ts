@@ -1,9 +1,10 @@
-import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/package-info.ts';
 import type { SoakReport } from '../src/soak/soak-report.ts';
+import { nodeServer2Project } from './node-server-2-project.ts';
 import { checkOf } from './report-checks.ts';
 import { runBinary } from './run-binary.ts';
 
@@ -16,12 +17,7 @@ import { runBinary } from './run-binary.ts';
  */
 describe('held-stream growth (soak)', () => {
   it("is the adapter's on @hono/node-server 1.19.19, named as such, and absent on 2.1.9 with the same app", async () => {
-    const project = mkdtempSync(path.join(os.tmpdir(), 'sse-soak-held-'));
-    mkdirSync(path.join(project, 'node_modules', '@hono'), { recursive: true });
-    symlinkSync(path.join(packageRoot, 'node_modules', 'node-server-2'), path.join(project, 'node_modules', '@hono', 'node-server'));
-    symlinkSync(path.join(packageRoot, 'node_modules', 'hono'), path.join(project, 'node_modules', 'hono'));
-    symlinkSync(packageRoot, path.join(project, 'node_modules', 'sse-soak'));
-    writeFileSync(path.join(project, 'package.json'), '{ "type": "module" }\n');
+    const project = nodeServer2Project(mkdtempSync(path.join(os.tmpdir(), 'sse-soak-held-')));
     for (const f of ['sse-app.ts', 'plain.ts']) copyFileSync(path.join(packageRoot, 'test/fixtures/clean', f), path.join(project, f));
     const args = [
       'soak',

@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, copyFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, copyFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/package-info.ts';
 import type { Report } from '../src/report/report.ts';
+import { nodeServer2Project } from './node-server-2-project.ts';
 import { runBinary, runReport, twoQuickScenarios } from './run-binary.ts';
 
 const fixture = (name: string) => path.join('test', 'fixtures', name);
@@ -171,12 +172,7 @@ describe('target modules', () => {
   it("serves a target module with its project's own @hono/node-server, or ours when forced; a leak left only in-process is told as such", async () => {
     // A user project whose node_modules has @hono/node-server 2.1.9, which rescues late
     // disconnects on the wire by cancelling the unread body; the in-process contract still leaks.
-    const project = tempDir();
-    mkdirSync(path.join(project, 'node_modules', '@hono'), { recursive: true });
-    symlinkSync(path.join(packageRoot, 'node_modules', 'node-server-2'), path.join(project, 'node_modules', '@hono', 'node-server'));
-    symlinkSync(path.join(packageRoot, 'node_modules', 'hono'), path.join(project, 'node_modules', 'hono'));
-    symlinkSync(packageRoot, path.join(project, 'node_modules', 'sse-soak'));
-    writeFileSync(path.join(project, 'package.json'), '{ "type": "module" }\n');
+    const project = nodeServer2Project(tempDir());
     copyFileSync(path.join(packageRoot, fixture('cancel-only-app.ts')), path.join(project, 'soak.target.ts'));
     const args = [
       'run',
