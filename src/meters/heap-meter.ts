@@ -117,25 +117,24 @@ export async function sampleHeap(options: SampleOptions = {}): Promise<HeapSampl
 }
 
 /**
- * The lowest of one sample's readings, each taken after a collection more, a later one's
- * code space read as no more than the first's plus what V8's code figure grew by (as
+ * The lowest of one sample's readings, each taken after a collection more, each one's code
+ * space read as no more than any other's plus what V8's code figure grew by since (as
  * codeSpaceHeld does from sample to sample). Between collections a few turns apart no code
  * moves, but the code space can count a page it does not hold at any of them. Measured on
- * fresh runs' baselines (clean-close, 1 KiB per connection): in 4 of 60 the third
- * collection freed 80 to 130 KB of old space, and at the same reading the code space counted
- * a page (+197 to +210 KB against +5 of code), so that reading compared as the highest and
- * the baseline kept one 80 to 130 KB high: first steps of -50 to -101 KB where a wave adds
- * about 55, and 2 of the 4 left undecided at the cap. Only ever a lower reading of the same
- * moment.
+ * fresh runs' baselines (clean-close, 1 KiB per connection): in 5 of 60 the third
+ * collection freed 60 to 130 KB of old space, and at the same reading the code space counted
+ * a page (+197 to +210 KB against +5 of code; in one of them the first reading had the page
+ * too), so that reading compared as the highest and the baseline kept one 60 to 130 KB high:
+ * first steps of -27 to -101 KB where a wave adds about 55, and 2 of the 5 left undecided at
+ * the cap. Only ever a lower reading of the same moment.
  */
 export function lowestReading(readings: readonly SpaceReading[]): SpaceReading {
-  const [first, ...later] = readings;
-  let lowest = first!;
-  for (const reading of later) {
-    const held = { ...reading, codeSpaceBytes: codeSpaceHeld(reading, first) };
-    if (inUse(held) < inUse(lowest)) lowest = held;
+  let lowest: SpaceReading | undefined;
+  for (const reading of readings) {
+    const held = { ...reading, codeSpaceBytes: Math.min(...readings.map((other) => codeSpaceHeld(reading, other))) };
+    if (!lowest || inUse(held) < inUse(lowest)) lowest = held;
   }
-  return lowest;
+  return lowest!;
 }
 
 export interface SampleOptions {
