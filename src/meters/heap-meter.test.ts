@@ -98,28 +98,34 @@ describe('HeapReader', () => {
 });
 
 describe('lowestReading: one sample, several collections', () => {
-  it('reads a later collection with the code-space page as the objects it freed, not as the page', () => {
-    // Measured (KiB; a fresh run's baseline, clean-close at 1 KiB per connection): the third
-    // collection freed 129 KiB of old space, and at the same reading the code space counted a
-    // page (+197 KiB) while V8's code figure grew 5. Compared as read, the third reading was
-    // the highest and the baseline kept the second: the first step read -101 KiB, where a
-    // wave of 40 connections adds about 55 (4 such runs in 60; 2 of them undecided at the cap).
-    const readings = [reading(10_471, 971, 2_796), reading(10_464, 971, 2_796), reading(10_335, 1_168, 2_801)];
-    expect(lowestReading(readings)).toEqual(reading(10_335, 976, 2_801));
+  // Measured (KiB; fresh runs' baselines, clean-close at 1 KiB per connection), then the next
+  // sample. The first: the third collection freed 129 KiB of old space, and at the same
+  // reading the code space counted a page (+197 KiB) while V8's code figure grew 5; compared
+  // as read, the third reading was the highest, the baseline kept the second, and the first
+  // step read -101 KiB where a wave of 40 connections adds about 55 (4 such runs in 60; 2 of
+  // them undecided at the cap). The second: the first and third readings with the page, the
+  // second without; read against the first reading alone, the third kept the page, and the
+  // first step read -27 KiB.
+  it.each([
+    {
+      name: 'a later collection with the page is read as the objects it freed, not as the page',
+      readings: [reading(10_471, 971, 2_796), reading(10_464, 971, 2_796), reading(10_335, 1_168, 2_801)],
+      lowest: reading(10_335, 976, 2_801),
+      next: reading(10_367, 989, 2_818),
+      series: [10_335 - 1_825, 10_367 - 1_829],
+    },
+    {
+      name: 'each reading is read against all the others, not the first alone (which had the page too)',
+      readings: [reading(10_403, 1_179, 2_797), reading(10_396, 971, 2_797), reading(10_336, 1_179, 2_802)],
+      lowest: reading(10_336, 976, 2_802),
+      next: reading(10_375, 993, 2_825),
+      series: [10_336 - 1_826, 10_375 - 1_832],
+    },
+  ])('$name', ({ readings, lowest, next, series }) => {
+    expect(lowestReading(readings)).toEqual(lowest);
     const reader = new HeapReader();
-    const used = [lowestReading(readings), reading(10_367, 989, 2_818)].map((r) => reader.read(r));
-    expect(heapSeries(used).map((u) => u / KB)).toEqual([10_335 - 1_825, 10_367 - 1_829]);
-  });
-
-  it('reads each reading against all the others: the first and the third with the page, the second without', () => {
-    // Measured the same way (KiB): the third collection freed 60 KiB with the page counted
-    // again; read against the first reading alone (which had the page too) it kept the second,
-    // and the first step read -27 KiB.
-    const readings = [reading(10_403, 1_179, 2_797), reading(10_396, 971, 2_797), reading(10_336, 1_179, 2_802)];
-    expect(lowestReading(readings)).toEqual(reading(10_336, 976, 2_802));
-    const reader = new HeapReader();
-    const used = [lowestReading(readings), reading(10_375, 993, 2_825)].map((r) => reader.read(r));
-    expect(heapSeries(used).map((u) => u / KB)).toEqual([10_336 - 1_826, 10_375 - 1_832]);
+    const used = [lowestReading(readings), next].map((r) => reader.read(r));
+    expect(heapSeries(used).map((u) => u / KB)).toEqual(series);
   });
 
   it('keeps the first reading when no later one is lower, and a later one without the page when the first had it', () => {
