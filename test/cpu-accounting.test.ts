@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cpuSeconds } from './cpu-accounting.ts';
+import { cpuSeconds, runTotal } from './cpu-accounting.ts';
 
 /** The suite's CPU table (test/cpu-accounting.ts) reads what a process and its children really spent. */
 describe.runIf(existsSync('/proc/self/stat'))('cpuSeconds', () => {
@@ -21,5 +21,15 @@ describe.runIf(existsSync('/proc/self/stat'))('cpuSeconds', () => {
     const after = cpuSeconds()!;
     expect(after.children - mid.children).toBeGreaterThan(0.35);
     expect(after.self - mid.self).toBeLessThan(0.2);
+  });
+});
+
+describe('runTotal', () => {
+  it("is what was reaped, or the files' own figures while workers are still running", () => {
+    const started = { self: 1, children: 10 };
+    // Every worker reaped: their CPU, start-up included, is in the children's figure.
+    expect(runTotal(started, { self: 3, children: 110 }, [{ cpu: 60 }, { cpu: 35 }])).toBe(102);
+    // One file, its worker still alive when the table is printed (this read 0 s before).
+    expect(runTotal(started, { self: 3, children: 10 }, [{ cpu: 69 }])).toBe(71);
   });
 });
