@@ -94,7 +94,7 @@ export async function withTargetLog<T>(setup: CommandSetup, work: () => Promise<
     return await work();
   } catch (error) {
     if (error instanceof SoakError && setup.log.lines > 0) {
-      error.message += `; the target's output (${setup.log.lines} lines): ${path.relative(setup.cwd, setup.log.file) || setup.log.file}`;
+      error.message += `; the target's output (${setup.log.lines} line${setup.log.lines === 1 ? '' : 's'}): ${path.relative(setup.cwd, setup.log.file) || setup.log.file}`;
     }
     throw error;
   }
