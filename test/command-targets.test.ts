@@ -46,9 +46,10 @@ const jobs: Job[] = [
     fails: {},
   },
   {
-    name: 'node:http, close listener before the auth await',
+    // An HTTP/2 server (gRPC's kind) listens first; the SSE server is still the one measured.
+    name: 'node:http, close listener before the auth await, an HTTP/2 server listening first',
     path: '/events',
-    command: ['node', 'test/fixtures/servers/node-http-server.mjs', 'before-auth'],
+    command: ['node', 'test/fixtures/servers/node-http-server.mjs', 'before-auth', 'h2-first'],
     fails: {},
   },
   {
@@ -263,6 +264,39 @@ describe('servers started as commands, through the binary', () => {
       ['--path', '/events', '--listen-timeout', '1500', '--', 'node', '-e', 'setInterval(() => {}, 1000)', marker],
       3,
       /its server did not listen within 1500 ms/,
+    ],
+    [
+      // It did listen, but not with anything sse-soak's plain HTTP/1.1 clients can reach.
+      'a server that listens only with HTTPS',
+      [
+        '--path',
+        '/events',
+        '--listen-timeout',
+        '1500',
+        '--',
+        'node',
+        '-e',
+        "require('node:https').createServer().listen(+process.env.PORT)",
+        marker,
+      ],
+      3,
+      /its server did not listen within 1500 ms: the only servers it started were HTTPS \(node:https\) on port \d+, which sse-soak cannot reach: its clients speak HTTP\/1\.1 without TLS/,
+    ],
+    [
+      'a server that listens only with HTTP/2',
+      [
+        '--path',
+        '/events',
+        '--listen-timeout',
+        '1500',
+        '--',
+        'node',
+        '-e',
+        "require('node:http2').createServer().listen(+process.env.PORT)",
+        marker,
+      ],
+      3,
+      /its server did not listen within 1500 ms: the only servers it started were HTTP\/2 without TLS \(node:http2 createServer\) on port \d+, which sse-soak cannot reach/,
     ],
     [
       'a path that answers 404',

@@ -11,7 +11,7 @@
  * agent is absent:
  *   globalThis.sseSoak?.register({ gauges: { listeners: () => bus.listenerCount('x') }, publish: () => bus.emit('x'), end: () => endAllStreams() });
  */
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { Server as HttpServer } from 'node:http';
 import { connect, Server as NetServer, type Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
@@ -31,6 +31,7 @@ import { publishPaced } from '../harness/publish-paced.ts';
 import {
   AGENT_CRASH_FILE_ENV,
   AGENT_EXIT_FILE_ENV,
+  AGENT_LISTENERS_FILE_ENV,
   AGENT_SOCKET_ENV,
   type CrashRecord,
   type ExitRecord,
@@ -38,6 +39,7 @@ import {
   type HostShutdown,
   type KeptAlive,
   type ToAgent,
+  type UnreachableListener,
 } from './protocol.ts';
 import { MODULE_HOST_ENV } from '../harness/sigterm/module-host-config.ts';
 
@@ -131,10 +133,25 @@ function start(path: string): void {
     else server.once('listening', () => measure(server));
   };
   const listen = NetServer.prototype.listen;
+  const listenersFile = process.env[AGENT_LISTENERS_FILE_ENV];
   NetServer.prototype.listen = function (this: NetServer, ...args: unknown[]) {
     if (firstToListen && !claimed && this instanceof HttpServer)
       this.once('listening', () => {
         if (firstToListen) measure(this as HttpServer);
+      });
+    else if (listenersFile && !(this instanceof HttpServer))
+      // Noted for the harness's "did not listen" (an HTTP server may still follow: gRPC's
+      // HTTP/2 server beside an HTTP one).
+      this.once('listening', () => {
+        const address = this.address();
+        if (!address || typeof address === 'string') return;
+        void unreachableKind(this).then((kind) => {
+          try {
+            appendFileSync(listenersFile, `${JSON.stringify({ kind, port: address.port } satisfies UnreachableListener)}\n`);
+          } catch {
+            // The harness is gone, and with it the folder.
+          }
+        });
       });
     return (listen as (...a: unknown[]) => NetServer).apply(this, args);
   } as typeof NetServer.prototype.listen;
@@ -283,4 +300,21 @@ const ENDING_SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT']);
 
 function signalName(signal: number): string | undefined {
   return Object.entries(osConstants.signals).find(([, n]) => n === signal)?.[0];
+}
+
+/**
+ * What a TCP server that is not an HTTP/1.1 one is, as a person reads it. node:https's
+ * server is a TLS server, not an `http.Server`; node:http2 exports no class of its servers,
+ * so they are told by their classes' names. Loaded only when one listens: the agent adds
+ * nothing to a server's start-up for them.
+ */
+async function unreachableKind(server: NetServer): Promise<string> {
+  const [https, tls] = await Promise.all([import('node:https'), import('node:tls')]);
+  if (server instanceof https.Server) return 'HTTPS (node:https)';
+  const classes: string[] = [];
+  for (let proto = Object.getPrototypeOf(server); proto; proto = Object.getPrototypeOf(proto)) classes.push(proto.constructor?.name);
+  if (classes.includes('Http2SecureServer')) return 'HTTP/2 over TLS (node:http2 createSecureServer)';
+  if (classes.includes('Http2Server')) return 'HTTP/2 without TLS (node:http2 createServer)';
+  if (server instanceof tls.Server) return 'TLS (node:tls)';
+  return 'plain TCP (node:net)';
 }

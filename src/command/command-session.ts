@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import {
   AGENT_CRASH_FILE_ENV,
   AGENT_EXIT_FILE_ENV,
+  AGENT_LISTENERS_FILE_ENV,
   AGENT_SOCKET_ENV,
   type CrashRecord,
   type AgentMethod,
@@ -17,6 +18,7 @@ import {
   type HostShutdown,
   type KeptAlive,
   type ToAgent,
+  type UnreachableListener,
 } from '../agent/protocol.ts';
 import { TargetError, UsageError } from '../errors/soak-error.ts';
 import type { MeterSnapshot } from '../harness/meter-snapshot.ts';
@@ -106,6 +108,23 @@ export function agentPreload(): string[] {
 }
 
 /**
+ * For a command whose server never listened: the TCP servers its agent saw listen that
+ * sse-soak's plain HTTP/1.1 clients cannot reach (HTTPS, HTTP/2), as the rest of the sentence.
+ */
+function unreachable(file: string): string {
+  let lines: string[];
+  try {
+    lines = readFileSync(file, 'utf8').trim().split('\n').filter(Boolean);
+  } catch {
+    return '';
+  }
+  const seen = lines.map((l) => JSON.parse(l) as UnreachableListener);
+  if (seen.length === 0) return '';
+  const list = seen.map((l) => `${l.kind} on port ${l.port}`).join(', ');
+  return `: the only servers it started were ${list}, which sse-soak cannot reach: its clients speak HTTP/1.1 without TLS (serve the SSE route with node:http for the test)`;
+}
+
+/**
  * Starts `argv` with no shell, its own process group, `PORT` set to a free port and the agent
  * added to `NODE_OPTIONS` (after what the user's already holds), and waits until its server
  * listens. One line and the documented exit code for each way that goes wrong, and no
@@ -119,6 +138,7 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
   const socketPath = path.join(dir, 'agent.sock');
   const exitFile = path.join(dir, 'exit.json');
   const crashFile = path.join(dir, 'crash.json');
+  const listenersFile = path.join(dir, 'listeners.jsonl');
   const agents = createServer();
   await new Promise<void>((resolve, reject) => agents.once('error', reject).listen(socketPath, resolve));
   const port = await portForCommand();
@@ -133,6 +153,7 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
       [AGENT_SOCKET_ENV]: socketPath,
       [AGENT_EXIT_FILE_ENV]: exitFile,
       [AGENT_CRASH_FILE_ENV]: crashFile,
+      [AGENT_LISTENERS_FILE_ENV]: listenersFile,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -189,7 +210,7 @@ export async function startCommand(options: CommandOptions): Promise<CommandSess
         () =>
           reject(
             new TargetError(
-              `${shown}: its server did not listen within ${options.listenTimeoutMs} ms${stderr ? `; its stderr: ${tail()}` : ''}`,
+              `${shown}: its server did not listen within ${options.listenTimeoutMs} ms${unreachable(listenersFile)}${stderr ? `; its stderr: ${tail()}` : ''}`,
               { code: 'SSE_SOAK_NEVER_LISTENED' },
             ),
           ),
