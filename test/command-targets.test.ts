@@ -249,7 +249,7 @@ describe('servers started as commands, through the binary', () => {
       'a server that exits before it listens',
       ['--path', '/events', '--', 'node', '-e', "console.error('missing DATABASE_URL'); process.exit(4)", marker],
       3,
-      /exited \(code 4\) before its server listened; its stderr: missing DATABASE_URL/,
+      /exited \(code 4\) before its server listened; its stderr: missing DATABASE_URL; the target's output \(1 line\): /,
     ],
     [
       // Express's compression middleware holds a stream's bytes, headers included, until its
