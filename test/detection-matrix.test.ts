@@ -225,9 +225,10 @@ describe('detection matrix (default settings, @hono/node-server 1.19.19)', () =>
   // The default run's ten clean runs (false-positives.test.ts) leave server-close out (opt-in).
   it('reference:fixed passes server-close three runs in a row, every stream ended by the server', async () => {
     for (let run = 0; run < 3; run++) {
-      const { report } = await runReport(['--target', 'reference:fixed', '--scenario', 'server-close']);
+      const { report, stderr } = await runReport(['--target', 'reference:fixed', '--scenario', 'server-close']);
       const [s] = report.scenarios;
       passes(s!);
+      expect(stderr).toMatch(/^sse-soak: pass \(1 scenario\) in /m);
       expect(stat(s!, 'endedByServer')).toBe(s!.connections);
     }
   }, 60_000);

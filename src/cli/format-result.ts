@@ -28,10 +28,11 @@ export function formatScenarioLine(result: ScenarioResult, paint: Paint = (t) =>
 
 export function formatRunLine(report: Report, reportPath: string): string {
   const failed = report.scenarios.filter((s) => s.verdict !== 'pass').length;
+  const n = report.scenarios.length;
   const verdict = report.interrupted
     ? 'interrupted'
     : report.verdict === 'pass'
-      ? `pass (${report.scenarios.length} scenarios)`
+      ? `pass (${n} scenario${n === 1 ? '' : 's'})`
       : `${report.verdict} (${failed} of ${report.scenarios.length} scenarios did not pass)`;
   return `sse-soak: ${verdict} in ${(report.durationMs / 1000).toFixed(1)} s; report ${reportPath}`;
 }
