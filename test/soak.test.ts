@@ -15,8 +15,9 @@ describe('sse-soak soak (the real binary)', () => {
   it("fixed: a flat churn line, the held streams' growth told as the bundled adapter's, a time series and a self-contained HTML report", async () => {
     const dir = tempDir();
     // Bounded by count, not time: on a loaded machine a 5 s soak may sample too few points
-    // for a trend, and that is now an error (could not measure), as it should be.
-    const { code, stdout, stderr } = await runBinary(['soak', '--connections', '1000', '--sample-every', '50', '--report-dir', dir]);
+    // for a trend, and that is now an error (could not measure), as it should be. The
+    // default cadence follows the count: every 57 here, not 100 (7 judged samples, an error).
+    const { code, stdout, stderr } = await runBinary(['soak', '--connections', '1000', '--report-dir', dir]);
     // The reference runs on the seed's adapter line, 1.19.19, whose held streams grow with
     // every chunk written to them: the truth, told as the adapter's (test/held-streams.test.ts
     // shows the same app flat on 2.1.9). The churn itself passes.
@@ -32,6 +33,7 @@ describe('sse-soak soak (the real binary)', () => {
     const report = JSON.parse(readFileSync(stdout.trim(), 'utf8')) as SoakReport;
     expect(report.kind).toBe('soak');
     expect(report.series.length).toBeGreaterThanOrEqual(10);
+    expect(report.series[1]!.connections - report.series[0]!.connections).toBe(57);
     for (const key of ['t', 'connections', 'heapUsed', 'rss', 'external', 'arrayBuffers', 'timers', 'gauges', 'sockets']) {
       expect(report.series[0]).toHaveProperty(key);
     }

@@ -43,7 +43,7 @@ import { probeCapacity } from './capacity-probe.ts';
 import type { SnapshotFile } from './heap-snapshots.ts';
 import { leakRate } from './retainer-paths.ts';
 import { SoakSnapshotter } from './soak-snapshotter.ts';
-import { defaultSoakSettings, mixSchedule, type SoakSettings } from './soak-options.ts';
+import { defaultSampleEvery, defaultSoakSettings, mixSchedule, type SoakSettings } from './soak-options.ts';
 import type { SoakSample } from './soak-sample.ts';
 import type { SoakReport } from './soak-report.ts';
 
@@ -93,7 +93,11 @@ export interface SoakRunOptions {
  * Bounded by duration and count; an aborted signal stops it with the report still made.
  */
 export async function executeSoak(options: SoakRunOptions = {}): Promise<SoakReport> {
-  const settings: SoakSettings = { ...defaultSoakSettings, ...options.settings };
+  const settings: SoakSettings = {
+    ...defaultSoakSettings,
+    sampleEvery: defaultSampleEvery(options.settings?.connections ?? defaultSoakSettings.connections, options.settings?.growth),
+    ...options.settings,
+  };
   const connectionScenarios = scenarios.filter((s): s is ConnectionScenario => s.kind === 'connections');
   for (const name of Object.keys(settings.mix)) {
     if (!connectionScenarios.some((s) => s.name === name))

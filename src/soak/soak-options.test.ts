@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mixSchedule, parseDuration, parseMix } from './soak-options.ts';
+import { defaultSampleEvery, mixSchedule, parseDuration, parseMix } from './soak-options.ts';
 
 const kinds = ['clean-close', 'socket-destroy', 'idle-kill', 'pre-aborted'];
 
@@ -13,6 +13,15 @@ describe('soak options', () => {
   ])('duration %s is %i ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
   it.each(['', 'five minutes', '-3s', '0s'])('rejects duration %j', (text) => expect(() => parseDuration(text)).toThrow(/--duration/));
+
+  it.each([
+    [1_000, 57],
+    [1_749, 99],
+    [1_750, 100],
+    [20_000, 100],
+    [Number.MAX_SAFE_INTEGER, 100],
+    [100, 10],
+  ])('a soak of %i connections samples every %i by default', (connections, every) => expect(defaultSampleEvery(connections)).toBe(every));
 
   it('parses a mix and rejects unknown kinds and bad weights', () => {
     expect(parseMix('clean-close=30,socket-destroy=30,idle-kill=20,pre-aborted=20', kinds)).toEqual({

@@ -54,7 +54,11 @@ export function registerSoak(program: Command, io: CliIo, setExitCode: (code: nu
       integerIn(0, 10_000),
     )
     .option('--no-churn', 'a capacity run: open the --open streams in steps and measure them, with no churn (no heap snapshots)')
-    .option('--sample-every <n>', `connections between samples (default: ${defaultSoakSettings.sampleEvery})`, integerIn(1))
+    .option(
+      '--sample-every <n>',
+      `connections between samples (default: ${defaultSoakSettings.sampleEvery}, or often enough for a trend when --connections is under 1750)`,
+      integerIn(1),
+    )
     .option(
       '--snapshots [dir]',
       'heap snapshots at the end of the warm-up and at the end, diffed by constructor (default: on, into <report-dir>/<report name>.snapshots)',
