@@ -13,7 +13,11 @@ const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'sse-soak-target-'));
 describe('bad targets get one clear line and the documented exit code', () => {
   it.each([
     ['bad/no-default.ts', 2, /target .*no-default\.ts: load: the module has no default export/],
-    ['bad/wrong-shape.mjs', 2, /target .*wrong-shape\.mjs: load: 'path' must be a string starting with '\/'/],
+    [
+      'bad/wrong-shape.mjs',
+      2,
+      /target .*wrong-shape\.mjs: load: it needs 'path', the SSE endpoint the scenarios open: for an app exported as it is, export default \{ fetch: app\.fetch, path: '\/events' \}$/m,
+    ],
     ['bad/factory-throws.ts', 3, /target .*factory-throws\.ts: load: its factory threw: DATABASE_URL is not set/],
     ['bad/not-found.ts', 3, /target .*: preflight: GET \/evnts answered 404, not 200/],
     ['bad/not-sse.ts', 3, /preflight: GET \/events answered content-type 'application\/json', not text\/event-stream/],

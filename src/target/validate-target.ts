@@ -19,6 +19,11 @@ export function validateTarget(value: unknown, spec: string): Target {
   if (t.listener !== undefined && typeof t.listener !== 'function') {
     fail("'listener' must be a node:http request listener (req, res) => void: an Express app, fastify.routing after ready()");
   }
+  // A Hono app exported as it is (`export default app`, Bun's and Workers' way) has a fetch and no path.
+  if (t.path === undefined)
+    fail(
+      "it needs 'path', the SSE endpoint the scenarios open: for an app exported as it is, export default { fetch: app.fetch, path: '/events' }",
+    );
   if (typeof t.path !== 'string' || !t.path.startsWith('/')) fail("'path' must be a string starting with '/'");
   if (t.name !== undefined && typeof t.name !== 'string') fail("'name' must be a string");
   if (t.firstEvent !== undefined && typeof t.firstEvent !== 'string') fail("'firstEvent' must be a string");
