@@ -25,6 +25,8 @@ const check = checkOf;
 // reached the handler (a client that resets at once can take its unread request with it).
 const wire = ['clean-close', 'socket-destroy', 'idle-kill', 'pre-aborted'];
 const tsx = ['node', '--import', 'tsx'];
+/** A server command of one line of JavaScript, given 1.5 s to listen. */
+const listensBriefly = (script: string) => ['--path', '/events', '--listen-timeout', '1500', '--', 'node', '-e', script, marker];
 
 interface Job {
   name: string;
@@ -259,42 +261,17 @@ describe('servers started as commands, through the binary', () => {
       3,
       /preflight: GET \/events sent its first event at once, but asked as browsers and fetch ask \(accept-encoding: gzip, deflate, br\) it answered nothing, not even its headers, within 1000 ms: compression holds the stream's bytes back until its buffer fills; flush after every event/,
     ],
-    [
-      'a server that never listens',
-      ['--path', '/events', '--listen-timeout', '1500', '--', 'node', '-e', 'setInterval(() => {}, 1000)', marker],
-      3,
-      /its server did not listen within 1500 ms/,
-    ],
+    ['a server that never listens', listensBriefly('setInterval(() => {}, 1000)'), 3, /its server did not listen within 1500 ms/],
     [
       // It did listen, but not with anything sse-soak's plain HTTP/1.1 clients can reach.
       'a server that listens only with HTTPS',
-      [
-        '--path',
-        '/events',
-        '--listen-timeout',
-        '1500',
-        '--',
-        'node',
-        '-e',
-        "require('node:https').createServer().listen(+process.env.PORT)",
-        marker,
-      ],
+      listensBriefly("require('node:https').createServer().listen(+process.env.PORT)"),
       3,
       /its server did not listen within 1500 ms: the only servers it started were HTTPS \(node:https\) on port \d+, which sse-soak cannot reach: its clients speak HTTP\/1\.1 without TLS/,
     ],
     [
       'a server that listens only with HTTP/2',
-      [
-        '--path',
-        '/events',
-        '--listen-timeout',
-        '1500',
-        '--',
-        'node',
-        '-e',
-        "require('node:http2').createServer().listen(+process.env.PORT)",
-        marker,
-      ],
+      listensBriefly("require('node:http2').createServer().listen(+process.env.PORT)"),
       3,
       /its server did not listen within 1500 ms: the only servers it started were HTTP\/2 without TLS \(node:http2 createServer\) on port \d+, which sse-soak cannot reach/,
     ],
