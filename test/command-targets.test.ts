@@ -267,13 +267,20 @@ describe('servers started as commands, through the binary', () => {
       'a server that listens only with HTTPS',
       listensBriefly("require('node:https').createServer().listen(+process.env.PORT)"),
       3,
-      /its server did not listen within 1500 ms: the only servers it started were HTTPS \(node:https\) on port \d+, which sse-soak cannot reach: its clients speak HTTP\/1\.1 without TLS/,
+      /its server did not listen within 1500 ms: the only servers it started were HTTPS \(node:https\) on port \d+, which sse-soak cannot reach: its clients speak HTTP\/1\.1, without TLS, over TCP/,
     ],
     [
       'a server that listens only with HTTP/2',
       listensBriefly("require('node:http2').createServer().listen(+process.env.PORT)"),
       3,
       /its server did not listen within 1500 ms: the only servers it started were HTTP\/2 without TLS \(node:http2 createServer\) on port \d+, which sse-soak cannot reach/,
+    ],
+    [
+      // Behind nginx, a server may listen on a UNIX socket instead of a port.
+      'a server that listens only on a UNIX socket',
+      listensBriefly("require('node:http').createServer().listen(require('node:os').tmpdir() + '/sse-soak-' + process.pid + '.sock')"),
+      3,
+      /its server did not listen within 1500 ms: the only servers it started were HTTP \(node:http\) on the UNIX socket \/\S+\.sock, which sse-soak cannot reach/,
     ],
     [
       'a path that answers 404',

@@ -134,25 +134,28 @@ function start(path: string): void {
   };
   const listen = NetServer.prototype.listen;
   const listenersFile = process.env[AGENT_LISTENERS_FILE_ENV];
+  // Noted for the harness's "did not listen": every server sse-soak cannot reach. An HTTP
+  // server may still follow (gRPC's HTTP/2 server beside an HTTP one).
+  const noteUnreachable = (server: NetServer) => {
+    const address = server.address();
+    if (!listenersFile || !address) return;
+    const tcp = typeof address !== 'string';
+    if (tcp && server instanceof HttpServer) return;
+    void unreachableKind(server).then((kind) => {
+      const at = tcp ? `port ${address.port}` : `the UNIX socket ${address}`;
+      try {
+        appendFileSync(listenersFile, `${JSON.stringify({ kind, at } satisfies UnreachableListener)}\n`);
+      } catch {
+        // The harness is gone, and with it the folder.
+      }
+    });
+  };
   NetServer.prototype.listen = function (this: NetServer, ...args: unknown[]) {
     if (firstToListen && !claimed && this instanceof HttpServer)
       this.once('listening', () => {
         if (firstToListen) measure(this as HttpServer);
       });
-    else if (listenersFile && !(this instanceof HttpServer))
-      // Noted for the harness's "did not listen" (an HTTP server may still follow: gRPC's
-      // HTTP/2 server beside an HTTP one).
-      this.once('listening', () => {
-        const address = this.address();
-        if (!address || typeof address === 'string') return;
-        void unreachableKind(this).then((kind) => {
-          try {
-            appendFileSync(listenersFile, `${JSON.stringify({ kind, port: address.port } satisfies UnreachableListener)}\n`);
-          } catch {
-            // The harness is gone, and with it the folder.
-          }
-        });
-      });
+    if (listenersFile) this.once('listening', () => noteUnreachable(this));
     return (listen as (...a: unknown[]) => NetServer).apply(this, args);
   } as typeof NetServer.prototype.listen;
 
@@ -303,13 +306,14 @@ function signalName(signal: number): string | undefined {
 }
 
 /**
- * What a TCP server that is not an HTTP/1.1 one is, as a person reads it. node:https's
+ * What a server sse-soak cannot reach is, as a person reads it. node:https's
  * server is a TLS server, not an `http.Server`; node:http2 exports no class of its servers,
  * so they are told by their classes' names. Loaded only when one listens: the agent adds
  * nothing to a server's start-up for them.
  */
 async function unreachableKind(server: NetServer): Promise<string> {
   const [https, tls] = await Promise.all([import('node:https'), import('node:tls')]);
+  if (server instanceof HttpServer) return 'HTTP (node:http)';
   if (server instanceof https.Server) return 'HTTPS (node:https)';
   const classes: string[] = [];
   for (let proto = Object.getPrototypeOf(server); proto; proto = Object.getPrototypeOf(proto)) classes.push(proto.constructor?.name);

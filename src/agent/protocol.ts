@@ -10,16 +10,18 @@ export const AGENT_EXIT_FILE_ENV = 'SSE_SOAK_AGENT_EXIT_FILE';
 /** Where the agent writes how its process died, when it dies of an error nothing caught. */
 export const AGENT_CRASH_FILE_ENV = 'SSE_SOAK_AGENT_CRASH_FILE';
 /**
- * Where the agent notes each TCP server of its process that listens and is not an HTTP/1.1
- * one (HTTPS, HTTP/2, plain TCP), a JSON line each, for a command that never serves one.
+ * Where the agent notes each server of its process that listens where sse-soak cannot reach
+ * it (HTTPS, HTTP/2, plain TCP, anything on a UNIX socket), a JSON line each, for a command
+ * that never serves HTTP/1.1 on a TCP port.
  */
 export const AGENT_LISTENERS_FILE_ENV = 'SSE_SOAK_AGENT_LISTENERS_FILE';
 
-/** A TCP server that listened and that sse-soak's plain HTTP/1.1 clients cannot reach. */
+/** A server that listened where sse-soak's clients (HTTP/1.1, no TLS, TCP) cannot reach it. */
 export interface UnreachableListener {
   /** What it is, as a person reads it: `HTTPS (node:https)`. */
   kind: string;
-  port: number;
+  /** Where: `port 4443`, `the UNIX socket /run/app.sock`. */
+  at: string;
 }
 
 /** An error nothing caught, as the process died of it: whether it was a rejection, and the error in one line. */

@@ -108,8 +108,8 @@ export function agentPreload(): string[] {
 }
 
 /**
- * For a command whose server never listened: the TCP servers its agent saw listen that
- * sse-soak's plain HTTP/1.1 clients cannot reach (HTTPS, HTTP/2), as the rest of the sentence.
+ * For a command whose server never listened: the servers its agent saw listen where sse-soak's
+ * clients cannot reach them (HTTPS, HTTP/2, a UNIX socket), as the rest of the sentence.
  */
 function unreachable(file: string): string {
   let lines: string[];
@@ -120,8 +120,8 @@ function unreachable(file: string): string {
   }
   const seen = lines.map((l) => JSON.parse(l) as UnreachableListener);
   if (seen.length === 0) return '';
-  const list = seen.map((l) => `${l.kind} on port ${l.port}`).join(', ');
-  return `: the only servers it started were ${list}, which sse-soak cannot reach: its clients speak HTTP/1.1 without TLS (serve the SSE route with node:http for the test)`;
+  const list = seen.map((l) => `${l.kind} on ${l.at}`).join(', ');
+  return `: the only servers it started were ${list}, which sse-soak cannot reach: its clients speak HTTP/1.1, without TLS, over TCP (serve the SSE route with node:http on the port in PORT for the test)`;
 }
 
 /**
