@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/package-info.ts';
 import type { Report } from '../src/report/report.ts';
 import { nodeServer2Project } from './node-server-2-project.ts';
+import { lineOf } from './report-checks.ts';
 import { runBinary, runReport, twoQuickScenarios } from './run-binary.ts';
 
 const fixture = (name: string) => path.join('test', 'fixtures', name);
@@ -170,6 +171,33 @@ describe('target modules', () => {
     expect(timers.sites![0]!.site).toBe(site);
     // One per request that closed before its headers, counted on the server.
     expect(timers.leaked).toBe(pre!.stats!['server.closedBeforeHeaders']);
+    expect(sigterm!.checks.find((c) => c.meter === 'exit')!.reason).toContain(`setInterval at ${site}`);
+  });
+
+  it('a TypeScript target in a CommonJS package names its own line too, in the run and in the sigterm child', async () => {
+    // tsx compiles it to CommonJS; loaded through tsx's ESM import, its frames were data: URLs
+    // that no source map covers, and the leak was told at hono's line instead of the user's.
+    const file = 'cjs-scope/on-abort-after-await.ts';
+    const { code, stdout, stderr } = await runBinary([
+      'run',
+      '--target',
+      fixture(file),
+      '--scenario',
+      'pre-aborted',
+      'sigterm',
+      '--connections',
+      '40',
+      '--skip-check',
+      'heap',
+      '--report-dir',
+      tempDir(),
+      '--json',
+    ]);
+    expect(code, stderr).toBe(1);
+    const report = JSON.parse(stdout) as Report;
+    const site = lineOf(`test/fixtures/${file}`, 'setInterval(');
+    const [pre, sigterm] = report.scenarios;
+    expect(pre!.checks.find((c) => c.meter === 'timers')!.sites!.map((x) => x.site)).toEqual([site]);
     expect(sigterm!.checks.find((c) => c.meter === 'exit')!.reason).toContain(`setInterval at ${site}`);
   });
 

@@ -1,4 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TargetError, UsageError } from '../errors/soak-error.ts';
@@ -70,10 +71,41 @@ async function importNamespace(modulePath: string): Promise<Record<string, unkno
     // Leak sites are file:line of the user's TypeScript: tsx emits source maps, and Node
     // applies them to stacks only when asked (the bin asks; a library caller may not have).
     process.setSourceMapsEnabled(true);
+    if (compiledToCommonJs(modulePath)) {
+      // Through tsx's ESM import, a module tsx compiles to CommonJS runs from a data: URL
+      // that no source map covers: its frames named no file, and a leak was told at the
+      // library line that armed it (hono's) instead of the user's. tsx's require keeps the
+      // file's path and maps its lines.
+      // A namespace of its own, as tsImport's: each load evaluates the module afresh (tsx's
+      // shared require would hand a later load the first one's instance). It stays
+      // registered for what the module requires later.
+      const { register } = await import('tsx/cjs/api');
+      return { default: register({ namespace: `sse-soak-${randomUUID()}` }).require(modulePath, import.meta.url) };
+    }
     const { tsImport } = await import('tsx/esm/api');
     return (await tsImport(pathToFileURL(modulePath).href, import.meta.url)) as Record<string, unknown>;
   }
   return (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
+}
+
+/**
+ * Whether tsx compiles a TypeScript file to CommonJS, as Node would treat it: `.ts` in a
+ * package whose nearest package.json has no `"type": "module"` (what `npm init` makes), or
+ * none at all. `.mts` is always ESM. An unreadable package.json leaves it to tsx's import.
+ */
+export function compiledToCommonJs(modulePath: string): boolean {
+  if (path.extname(modulePath) !== '.ts') return false;
+  for (let dir = path.dirname(modulePath); ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown }).type !== 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (path.dirname(dir) === dir) return true;
+  }
 }
 
 /**
