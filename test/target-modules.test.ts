@@ -30,6 +30,11 @@ describe('bad targets get one clear line and the documented exit code', () => {
     ],
     ['bad/syntax-error.ts', 2, /load: syntax error at test\/fixtures\/bad\/syntax-error\.ts:4:51: Expected "}" but found ";"/],
     ['bad/syntax-error.mjs', 2, /load: syntax error at test\/fixtures\/bad\/syntax-error\.mjs:2:52: Unexpected token ';'/],
+    [
+      'cjs-scope/top-level-await.ts',
+      2,
+      /load: syntax error at test\/fixtures\/cjs-scope\/top-level-await\.ts:2:\d+: Top-level await is currently not supported with the "cjs" output format \(its nearest package\.json has no "type": "module", so it is compiled to CommonJS: add that, or name the file \.mts\)$/m,
+    ],
     ['bad/never-answers.ts', 3, /preflight: GET \/events got no response within 800 ms/],
     ['bad/missing.ts', 2, /target module not found: .*missing\.ts/],
   ])('%s exits %i', async (file, code, message) => {

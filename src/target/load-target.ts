@@ -146,7 +146,14 @@ async function importModule(modulePath: string, spec: string): Promise<unknown> 
   } catch (error) {
     // A module that does not parse is an invalid module (exit 2), named at file:line:col.
     const syntax = describeSyntaxError(error, modulePath);
-    if (syntax) throw new UsageError(`target ${spec}: load: syntax error at ${syntax}`, { code: 'SSE_SOAK_TARGET_SYNTAX', cause: error });
+    if (syntax) {
+      // esbuild cannot compile what only ESM has (top-level await) to CommonJS: say why it did.
+      const why =
+        compiledToCommonJs(modulePath) && /"cjs" output format/.test(syntax)
+          ? ' (its nearest package.json has no "type": "module", so it is compiled to CommonJS: add that, or name the file .mts)'
+          : '';
+      throw new UsageError(`target ${spec}: load: syntax error at ${syntax}${why}`, { code: 'SSE_SOAK_TARGET_SYNTAX', cause: error });
+    }
     // Loading runs the module's top level: a throw there is the target's.
     throw new TargetError(`target ${spec}: load: importing the module failed: ${messageOf(error)}`, {
       code: 'SSE_SOAK_TARGET_LOAD',
