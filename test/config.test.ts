@@ -37,7 +37,15 @@ describe('config file', () => {
     // As in a user's project, where sse-soak is installed.
     mkdirSync(path.join(dir, 'node_modules'));
     symlinkSync(packageRoot, path.join(dir, 'node_modules', 'sse-soak'));
-    const { code, stdout, stderr } = await runBinary(['run', '--config', path.join(dir, 'soak.config.ts'), '--json']);
+    // From the package's folder (a config given by path, not found), reporting into the project's.
+    const { code, stdout, stderr } = await runBinary([
+      'run',
+      '--config',
+      path.join(dir, 'soak.config.ts'),
+      '--report-dir',
+      path.join(dir, 'out'),
+      '--json',
+    ]);
     expect(code, stderr).toBe(0);
     expect((JSON.parse(stdout) as Report).scenarios.map((s) => s.name)).toEqual(['clean-close']);
   });
