@@ -118,7 +118,15 @@ function unreachable(file: string): string {
   } catch {
     return '';
   }
-  const seen = lines.map((l) => JSON.parse(l) as UnreachableListener);
+  // A line that does not parse (written as the process died) is left out, never thrown
+  // from the timeout that reads them.
+  const seen = lines.flatMap((l) => {
+    try {
+      return [JSON.parse(l) as UnreachableListener];
+    } catch {
+      return [];
+    }
+  });
   if (seen.length === 0) return '';
   const list = seen.map((l) => `${l.kind} on ${l.at}`).join(', ');
   return `: the only servers it started were ${list}, which sse-soak cannot reach: its clients speak HTTP/1.1, without TLS, over TCP (serve the SSE route with node:http on the port in PORT for the test)`;

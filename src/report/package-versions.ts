@@ -13,15 +13,31 @@ export function resolvePackage(name: string, fromDir: string): { version: string
   } catch {
     return undefined;
   }
-  for (let dir = path.dirname(entry); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json');
-    if (!existsSync(manifest)) continue;
-    try {
-      const json = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
-      if (json.name === name && json.version) return { version: json.version, dir };
-    } catch {
-      return undefined;
-    }
+  for (const { dir, json } of manifestsAbove(path.dirname(entry))) {
+    if (!json) return undefined;
+    const { name: found, version } = json as { name?: string; version?: string };
+    if (found === name && version) return { version, dir };
   }
   return undefined;
+}
+
+/**
+ * Every package.json from `fromDir` up to the filesystem's root, nearest first, as Node
+ * looks for a module's package: its folder and its parsed content (undefined when it does
+ * not parse).
+ */
+export function* manifestsAbove(fromDir: string): Generator<{ dir: string; json: Record<string, unknown> | undefined }> {
+  for (let dir = fromDir; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      let json: Record<string, unknown> | undefined;
+      try {
+        json = JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, unknown>;
+      } catch {
+        json = undefined;
+      }
+      yield { dir, json };
+    }
+    if (path.dirname(dir) === dir) return;
+  }
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TargetError, UsageError } from '../errors/soak-error.ts';
 import { inTarget } from '../meters/async-owner.ts';
+import { manifestsAbove } from '../report/package-versions.ts';
 import type { ReferenceOptions } from '../reference/app.ts';
 import { createReferenceTarget } from '../reference/reference-target.ts';
 import { describeSyntaxError } from './syntax-error.ts';
@@ -75,10 +76,9 @@ async function importNamespace(modulePath: string): Promise<Record<string, unkno
       // Through tsx's ESM import, a module tsx compiles to CommonJS runs from a data: URL
       // that no source map covers: its frames named no file, and a leak was told at the
       // library line that armed it (hono's) instead of the user's. tsx's require keeps the
-      // file's path and maps its lines.
-      // A namespace of its own, as tsImport's: each load evaluates the module afresh (tsx's
-      // shared require would hand a later load the first one's instance). It stays
-      // registered for what the module requires later.
+      // file's path and maps its lines. In a namespace of its own, as tsImport's, each load
+      // evaluates the module afresh (tsx's shared require would hand back the first
+      // instance); it stays registered for what the module requires later.
       const { register } = await import('tsx/cjs/api');
       return { default: register({ namespace: `sse-soak-${randomUUID()}` }).require(modulePath, import.meta.url) };
     }
@@ -95,17 +95,9 @@ async function importNamespace(modulePath: string): Promise<Record<string, unkno
  */
 export function compiledToCommonJs(modulePath: string): boolean {
   if (path.extname(modulePath) !== '.ts') return false;
-  for (let dir = path.dirname(modulePath); ; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      try {
-        return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown }).type !== 'module';
-      } catch {
-        return false;
-      }
-    }
-    if (path.dirname(dir) === dir) return true;
-  }
+  const nearest = manifestsAbove(path.dirname(modulePath)).next().value;
+  if (!nearest) return true;
+  return nearest.json !== undefined && nearest.json.type !== 'module';
 }
 
 /**
